@@ -1,0 +1,36 @@
+// @ts-check
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "dist/", "data/", "**/db/migrations/"] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // Dependencies point one way: functions -> shared, never function -> function.
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "**/functions/*",
+                "@bazaar/customer*",
+                "@bazaar/inventory*",
+                "@bazaar/order*",
+                "@bazaar/payment*",
+                "@bazaar/shipping*",
+                "@bazaar/notification*",
+                "@bazaar/gateway*",
+                "@bazaar/dead-letters*",
+              ],
+              message: "Functions share code only through @bazaar/shared.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { baseConfigSchema, jwksConfigSchema } from "@bazaar/shared/config";
+
+export const customerConfigSchema = baseConfigSchema.extend(jwksConfigSchema.shape).extend({
+  PORT: z.coerce.number().int().min(1).max(65535).default(5001),
+  K_SERVICE: z.string().min(1).default("customer"),
+  /** Ed25519 private JWK (from a Secret in a cluster). Unset: generated once under DATA_DIR/keys. */
+  JWT_PRIVATE_JWK: z.string().optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 24 * 3600),
+  ADMIN_EMAIL: z.email().default("admin@bazaar.local"),
+  /** Unset: a password is generated and printed once, when the admin is first created. */
+  ADMIN_PASSWORD: z.string().min(12).optional(),
+  /** scrypt cost (a power of two). 2^15 takes about 50-100 ms per hash on one core. */
+  PASSWORD_SCRYPT_COST: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1 << 20)
+    .refine((n) => (n & (n - 1)) === 0, "must be a power of two")
+    .default(1 << 15),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60),
+});
+export type CustomerConfig = z.infer<typeof customerConfigSchema>;

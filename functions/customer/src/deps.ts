@@ -1,0 +1,24 @@
+import type { SigningKey } from "@bazaar/shared/auth";
+import type { Database } from "@bazaar/shared/db";
+import type { Outbox } from "@bazaar/shared/events";
+import type { HttpDeps } from "@bazaar/shared/http";
+import type { CustomerSchema } from "./db";
+
+export interface CustomerSettings {
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  scryptCost: number;
+  loginMaxFailures: number;
+  loginFailureWindowSeconds: number;
+}
+
+/** Everything the customer app needs, opened by server.ts (or by a test). */
+export interface CustomerDeps {
+  http: HttpDeps;
+  database: Database<CustomerSchema>;
+  outbox: Outbox<CustomerSchema>;
+  signingKey: SigningKey;
+  settings: CustomerSettings;
+}

@@ -1,0 +1,102 @@
+import { eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { Conflict, Forbidden, Unauthorized } from "@bazaar/shared/errors";
+import { validate, type AppEnv } from "@bazaar/shared/http";
+import { customers } from "../db/schema";
+import { customerView, isUniqueViolation, normaliseEmail } from "../domain/customers";
+import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../domain/login-throttle";
+import { dummyHash, hashPassword, verifyPassword } from "../domain/passwords";
+import { issueSession, revokeSession, rotateSession } from "../domain/sessions";
+import type { CustomerDeps } from "../deps";
+import { loginBody, refreshBody, registerBody } from "./schemas";
+
+const traceOf = (c: { get: (k: "correlationId" | "traceparent") => string }) => ({
+  correlationId: c.get("correlationId"),
+  traceparent: c.get("traceparent"),
+});
+
+export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
+  const { database, outbox, settings } = deps;
+  const missHash = dummyHash(settings.scryptCost);
+
+  return new Hono<AppEnv>()
+    .post("/register", validate("json", registerBody), async (c) => {
+      const body = c.req.valid("json");
+      const role = body.role ?? "customer";
+      if (role !== "customer" && c.get("principal")?.role !== "admin") {
+        throw new Forbidden(`only an admin may register a ${role}`);
+      }
+      const passwordHash = await hashPassword(body.password, settings.scryptCost);
+      const now = new Date().toISOString();
+      try {
+        const created = await outbox.write(traceOf(c), async (tx, emit) => {
+          const [row] = await tx
+            .insert(customers)
+            .values({
+              name: body.name,
+              email: normaliseEmail(body.email),
+              passwordHash,
+              phone: body.phone ?? null,
+              address: body.address ?? null,
+              role,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .returning();
+          if (!row) throw new Error("insert returned nothing");
+          emit(
+            "bazaar.customer.registered",
+            { customer_id: row.id, email: row.email, name: row.name, role: row.role },
+            row.id,
+          );
+          return row;
+        });
+        return c.json(
+          { message: "User registered successfully", user_id: created.id, ...customerView(created) },
+          201,
+          {
+            location: `/api/customers/${created.id}`,
+          },
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new Conflict("an account with this email already exists");
+        throw error;
+      }
+    })
+    .post("/login", validate("json", loginBody), async (c) => {
+      const { password } = c.req.valid("json");
+      const email = normaliseEmail(c.req.valid("json").email);
+      await assertLoginAllowed(database.db, email, settings);
+      const [customer] = await database.db.select().from(customers).where(eq(customers.email, email));
+      // Hash even for an unknown email so timing does not reveal which accounts exist.
+      const ok = await verifyPassword(password, customer?.passwordHash ?? (await missHash));
+      if (!customer || !ok) {
+        await database.write((tx) => recordLoginFailure(tx, email, settings));
+        throw new Unauthorized("invalid email or password");
+      }
+      const session = await database.write(async (tx) => {
+        await clearLoginFailures(tx, email);
+        return issueSession(deps, tx, customer);
+      });
+      return c.json(session);
+    })
+    .post("/refresh", validate("json", refreshBody), async (c) => {
+      const { refresh_token } = c.req.valid("json");
+      // Rotation and reuse detection must commit even when the answer is 401, so the error leaves the tx.
+      const result = await database.write(async (tx) => {
+        try {
+          return { session: await rotateSession(deps, tx, refresh_token) };
+        } catch (error) {
+          if (error instanceof Unauthorized) return { error };
+          throw error;
+        }
+      });
+      if ("error" in result) throw result.error;
+      return c.json(result.session);
+    })
+    .post("/logout", validate("json", refreshBody), async (c) => {
+      const { refresh_token } = c.req.valid("json");
+      await database.write((tx) => revokeSession(tx, refresh_token));
+      return c.json({ message: "Logged out" });
+    });
+}

@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+const name = z.string().trim().min(1, "must not be empty").max(100);
+const email = z.email("must be an email address").max(254);
+const password = z.string().min(8, "must have at least 8 characters").max(128);
+const phone = z.string().trim().max(32).nullable();
+const address = z.string().trim().max(500).nullable();
+export const role = z.enum(["customer", "staff", "admin"]);
+
+export const registerBody = z.strictObject({
+  name,
+  email,
+  password,
+  phone: phone.optional(),
+  address: address.optional(),
+  role: role.optional(),
+});
+export const loginBody = z.strictObject({
+  email: z.string().min(1).max(254),
+  password: z.string().min(1).max(128),
+});
+export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
+export const updateBody = z
+  .strictObject({
+    name: name.optional(),
+    email: email.optional(),
+    password: password.optional(),
+    phone: phone.optional(),
+    address: address.optional(),
+    role: role.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, "give at least one field to change");
+export const idParam = z.strictObject({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+});

@@ -1,0 +1,10 @@
+export { assertOwnerOr, authenticate, principalOf, requireRole } from "./guard";
+export { loadSigningKey, type SigningKey } from "./keys";
+export {
+  createTokenVerifier,
+  localKeys,
+  remoteKeys,
+  signAccessToken,
+  type TokenSettings,
+  type TokenVerifier,
+} from "./tokens";

@@ -1,0 +1,51 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  type CryptoKey,
+} from "jose";
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  /** The public half, as served on /.well-known/jwks.json. */
+  publicJwk: JWK;
+}
+
+const ALG = "EdDSA";
+
+async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
+  if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || !jwk.d)
+    throw new Error("JWT signing key must be an Ed25519 private JWK");
+  const { d: _private, ...publicPart } = jwk;
+  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicPart));
+  const privateKey = (await importJWK({ ...jwk, alg: ALG }, ALG)) as CryptoKey;
+  return {
+    kid,
+    privateKey,
+    publicJwk: { kty: publicPart.kty, crv: publicPart.crv, x: publicPart.x, kid, alg: ALG, use: "sig" },
+  };
+}
+
+/**
+ * The key that signs access tokens. In a cluster it comes from a Secret (JWT_PRIVATE_JWK); in dev it is
+ * generated once and kept under the data folder (mode 0600) so tokens survive a restart.
+ */
+export async function loadSigningKey(options: {
+  privateJwk?: string | undefined;
+  dataDir: string;
+}): Promise<SigningKey> {
+  if (options.privateJwk) return fromPrivateJwk(JSON.parse(options.privateJwk) as JWK);
+  const folder = join(options.dataDir, "keys");
+  const file = join(folder, "jwt-signing-key.json");
+  if (existsSync(file)) return fromPrivateJwk(JSON.parse(readFileSync(file, "utf8")) as JWK);
+  const { privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true });
+  const jwk = await exportJWK(privateKey);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: "wx" });
+  return fromPrivateJwk(jwk);
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+/**
+ * Settings every function shares. A function extends this schema with its own keys; nothing else in the
+ * code base reads process.env.
+ */
+export const baseConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535),
+  K_SERVICE: z.string().min(1),
+  K_REVISION: z.string().optional(),
+  /** Where events are published: the Knative Broker ingress (or the dev broker). Unset: events stay in the outbox. */
+  K_SINK: z.url().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Folder for embedded libSQL files and dev key material. */
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** libSQL URL: file:... (default: a file under DATA_DIR) or http(s)://sqld. */
+  DATABASE_URL: z.string().optional(),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** Seconds a SIGTERM waits for in-flight requests before the process exits. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
+  /** How often the outbox relay re-sends what was not yet accepted (0 disables the timer). */
+  OUTBOX_INTERVAL_MS: z.coerce.number().int().min(0).default(2000),
+});
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** Where this function finds the customer function's public keys. */
+export const jwksConfigSchema = z.object({
+  JWKS_URL: z.url().default("http://127.0.0.1:5001/.well-known/jwks.json"),
+  JWT_ISSUER: z.string().default("bazaar"),
+  JWT_AUDIENCE: z.string().default("bazaar"),
+});
+
+export class ConfigError extends Error {}
+
+/** Parses env against a schema; throws a ConfigError whose message is one readable line. */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+}
+
+/** For server.ts: a bad value stops the process with one clear line on stderr. */
+export function loadConfig<S extends z.ZodType>(schema: S, env = process.env): z.infer<S> {
+  try {
+    return parseConfig(schema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}

@@ -1,0 +1,56 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { createClient, type Client } from "@libsql/client";
+
+export interface ClientOptions {
+  url: string;
+  authToken?: string | undefined;
+}
+
+const isFileUrl = (url: string): boolean => url.startsWith("file:");
+const BUSY_TIMEOUT_MS = 5000;
+
+/** SQLITE_BUSY leaves a local libSQL client broken for good (libsql-client-ts#352): detect it to start over. */
+export const isBusyError = (error: unknown): boolean =>
+  /SQLITE_BUSY/.test(String((error as { code?: string })?.code ?? error));
+
+function openClient({ url, authToken }: ClientOptions): Client {
+  if (isFileUrl(url)) {
+    const path = url.slice("file:".length);
+    if (path && !path.startsWith(":memory:")) mkdirSync(dirname(path), { recursive: true });
+    // Busy timeout: without it a lock held by a checkpoint fails at once instead of waiting.
+    return createClient({ url, timeout: BUSY_TIMEOUT_MS });
+  }
+  return createClient({ url, ...(authToken ? { authToken } : {}), concurrency: 1000 });
+}
+
+/**
+ * A client that replaces its underlying connection after SQLITE_BUSY, so one lock timeout does not turn
+ * into an outage. The error itself is still thrown: the caller answers 503 and the request is retried.
+ */
+export function createResilientClient(options: ClientOptions): Client {
+  let current = openClient(options);
+  const recovering = new Set<PropertyKey>(["execute", "batch", "transaction", "executeMultiple", "migrate"]);
+  return new Proxy({} as Client, {
+    get(_target, property) {
+      const value: unknown = Reflect.get(current, property);
+      if (typeof value !== "function") return value;
+      if (!recovering.has(property)) return value.bind(current);
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(current, args);
+        } catch (error) {
+          if (isBusyError(error) && isFileUrl(options.url)) {
+            current.close();
+            current = openClient(options);
+          }
+          throw error;
+        }
+      };
+    },
+  });
+}
+
+export async function enableWal(client: Client, url: string): Promise<void> {
+  if (isFileUrl(url) && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode=WAL");
+}

@@ -1,0 +1,10 @@
+export { isBusyError } from "./client";
+export {
+  defaultDatabaseUrl,
+  openDatabase,
+  type Database,
+  type Db,
+  type OpenDatabaseOptions,
+  type Tx,
+} from "./database";
+export { Mutex } from "./mutex";

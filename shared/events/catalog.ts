@@ -1,0 +1,118 @@
+import { z } from "zod";
+
+/**
+ * Every CloudEvent Bazaar sends, in one place. Producers validate before writing to the outbox and
+ * consumers validate on receipt, both against these schemas. type = bazaar.<entity>.<past-tense verb>,
+ * subject = the order id (or the customer id for customer events). Money is integer cents.
+ */
+const id = z.number().int().positive();
+const cents = z.number().int().min(0);
+const item = z.object({ product_id: id, quantity: z.number().int().positive() });
+const pricedItem = item.extend({ unit_price_cents: cents });
+
+export const eventCatalog = {
+  "bazaar.customer.registered": z.object({
+    customer_id: id,
+    email: z.string(),
+    name: z.string(),
+    role: z.string(),
+  }),
+  "bazaar.customer.deleted": z.object({ customer_id: id }),
+
+  "bazaar.order.placed": z.object({
+    order_id: id,
+    customer_id: id,
+    items: z.array(pricedItem).min(1),
+    total_cents: cents,
+    payment_method: z.string(),
+    shipping_address: z.string().nullable(),
+  }),
+  "bazaar.order.confirmed": z.object({
+    order_id: id,
+    customer_id: id,
+    items: z.array(pricedItem).min(1),
+    total_cents: cents,
+    shipping_address: z.string().nullable(),
+  }),
+  "bazaar.order.rejected": z.object({ order_id: id, customer_id: id, reason: z.string() }),
+  "bazaar.order.cancelled": z.object({
+    order_id: id,
+    customer_id: id,
+    reason: z.string(),
+    /** Whether stock was reserved and payment may have been taken: tells consumers what to undo. */
+    previous_status: z.string(),
+  }),
+  "bazaar.order.status_changed": z.object({
+    order_id: id,
+    customer_id: id,
+    status: z.string(),
+    previous_status: z.string(),
+  }),
+
+  "bazaar.inventory.reserved": z.object({ order_id: id, items: z.array(item).min(1) }),
+  "bazaar.inventory.rejected": z.object({
+    order_id: id,
+    reason: z.string(),
+    shortages: z.array(
+      z.object({ product_id: id, requested: z.number().int(), available: z.number().int() }),
+    ),
+  }),
+  "bazaar.inventory.released": z.object({ order_id: id }),
+  "bazaar.inventory.committed": z.object({ order_id: id }),
+
+  "bazaar.payment.requested": z.object({
+    order_id: id,
+    customer_id: id,
+    amount_cents: cents,
+    payment_method: z.string(),
+  }),
+  "bazaar.payment.succeeded": z.object({
+    order_id: id,
+    customer_id: id,
+    payment_id: id,
+    amount_cents: cents,
+  }),
+  "bazaar.payment.failed": z.object({ order_id: id, customer_id: id, reason: z.string(), code: z.string() }),
+  "bazaar.payment.refunded": z.object({ order_id: id, customer_id: id, payment_id: id, amount_cents: cents }),
+
+  "bazaar.shipment.scheduled": z.object({
+    order_id: id,
+    customer_id: id,
+    shipment_id: id,
+    carrier: z.string(),
+    tracking_number: z.string(),
+    estimated_delivery: z.string(),
+  }),
+  "bazaar.shipment.dispatched": z.object({
+    order_id: id,
+    customer_id: id,
+    shipment_id: id,
+    tracking_number: z.string(),
+  }),
+  "bazaar.shipment.delivered": z.object({
+    order_id: id,
+    customer_id: id,
+    shipment_id: id,
+    tracking_number: z.string(),
+  }),
+  "bazaar.shipment.cancelled": z.object({ order_id: id, customer_id: id, shipment_id: id }),
+} as const;
+
+export type EventType = keyof typeof eventCatalog;
+export type EventData<T extends EventType> = z.infer<(typeof eventCatalog)[T]>;
+export const eventTypes = Object.keys(eventCatalog) as EventType[];
+export const isEventType = (type: string): type is EventType => Object.hasOwn(eventCatalog, type);
+
+/** The attributes of a Bazaar CloudEvent once received and checked. */
+export interface BazaarEvent<T extends EventType = EventType> {
+  id: string;
+  source: string;
+  type: T;
+  subject: string | undefined;
+  time: string | undefined;
+  data: EventData<T>;
+  traceparent: string | undefined;
+  correlationid: string | undefined;
+}
+
+export const sourceOf = (service: string): string => `/bazaar/${service}`;

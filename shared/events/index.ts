@@ -1,0 +1,21 @@
+export {
+  eventCatalog,
+  eventTypes,
+  isEventType,
+  sourceOf,
+  type BazaarEvent,
+  type EventData,
+  type EventType,
+} from "./catalog";
+export { parseCloudEvent, toBazaarEvent, toBinaryMessage, type OutgoingEvent } from "./encoding";
+export { createOutbox, type Emit, type Outbox, type TraceContext } from "./outbox";
+export {
+  createEventReceiver,
+  type EventHandler,
+  type EventHandlers,
+  type HandlerContext,
+  type HandlerOutcome,
+  type ReceiverDeps,
+} from "./receiver";
+export { createRelay, type Relay, type RelayOptions } from "./relay";
+export { eventTables, outbox, processedEvents } from "./tables";

@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import type { Database, Tx } from "../db";
+import { eventCatalog, type EventData, type EventType } from "./catalog";
+import { outbox } from "./tables";
+
+/** Where an event came from in the request or event that caused it. */
+export interface TraceContext {
+  correlationId: string;
+  traceparent: string;
+}
+
+export type Emit = <T extends EventType>(type: T, data: EventData<T>, subject?: string | number) => void;
+
+export interface Outbox<S extends Record<string, unknown>> {
+  /**
+   * Runs a write transaction in which `emit` adds events to the outbox, so the state change and the events it
+   * causes commit together. After the commit the relay is kicked to publish at once.
+   */
+  write<T>(trace: TraceContext, work: (tx: Tx<S>, emit: Emit) => Promise<T>): Promise<T>;
+}
+
+export function createOutbox<S extends Record<string, unknown>>(options: {
+  database: Database<S>;
+  source: string;
+  /** Called after every commit that emitted something. */
+  onCommit: () => void;
+}): Outbox<S> {
+  return {
+    async write(trace, work) {
+      let emitted = 0;
+      const result = await options.database.write(async (tx) => {
+        const pending: (typeof outbox.$inferInsert)[] = [];
+        const emit: Emit = (type, data, subject) => {
+          const checked = eventCatalog[type].parse(data);
+          pending.push({
+            id: randomUUID(),
+            type,
+            source: options.source,
+            subject: subject === undefined ? null : String(subject),
+            data: JSON.stringify(checked),
+            time: new Date().toISOString(),
+            traceparent: trace.traceparent,
+            correlationId: trace.correlationId,
+            createdAt: Date.now(),
+          });
+        };
+        const value = await work(tx, emit);
+        if (pending.length > 0) await tx.insert(outbox).values(pending);
+        emitted = pending.length;
+        return value;
+      });
+      if (emitted > 0) options.onCommit();
+      return result;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { and, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import type { Logger } from "pino";
+import type { Tx } from "../db";
+import { DomainError } from "../errors";
+import type { AppEnv } from "../http/context";
+import { PROBLEM_CONTENT_TYPE, problem } from "../http/problem";
+import { nextTraceparent } from "../http/tracing";
+import type { Metrics } from "../observability";
+import type { BazaarEvent, EventType } from "./catalog";
+import { parseCloudEvent, toBazaarEvent } from "./encoding";
+import type { Emit, Outbox } from "./outbox";
+import { processedEvents } from "./tables";
+
+/** "stale": the event came too late (or out of order) to change anything; it is acknowledged all the same. */
+export type HandlerOutcome = "applied" | "stale";
+
+export interface HandlerContext<S extends Record<string, unknown>> {
+  tx: Tx<S>;
+  emit: Emit;
+  log: Logger;
+}
+
+/** Resolves to "stale" when the event changed nothing; anything else counts as applied. */
+export type EventHandler<S extends Record<string, unknown>, T extends EventType> = (
+  event: BazaarEvent<T>,
+  context: HandlerContext<S>,
+) => Promise<HandlerOutcome | undefined>;
+
+export type EventHandlers<S extends Record<string, unknown>> = { [T in EventType]?: EventHandler<S, T> };
+
+export interface ReceiverDeps<S extends Record<string, unknown>> {
+  outbox: Outbox<S>;
+  handlers: EventHandlers<S>;
+  metrics: Metrics;
+}
+
+/**
+ * The events route (mount at /events). Binary or structured CloudEvents; each is handled at most once per
+ * (source, id): the processed_events row commits in the same transaction as the effect and the events it
+ * causes. Acknowledgement follows the Knative RabbitMQ broker, which drops events answered with most 4xx:
+ * - 202 once the effect is committed, or for a duplicate or stale event (no effect);
+ * - 400 only for a request that is not a CloudEvent at all (a broker never delivers one);
+ * - 5xx for everything else, including unknown types and invalid data, so the broker retries and finally
+ *   dead-letters it where an operator can see and replay it. Nothing is dropped silently.
+ */
+export function createEventReceiver<S extends Record<string, unknown>>(deps: ReceiverDeps<S>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const rejected = (status: 500 | 503, detail: string) =>
+    new Response(JSON.stringify(problem(status, detail)), {
+      status,
+      headers: { "content-type": PROBLEM_CONTENT_TYPE },
+    });
+
+  app.post("/", async (c) => {
+    const headers = Object.fromEntries(c.req.raw.headers);
+    const cloudEvent = parseCloudEvent(headers, await c.req.text()); // Invalid -> 400 via onError
+    const log = c
+      .get("log")
+      .child({ event_id: cloudEvent.id, event_type: cloudEvent.type, order_id: cloudEvent.subject });
+
+    let event: BazaarEvent;
+    try {
+      event = toBazaarEvent(cloudEvent);
+    } catch (error) {
+      deps.metrics.eventsFailed.inc({ type: cloudEvent.type });
+      log.error({ err: error }, "event rejected; the broker will dead-letter it");
+      return rejected(500, `event rejected: ${(error as Error).message}`);
+    }
+    const handler = deps.handlers[event.type] as EventHandler<S, EventType> | undefined;
+    if (!handler) {
+      deps.metrics.eventsFailed.inc({ type: event.type });
+      log.error("no handler for this event type; check the Trigger filters");
+      return rejected(500, `this function does not handle ${event.type}`);
+    }
+
+    const trace = {
+      correlationId: event.correlationid ?? c.get("correlationId"),
+      traceparent: nextTraceparent(event.traceparent),
+    };
+    let outcome: HandlerOutcome | "duplicate";
+    try {
+      outcome = await deps.outbox.write(trace, async (tx, emit) => {
+        const key = and(eq(processedEvents.source, event.source), eq(processedEvents.id, event.id));
+        const seen = await tx.select({ id: processedEvents.id }).from(processedEvents).where(key).limit(1);
+        if (seen.length > 0) return "duplicate";
+        const result = (await handler(event, { tx, emit, log })) ?? "applied";
+        await tx
+          .insert(processedEvents)
+          .values({ source: event.source, id: event.id, type: event.type, processedAt: Date.now() });
+        return result;
+      });
+    } catch (error) {
+      deps.metrics.eventsFailed.inc({ type: event.type });
+      const transient =
+        error instanceof DomainError && (error.kind === "unavailable" || error.kind === "timeout");
+      log.error({ err: error }, "event handling failed; the broker will retry");
+      return rejected(
+        transient ? 503 : 500,
+        `event handling failed: ${error instanceof DomainError ? error.message : "internal error"}`,
+      );
+    }
+
+    const counter = {
+      applied: deps.metrics.eventsReceived,
+      stale: deps.metrics.eventsStale,
+      duplicate: deps.metrics.eventsDuplicate,
+    }[outcome];
+    counter.inc({ type: event.type });
+    log.info({ outcome }, "event handled");
+    return c.body(null, 202, { "x-bazaar-outcome": outcome });
+  });
+  return app;
+}

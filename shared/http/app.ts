@@ -1,0 +1,96 @@
+import { randomUUID } from "node:crypto";
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { routePath } from "hono/route";
+import { PayloadTooLarge } from "../errors";
+import type { AppEnv, HttpDeps } from "./context";
+import { PROBLEM_CONTENT_TYPE, problem, toProblemResponse } from "./problem";
+import { correlationIdFrom, nextTraceparent, traceIdOf } from "./tracing";
+
+const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/**
+ * The Hono app every function starts from: request and correlation ids, traceparent, a request-scoped
+ * logger, RED metrics by route template, a body size limit, problem+json errors and the health endpoints.
+ * Functions mount their routes on it; nothing here is repeated per route.
+ */
+export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestContext(deps));
+  app.use(
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new PayloadTooLarge(`request body exceeds ${deps.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  app.onError((error, c) => {
+    const { status, body, headers } = toProblemResponse(error);
+    if (status >= 500) c.get("log").error({ err: error }, "request failed");
+    return c.body(JSON.stringify({ ...body, instance: c.req.path }), status, {
+      ...headers,
+      "content-type": PROBLEM_CONTENT_TYPE,
+    });
+  });
+  app.notFound((c) =>
+    c.body(JSON.stringify(problem(404, `no route for ${c.req.method} ${c.req.path}`)), 404, {
+      "content-type": PROBLEM_CONTENT_TYPE,
+    }),
+  );
+
+  app.get("/healthz", (c) => c.json({ status: "ok", service: deps.service }));
+  app.get("/readyz", async (c) => {
+    const ready = deps.isReady ? await deps.isReady().catch(() => false) : true;
+    return c.json({ status: ready ? "ready" : "not ready", service: deps.service }, ready ? 200 : 503);
+  });
+  app.get("/metrics", async (c) =>
+    c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType }),
+  );
+
+  return app;
+}
+
+function requestContext(deps: HttpDeps): MiddlewareHandler<AppEnv> {
+  return async function requestContext(c, next) {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const correlationId = correlationIdFrom(c.req.header("x-correlation-id"));
+    const traceparent = nextTraceparent(c.req.header("traceparent"));
+    const log = deps.logger.child({
+      request_id: requestId,
+      correlation_id: correlationId,
+      trace_id: traceIdOf(traceparent),
+    });
+    c.set("requestId", requestId);
+    c.set("correlationId", correlationId);
+    c.set("traceparent", traceparent);
+    c.set("log", log);
+    c.set("principal", undefined);
+
+    await next();
+
+    c.header("x-request-id", requestId);
+    c.header("x-correlation-id", correlationId);
+    const route = routePath(c, -1) || "unmatched";
+    const status = String(c.res.status);
+    const seconds = (performance.now() - started) / 1000;
+    const labels = { method: c.req.method, route, status };
+    deps.metrics.httpRequests.inc(labels);
+    deps.metrics.httpDuration.observe(labels, seconds);
+    if (!QUIET_PATHS.has(c.req.path)) {
+      log.info(
+        {
+          method: c.req.method,
+          route,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(seconds * 1000),
+        },
+        "request",
+      );
+    }
+  };
+}

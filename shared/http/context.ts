@@ -1,0 +1,34 @@
+import type { Logger } from "pino";
+import type { Metrics } from "../observability";
+
+/** Who made a request, as proven by a verified access token. */
+export interface Principal {
+  id: number;
+  role: Role;
+  email: string;
+}
+
+export type Role = "customer" | "staff" | "admin";
+
+/** Variables every request carries, set by the app factory's middleware. */
+export interface AppVariables {
+  requestId: string;
+  correlationId: string;
+  /** The W3C traceparent to send on outbound calls from this request. */
+  traceparent: string;
+  log: Logger;
+  principal: Principal | undefined;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}
+
+export interface HttpDeps {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  bodyLimitBytes: number;
+  /** Readiness beyond "the process runs", e.g. the database answers. */
+  isReady?: () => Promise<boolean>;
+}

@@ -1,0 +1,47 @@
+import type { MiddlewareHandler, ValidationTargets } from "hono";
+import { validator } from "hono/validator";
+import type { z } from "zod";
+import { Invalid, UnsupportedMediaType } from "../errors";
+
+type Target = "json" | "query" | "param" | "header";
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/** Turns zod's issues into one readable sentence plus a field list for the problem body. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    field: issue.path.join(".") || where,
+    message: issue.message,
+  }));
+  const detail = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+  throw new Invalid(`invalid ${where}: ${detail}`, { issues });
+}
+
+/** A JSON body must say it is JSON; anything else is a 415, not a confusing 400. */
+export const requireJson: MiddlewareHandler = async function requireJson(c, next) {
+  const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
+  if (!JSON_MEDIA_TYPE.test(mediaType)) {
+    throw new UnsupportedMediaType(`expected content-type application/json, got ${mediaType || "none"}`);
+  }
+  await next();
+};
+
+/**
+ * One validator for bodies, params, queries and headers: zod decides, errors become a 400 problem that
+ * names every bad field. `c.req.valid(target)` is typed from the schema.
+ */
+export function validate<T extends Target, S extends z.ZodType>(target: T, schema: S) {
+  const check = validator(
+    target,
+    (value: ValidationTargets[T]) =>
+      parseOrThrow(schema, value, target === "json" ? "body" : target) as z.infer<S>,
+  );
+  if (target !== "json") return check;
+  return async function validateJson(c, next) {
+    await requireJson(c, async () => {
+      await check(c, next);
+    });
+  } as typeof check;
+}

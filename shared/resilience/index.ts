@@ -1,0 +1,8 @@
+export {
+  createBreaker,
+  isBreakerOpen,
+  isBreakerTimeout,
+  UpstreamStatusError,
+  type BreakerOptions,
+  type CircuitBreaker,
+} from "./breaker";

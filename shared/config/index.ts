@@ -58,3 +58,12 @@ export function loadConfig<S extends z.ZodType>(schema: S, env = process.env): z
     process.exit(78); // EX_CONFIG
   }
 }
+
+export {
+  devPorts,
+  functionNames,
+  serviceUrl,
+  serviceUrlsSchema,
+  urlVariableOf,
+  type ServiceName,
+} from "./services";

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { devPorts, urlVariableOf, type ServiceName } from "../../shared/config/services";
+
+export const rootDir = resolve(import.meta.dirname, "../..");
+
+/** The entry of each service: a function's server.ts, or the dev broker. */
+export const entryOf = (service: ServiceName): string =>
+  service === "broker"
+    ? join(rootDir, "shared/broker/server.ts")
+    : join(rootDir, "functions", service, "src/server.ts");
+
+/** Services whose code exists in this checkout, in start order (the broker and customer first). */
+export const availableServices = (): ServiceName[] =>
+  (
+    [
+      "broker",
+      "customer",
+      "inventory",
+      "order",
+      "payment",
+      "shipping",
+      "notification",
+      "dead-letters",
+      "gateway",
+    ] as ServiceName[]
+  ).filter((service) => existsSync(entryOf(service)));
+
+/**
+ * The environment that wires services to each other on one machine: each gets its PORT, every other
+ * service's URL, the broker as K_SINK and the customer's JWKS.
+ */
+export function wiringEnv(
+  ports: Record<ServiceName, number>,
+  service: ServiceName,
+  services: ServiceName[],
+): Record<string, string> {
+  const url = (s: ServiceName) => `http://127.0.0.1:${ports[s]}`;
+  const env: Record<string, string> = { PORT: String(ports[service]), K_SERVICE: service };
+  for (const other of services) if (other !== "broker") env[urlVariableOf(other)] = url(other);
+  if (services.includes("broker") && service !== "broker") env["K_SINK"] = url("broker");
+  env["JWKS_URL"] = `${url("customer")}/.well-known/jwks.json`;
+  return env;
+}
+
+export const defaultPorts = (): Record<ServiceName, number> => ({ ...devPorts });
+
+/** Starts one service under tsx; its stdout and stderr arrive line by line. */
+export function spawnService(
+  service: ServiceName,
+  env: Record<string, string>,
+  onLine: (line: string) => void,
+): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", entryOf(service)], {
+    cwd: rootDir,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = "";
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    });
+  }
+  return child;
+}
+
+/** Polls /readyz until the service answers 200, the process dies, or the deadline passes. */
+export async function waitUntilReady(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`${url} exited with code ${child.exitCode} before it was ready`);
+    try {
+      const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} was not ready within ${timeoutMs} ms`);
+}
+
+export async function stopProcess(
+  child: ChildProcess,
+  signal: NodeJS.Signals = "SIGTERM",
+  timeoutMs = 10_000,
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}

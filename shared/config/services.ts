@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+/** Every function of Bazaar and its port in dev (the original's ports; dead-letters and the broker are new). */
+export const devPorts = {
+  gateway: 8080,
+  customer: 5001,
+  inventory: 5002,
+  order: 5003,
+  payment: 5004,
+  shipping: 5005,
+  notification: 5006,
+  "dead-letters": 5007,
+  broker: 5010,
+} as const;
+
+export type ServiceName = keyof typeof devPorts;
+export const functionNames = Object.keys(devPorts).filter((n) => n !== "broker") as Exclude<
+  ServiceName,
+  "broker"
+>[];
+
+/** The env var that holds a service's base URL: order -> ORDER_URL, dead-letters -> DEAD_LETTERS_URL. */
+export const urlVariableOf = (service: string): string => `${service.toUpperCase().replaceAll("-", "_")}_URL`;
+
+const defaultUrl = (service: ServiceName): string => `http://127.0.0.1:${devPorts[service]}`;
+
+/**
+ * Base URLs of the other functions, for the few synchronous calls (and the gateway's routing). In a cluster
+ * they are the cluster-local Knative URLs, e.g. http://inventory.bazaar.svc.cluster.local.
+ */
+export const serviceUrlsSchema = z.object(
+  Object.fromEntries(
+    functionNames.map((name) => [urlVariableOf(name), z.url().default(defaultUrl(name))]),
+  ) as Record<string, z.ZodDefault<z.ZodURL>>,
+);
+
+export const serviceUrl = (
+  config: Record<string, unknown>,
+  service: Exclude<ServiceName, "broker">,
+): string => String(config[urlVariableOf(service)] ?? defaultUrl(service));

@@ -28,11 +28,16 @@ const defaultUrl = (service: ServiceName): string => `http://127.0.0.1:${devPort
  * Base URLs of the other functions, for the few synchronous calls (and the gateway's routing). In a cluster
  * they are the cluster-local Knative URLs, e.g. http://inventory.bazaar.svc.cluster.local.
  */
-export const serviceUrlsSchema = z.object(
-  Object.fromEntries(
-    functionNames.map((name) => [urlVariableOf(name), z.url().default(defaultUrl(name))]),
-  ) as Record<string, z.ZodDefault<z.ZodURL>>,
-);
+export const serviceUrlsSchema = z.object({
+  GATEWAY_URL: z.url().default(defaultUrl("gateway")),
+  CUSTOMER_URL: z.url().default(defaultUrl("customer")),
+  INVENTORY_URL: z.url().default(defaultUrl("inventory")),
+  ORDER_URL: z.url().default(defaultUrl("order")),
+  PAYMENT_URL: z.url().default(defaultUrl("payment")),
+  SHIPPING_URL: z.url().default(defaultUrl("shipping")),
+  NOTIFICATION_URL: z.url().default(defaultUrl("notification")),
+  DEAD_LETTERS_URL: z.url().default(defaultUrl("dead-letters")),
+});
 
 export const serviceUrl = (
   config: Record<string, unknown>,

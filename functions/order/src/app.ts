@@ -1,0 +1,24 @@
+import type { Hono } from "hono";
+import { authenticate } from "@bazaar/shared/auth";
+import { createEventReceiver } from "@bazaar/shared/events";
+import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
+import type { OrderDeps } from "./deps";
+import { orderEventHandlers } from "./events/handlers";
+import { createOrderMetrics, type OrderMetrics } from "./domain/metrics";
+import { sweepStuckPayments } from "./domain/sweep";
+import { orderRoutes } from "./routes/orders";
+
+/** The order function: places orders, runs the saga that settles them, and answers where each one stands. */
+export function createApp(deps: OrderDeps, metrics: OrderMetrics = createOrderMetrics(deps.http.metrics.registry)): Hono<AppEnv> {
+  const app = createHttpApp(deps.http);
+  app.use("/api/*", authenticate(deps.verify));
+  app.route("/api/orders", orderRoutes(deps, metrics));
+  app.route("/events", createEventReceiver({ outbox: deps.outbox, handlers: orderEventHandlers(metrics), metrics: deps.http.metrics }));
+  // Called by a PingSource in a cluster (cluster-local only; the gateway does not route /tasks).
+  app.post("/tasks/sweep", async (c) => {
+    const trace = { correlationId: c.get("correlationId"), traceparent: c.get("traceparent") };
+    const cancelled = await sweepStuckPayments({ ...deps, metrics }, deps.settings.paymentTimeoutSeconds, trace);
+    return c.json({ cancelled });
+  });
+  return app;
+}

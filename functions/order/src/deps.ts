@@ -1,0 +1,20 @@
+import type { Database } from "@bazaar/shared/db";
+import type { Outbox } from "@bazaar/shared/events";
+import type { HttpDeps } from "@bazaar/shared/http";
+import type { TokenVerifier } from "@bazaar/shared/auth";
+import type { OrderSchema } from "./db";
+import type { CatalogClient } from "./domain/catalog-client";
+
+export interface OrderSettings {
+  paymentTimeoutSeconds: number;
+  maxItems: number;
+}
+
+export interface OrderDeps {
+  http: HttpDeps;
+  database: Database<OrderSchema>;
+  outbox: Outbox<OrderSchema>;
+  verify: TokenVerifier;
+  catalog: CatalogClient;
+  settings: OrderSettings;
+}

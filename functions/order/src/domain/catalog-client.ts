@@ -1,0 +1,64 @@
+import { createBreaker, UpstreamStatusError } from "@bazaar/shared/resilience";
+import { Unavailable } from "@bazaar/shared/errors";
+import type { Metrics } from "@bazaar/shared/observability";
+import type { TraceContext } from "@bazaar/shared/events";
+
+export interface CatalogProduct {
+  id: number;
+  name: string;
+  priceCents: number;
+  available: number;
+}
+
+export interface CatalogClient {
+  /** The product as the inventory function shows it now, or undefined if there is no such product. */
+  product(id: number, trace: TraceContext): Promise<CatalogProduct | undefined>;
+}
+
+interface ProductBody {
+  id: number;
+  name: string;
+  price_cents?: number;
+  price: number;
+  available?: number;
+  quantity: number;
+}
+
+/**
+ * Prices come from the inventory function at the moment an order is placed (the one synchronous call of the
+ * saga), through a breaker so a sick inventory makes orders fail fast with 503 instead of piling up.
+ */
+export function createCatalogClient(options: { baseUrl: string; timeoutMs: number; metrics: Metrics }): CatalogClient {
+  const fetchProduct = async (id: number, trace: TraceContext): Promise<CatalogProduct | undefined> => {
+    const response = await fetch(`${options.baseUrl}/api/products/${id}`, {
+      headers: { accept: "application/json", "x-correlation-id": trace.correlationId, traceparent: trace.traceparent },
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new UpstreamStatusError(response.status, `inventory answered ${response.status}`);
+    }
+    const body = (await response.json()) as ProductBody;
+    return {
+      id: body.id,
+      name: body.name,
+      priceCents: body.price_cents ?? Math.round(body.price * 100),
+      available: body.available ?? body.quantity,
+    };
+  };
+  const breaker = createBreaker("inventory", fetchProduct, { timeoutMs: options.timeoutMs, metrics: options.metrics });
+
+  return {
+    async product(id, trace) {
+      try {
+        return await breaker.fire(id, trace);
+      } catch (error) {
+        throw new Unavailable("the product catalog is unavailable; try again shortly", { cause: error, retryAfterSeconds: 5 });
+      }
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { asc, eq } from "drizzle-orm";
+import type { Db, Tx } from "@bazaar/shared/db";
+import type { Emit } from "@bazaar/shared/events";
+import type { OrderSchema } from "../db";
+import { orderItems, orders, orderTimeline, type OrderStatus } from "../db/schema";
+import { toDecimal } from "./money";
+import { canMove } from "./state-machine";
+
+export type Order = typeof orders.$inferSelect;
+export type OrderItem = typeof orderItems.$inferSelect;
+type Reader = Db<OrderSchema> | Tx<OrderSchema>;
+
+export async function findOrder(reader: Reader, id: number): Promise<Order | undefined> {
+  const [row] = await reader.select().from(orders).where(eq(orders.id, id));
+  return row;
+}
+
+export const itemsOf = (reader: Reader, orderId: number): Promise<OrderItem[]> =>
+  reader.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.id));
+
+export const timelineOf = (reader: Reader, orderId: number) =>
+  reader.select().from(orderTimeline).where(eq(orderTimeline.orderId, orderId)).orderBy(asc(orderTimeline.id));
+
+/** Appends a line to the order's timeline: what happened, and the status it left the order in. */
+export async function recordStep(tx: Tx<OrderSchema>, orderId: number, event: string, status: OrderStatus, detail: string): Promise<void> {
+  await tx.insert(orderTimeline).values({ orderId, at: new Date().toISOString(), event, status, detail });
+}
+
+/**
+ * Moves an order to a new status if the state machine allows it, with the other column changes and a
+ * timeline line. Returns false (nothing written) when the move is illegal: the caller treats it as stale.
+ */
+export async function moveTo(
+  tx: Tx<OrderSchema>,
+  order: Order,
+  to: OrderStatus,
+  step: { event: string; detail: string; changes?: Partial<Order> },
+): Promise<boolean> {
+  if (!canMove(order.status, to)) return false;
+  await tx
+    .update(orders)
+    .set({ ...step.changes, status: to, updatedAt: new Date().toISOString() })
+    .where(eq(orders.id, order.id));
+  await recordStep(tx, order.id, step.event, to, step.detail);
+  return true;
+}
+
+/** Cancels with compensation: order.cancelled tells inventory to release, payment to refund, shipping to stop. */
+export async function cancelOrder(tx: Tx<OrderSchema>, emit: Emit, order: Order, reason: string, event: string): Promise<boolean> {
+  const moved = await moveTo(tx, order, "cancelled", { event, detail: reason, changes: { reason, awaitingPaymentSince: null } });
+  if (moved) {
+    emit("bazaar.order.cancelled", { order_id: order.id, customer_id: order.customerId, reason, previous_status: order.status }, order.id);
+  }
+  return moved;
+}
+
+const itemView = (item: OrderItem) => ({
+  product_id: item.productId,
+  product_name: item.productName,
+  quantity: item.quantity,
+  unit_price: toDecimal(item.unitPriceCents),
+  subtotal: toDecimal(item.unitPriceCents * item.quantity),
+});
+
+/** The API shape: the original's fields (id, user/customer, product_id, quantity, total_price, status) and more. */
+export function orderView(order: Order, items: OrderItem[], timeline?: (typeof orderTimeline.$inferSelect)[]) {
+  const [first] = items;
+  return {
+    id: order.id,
+    order_id: order.id,
+    customer_id: order.customerId,
+    user_id: order.customerId,
+    status: order.status,
+    payment_status: order.paymentStatus,
+    shipping_status: order.shippingStatus,
+    tracking_number: order.trackingNumber,
+    total_price: toDecimal(order.totalCents),
+    payment_method: order.paymentMethod,
+    shipping_address: order.shippingAddress,
+    reason: order.reason,
+    // Single-product orders, as the original placed them, keep its flat fields.
+    ...(items.length === 1 && first ? { product_id: first.productId, quantity: first.quantity } : {}),
+    items: items.map(itemView),
+    created_at: order.createdAt,
+    updated_at: order.updatedAt,
+    ...(timeline ? { timeline: timeline.map(({ at, event, status, detail }) => ({ at, event, status, detail })) } : {}),
+  };
+}

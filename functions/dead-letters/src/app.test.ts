@@ -1,0 +1,267 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTokenVerifier, loadSigningKey, localKeys, signAccessToken } from "@bazaar/shared/auth";
+import { openDatabase, type Database } from "@bazaar/shared/db";
+import type { Role } from "@bazaar/shared/http";
+import { createLogger, createMetrics, type Metrics } from "@bazaar/shared/observability";
+import { createApp } from "./app";
+import { migrationsFolder, schema, type DeadLettersSchema } from "./db";
+import { deadLetters } from "./db/schema";
+import { createReplayer, type Replayer } from "./domain/replay";
+
+const settings = { issuer: "bazaar", audience: "bazaar" };
+let dir: string;
+let database: Database<DeadLettersSchema>;
+let metrics: Metrics;
+let replayer: Replayer;
+let app: ReturnType<typeof createApp>;
+let admin: string;
+let token: (role: Role) => Promise<string>;
+
+/** A subscriber stand-in: records what it receives and answers with `status`. */
+const target = { server: undefined as Server | undefined, url: "", status: 202, received: [] as Received[] };
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "dead-letters-test-"));
+  database = await openDatabase({ url: `file:${dir}/dead-letters.db`, schema, migrationsFolder });
+  const key = await loadSigningKey({ dataDir: dir });
+  metrics = createMetrics("dead-letters");
+  const http = {
+    service: "dead-letters",
+    logger: createLogger("dead-letters", "silent"),
+    metrics,
+    bodyLimitBytes: 1024 * 1024,
+  };
+  replayer = createReplayer({ timeoutMs: 1000, metrics });
+  target.server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => {
+      target.received.push({ path: req.url ?? "", headers: req.headers, body });
+      res.writeHead(target.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => target.server!.listen(0, "127.0.0.1", resolve));
+  target.url = `http://127.0.0.1:${(target.server.address() as AddressInfo).port}`;
+  app = createApp({
+    http,
+    database,
+    verify: createTokenVerifier(localKeys(key), settings),
+    replayer,
+    fallbackTarget: `${target.url}/broker`,
+  });
+  token = (role) =>
+    signAccessToken(key, { id: 1, role, email: `${role}@example.com` }, { ...settings, ttlSeconds: 300 });
+  admin = await token("admin");
+});
+afterAll(async () => {
+  replayer.shutdown();
+  await new Promise((resolve) => target.server?.close(resolve));
+  database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await database.write((tx) => tx.delete(deadLetters));
+  target.status = 202;
+  target.received = [];
+});
+
+const deadLetter = (overrides: Record<string, string> = {}, body = '{"order_id":12,"customer_id":3}') => ({
+  "ce-specversion": "1.0",
+  "ce-id": "evt-1",
+  "ce-source": "/bazaar/order",
+  "ce-type": "bazaar.order.confirmed",
+  "ce-subject": "12",
+  "ce-traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+  "ce-correlationid": "corr-1",
+  "ce-knativeerrordest": `${target.url}/events`,
+  "ce-knativeerrorcode": "500",
+  "ce-knativeerrordata": Buffer.from('{"detail":"boom"}').toString("base64"),
+  "content-type": "application/json",
+  ...overrides,
+  body,
+});
+const send = (path: string, letter: Record<string, string> & { body: string }) => {
+  const { body, ...headers } = letter;
+  return app.request(path, { method: "POST", headers, body });
+};
+/** As the admin unless told otherwise; null: no token at all. */
+const api = async (method: string, path: string, as: string | null = admin) => {
+  const response = await app.request(path, {
+    method,
+    headers: as ? { authorization: `Bearer ${as}` } : {},
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+};
+const storedId = async () => (await api("GET", "/api/dead-letters")).body.dead_letters[0].id as number;
+
+describe("intake", () => {
+  it("stores a dead letter once, on / and on /events alike, answering 202 both times", async () => {
+    const first = await send("/", deadLetter());
+    expect(first.status).toBe(202);
+    expect(first.headers.get("x-bazaar-outcome")).toBe("stored");
+    const again = await send("/events", deadLetter());
+    expect(again.status).toBe(202);
+    expect(again.headers.get("x-bazaar-outcome")).toBe("duplicate");
+
+    const { body } = await api("GET", "/api/dead-letters");
+    expect(body.total).toBe(1);
+    expect(body.dead_letters[0]).toMatchObject({
+      event_id: "evt-1",
+      event_source: "/bazaar/order",
+      event_type: "bazaar.order.confirmed",
+      subject: "12",
+      data: '{"order_id":12,"customer_id":3}',
+      error_dest: `${target.url}/events`,
+      error_code: 500,
+      error_detail: '{"detail":"boom"}',
+      extensions: { traceparent: expect.any(String), correlationid: "corr-1", specversion: "1.0" },
+      replayed: false,
+      replay_count: 0,
+    });
+  });
+
+  it("keeps the same event failed at two subscribers, and one without a subscriber, apart", async () => {
+    await send("/events", deadLetter());
+    await send("/events", deadLetter({ "ce-knativeerrordest": "http://payment.bazaar.svc/events" }));
+    const { "ce-knativeerrordest": _dest, ...withoutDest } = deadLetter();
+    await send("/events", withoutDest);
+    await send("/events", withoutDest);
+    const { body } = await api("GET", "/api/dead-letters");
+    expect(body.dead_letters.map((d: any) => d.error_dest)).toEqual([
+      null,
+      "http://payment.bazaar.svc/events",
+      `${target.url}/events`,
+    ]);
+  });
+
+  it("takes any type and unparsable data, but refuses what is not a CloudEvent", async () => {
+    const odd = await send("/", deadLetter({ "ce-type": "com.example.other", "ce-id": "x" }, "{broken"));
+    expect(odd.status).toBe(202);
+    expect((await api("GET", "/api/dead-letters?type=com.example.other")).body.dead_letters[0].data).toBe(
+      "{broken",
+    );
+    const notAnEvent = await app.request("/events", { method: "POST", body: "{}" });
+    expect(notAnEvent.status).toBe(400);
+  });
+
+  it("counts new dead letters by type and exports the backlog", async () => {
+    await send("/", deadLetter({ "ce-id": "metric-1", "ce-type": "com.example.metric" }));
+    await send("/", deadLetter({ "ce-id": "metric-1", "ce-type": "com.example.metric" }));
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/dead_letters_total\{type="com\.example\.metric",service="dead-letters"\} 1\n/);
+    expect(text).toMatch(/dead_letters_unreplayed\{service="dead-letters"\} 1\n/);
+  });
+});
+
+describe("admin API", () => {
+  it("is for admins only", async () => {
+    await send("/", deadLetter());
+    expect((await api("GET", "/api/dead-letters", null)).status).toBe(401);
+    for (const role of ["customer", "staff"] as const) {
+      const refused = await api("GET", "/api/dead-letters", await token(role));
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("content-type")).toBe("application/problem+json");
+      expect((await api("POST", `/api/dead-letters/1/replay`, await token(role))).status).toBe(403);
+    }
+    expect(target.received).toEqual([]);
+  });
+
+  it("shows one, and 404 for an unknown id", async () => {
+    await send("/", deadLetter());
+    const id = await storedId();
+    expect((await api("GET", `/api/dead-letters/${id}`)).body).toMatchObject({ id, event_id: "evt-1" });
+    expect((await api("GET", "/api/dead-letters/424242")).status).toBe(404);
+    expect((await api("GET", "/api/dead-letters/abc")).status).toBe(400);
+  });
+
+  it("replays the original event in binary mode to the subscriber that failed", async () => {
+    await send("/", deadLetter());
+    const id = await storedId();
+    const replay = await api("POST", `/api/dead-letters/${id}/replay`);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual({ replayed: true, status: 202, target: `${target.url}/events` });
+
+    expect(target.received).toHaveLength(1);
+    const [received] = target.received;
+    expect(received!.path).toBe("/events");
+    expect(received!.body).toBe('{"order_id":12,"customer_id":3}');
+    expect(received!.headers).toMatchObject({
+      "ce-id": "evt-1",
+      "ce-source": "/bazaar/order",
+      "ce-type": "bazaar.order.confirmed",
+      "ce-subject": "12",
+      "ce-traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      "ce-correlationid": "corr-1",
+      "content-type": "application/json",
+    });
+    expect(Object.keys(received!.headers).filter((h) => h.startsWith("ce-knativeerror"))).toEqual([]);
+
+    const after = (await api("GET", `/api/dead-letters/${id}`)).body;
+    expect(after).toMatchObject({ replayed: true, replay_count: 1, last_replay_status: 202 });
+    expect(after.last_replayed_at).toEqual(expect.any(String));
+    expect((await api("GET", "/api/dead-letters?replayed=false")).body.total).toBe(0);
+    expect((await api("GET", "/api/dead-letters?replayed=true")).body.total).toBe(1);
+  });
+
+  it("replays a dead letter without a subscriber to K_SINK", async () => {
+    const { "ce-knativeerrordest": _dest, ...withoutDest } = deadLetter();
+    await send("/", withoutDest);
+    const replay = await api("POST", `/api/dead-letters/${await storedId()}/replay`);
+    expect(replay.body).toMatchObject({ replayed: true, target: `${target.url}/broker` });
+    expect(target.received.map((r) => r.path)).toEqual(["/broker"]);
+  });
+
+  it("answers 502 when the target refuses, and records the attempt", async () => {
+    await send("/", deadLetter());
+    const id = await storedId();
+    target.status = 503;
+    const failed = await api("POST", `/api/dead-letters/${id}/replay`);
+    expect(failed.status).toBe(502);
+    expect(failed.headers.get("content-type")).toBe("application/problem+json");
+    expect(failed.body).toMatchObject({
+      status: 502,
+      target_status: 503,
+      detail: expect.stringMatching(/503/),
+    });
+    expect((await api("GET", `/api/dead-letters/${id}`)).body).toMatchObject({
+      replayed: false,
+      replay_count: 1,
+      last_replay_status: 503,
+    });
+    expect((await api("GET", "/api/dead-letters?replayed=false")).body.total).toBe(1);
+  });
+
+  it("answers 502 when the target cannot be reached", async () => {
+    await send("/", deadLetter({ "ce-knativeerrordest": "http://127.0.0.1:9/events" }));
+    const id = await storedId();
+    const failed = await api("POST", `/api/dead-letters/${id}/replay`);
+    expect(failed.status).toBe(502);
+    expect(failed.body.target_status).toBeNull();
+    expect((await api("GET", `/api/dead-letters/${id}`)).body).toMatchObject({
+      replay_count: 1,
+      last_replay_status: null,
+      last_replay_error: expect.stringMatching(/could not reach/),
+    });
+  });
+
+  it("discards one after handling", async () => {
+    await send("/", deadLetter());
+    const id = await storedId();
+    expect((await api("DELETE", `/api/dead-letters/${id}`)).body).toEqual({
+      message: "Dead letter deleted",
+      id,
+    });
+    expect((await api("DELETE", `/api/dead-letters/${id}`)).status).toBe(404);
+    expect((await api("GET", "/api/dead-letters")).body.total).toBe(0);
+  });
+});

@@ -1,0 +1,21 @@
+import type { Hono } from "hono";
+import { authenticate } from "@bazaar/shared/auth";
+import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
+import { countUnreplayed } from "./domain/dead-letters";
+import { registerDeadLetterMetrics } from "./domain/metrics";
+import type { DeadLettersDeps } from "./deps";
+import { deadLetterRoutes } from "./routes/dead-letters";
+import { intakeRoutes } from "./routes/intake";
+
+/** The dead-letters function: stores what the broker gave up on, so an admin can look and replay. */
+export function createApp(deps: DeadLettersDeps): Hono<AppEnv> {
+  const app = createHttpApp(deps.http);
+  const metrics = registerDeadLetterMetrics(deps.http.metrics.registry, () => countUnreplayed(deps.database));
+  // A sink URI may be given with or without a path, so both answer.
+  const intake = intakeRoutes(deps, metrics);
+  app.route("/", intake);
+  app.route("/events", intake);
+  app.use("/api/*", authenticate(deps.verify));
+  app.route("/api/dead-letters", deadLetterRoutes(deps));
+  return app;
+}

@@ -1,0 +1,66 @@
+import type { CloudEvent } from "cloudevents";
+import { parseCloudEvent } from "@bazaar/shared/events";
+import type { deadLetters } from "../db/schema";
+
+export type NewDeadLetter = typeof deadLetters.$inferInsert;
+
+/** Attributes with a column of their own; every other attribute is kept in `extensions`. */
+const COLUMN_ATTRIBUTES = new Set([
+  "id",
+  "source",
+  "type",
+  "subject",
+  "data",
+  "datacontenttype",
+  "knativeerrordest",
+  "knativeerrorcode",
+  "knativeerrordata",
+]);
+
+const textOf = (value: unknown): string | null =>
+  value === undefined || value === null ? null : String(value);
+const statusOf = (value: unknown): number | null => {
+  const status = Number(value);
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? status : null;
+};
+
+const isStructured = (headers: Record<string, string>): boolean =>
+  /^application\/cloudevents/i.test(headers["content-type"] ?? "");
+
+/** Structured mode: the envelope's data as text; base64 data stays in `extensions` as data_base64. */
+function envelopeData(event: CloudEvent<unknown>): string | null {
+  if (event.data === undefined || event.data_base64 !== undefined) return null;
+  return typeof event.data === "string" ? event.data : JSON.stringify(event.data);
+}
+
+/**
+ * Reads a dead-lettered CloudEvent of any type, in the catalog or not, without judging its data: it is
+ * stored as it came so it can be replayed as it was. Only a request that is no CloudEvent at all is refused.
+ */
+export function readDeadLetter(
+  headers: Record<string, string>,
+  body: string,
+  receivedAt: string,
+): NewDeadLetter {
+  // Binary mode (how Knative delivers) keeps every attribute in headers: they are read without the body,
+  // which is stored byte for byte, so data that is not even valid JSON is kept and replayed as it came.
+  const structured = isStructured(headers);
+  const event = parseCloudEvent(headers, structured ? body : "");
+  const attributes = event.toJSON() as Record<string, unknown>;
+  const extensions = Object.fromEntries(
+    Object.entries(attributes).filter(([name, value]) => !COLUMN_ATTRIBUTES.has(name) && value !== undefined),
+  );
+  return {
+    eventId: event.id,
+    eventSource: event.source,
+    eventType: event.type,
+    subject: event.subject ?? null,
+    data: structured ? envelopeData(event) : body === "" ? null : body,
+    datacontenttype: event.datacontenttype ?? null,
+    extensions: JSON.stringify(extensions),
+    errorDest: textOf(attributes["knativeerrordest"]) ?? "",
+    errorCode: statusOf(attributes["knativeerrorcode"]),
+    errorData: textOf(attributes["knativeerrordata"]),
+    receivedAt,
+  };
+}

@@ -1,0 +1,55 @@
+import { Hono } from "hono";
+import { requireRole } from "@bazaar/shared/auth";
+import { Conflict } from "@bazaar/shared/errors";
+import { PROBLEM_CONTENT_TYPE, problem, validate, type AppEnv } from "@bazaar/shared/http";
+import {
+  deadLetterView,
+  deleteDeadLetter,
+  findDeadLetter,
+  listDeadLetters,
+  recordReplay,
+} from "../domain/dead-letters";
+import { originalEvent } from "../domain/replay";
+import type { DeadLettersDeps } from "../deps";
+import { idParam, listQuery } from "./schemas";
+
+/** Admin only: list, inspect, replay and discard dead letters. */
+export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {
+  const { database, replayer, fallbackTarget } = deps;
+
+  return new Hono<AppEnv>()
+    .use(requireRole("admin"))
+    .get("/", validate("query", listQuery), async (c) =>
+      c.json(await listDeadLetters(database, c.req.valid("query"))),
+    )
+    .get("/:id", validate("param", idParam), async (c) =>
+      c.json(deadLetterView(await findDeadLetter(database, c.req.valid("param").id))),
+    )
+    .post("/:id/replay", validate("param", idParam), async (c) => {
+      const { id } = c.req.valid("param");
+      const letter = await findDeadLetter(database, id);
+      // Back to the subscriber that failed; consumers dedupe on (source, id), so a second delivery is harmless.
+      const target = letter.errorDest || fallbackTarget;
+      if (!target)
+        throw new Conflict(
+          `dead letter ${id} names no subscriber and K_SINK is not set: nowhere to replay it`,
+        );
+      const outcome = await replayer.replay(target, originalEvent(letter));
+      await recordReplay(database, id, outcome);
+      if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
+        return c.json({ replayed: true, status: outcome.status, target });
+      }
+      const body = {
+        ...problem(502, `replay of dead letter ${id} to ${target} failed: ${outcome.error ?? "no answer"}`),
+        instance: c.req.path,
+        target,
+        target_status: outcome.status,
+      };
+      return c.body(JSON.stringify(body), 502, { "content-type": PROBLEM_CONTENT_TYPE });
+    })
+    .delete("/:id", validate("param", idParam), async (c) => {
+      const { id } = c.req.valid("param");
+      await deleteDeadLetter(database, id);
+      return c.json({ message: "Dead letter deleted", id });
+    });
+}

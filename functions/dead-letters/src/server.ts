@@ -1,0 +1,25 @@
+import { createTokenVerifier, remoteKeys } from "@bazaar/shared/auth";
+import { loadConfig } from "@bazaar/shared/config";
+import { startFunction } from "@bazaar/shared/runtime";
+import { createApp } from "./app";
+import { deadLettersConfigSchema } from "./config";
+import { migrationsFolder, schema } from "./db";
+import { createReplayer, type Replayer } from "./domain/replay";
+
+const config = loadConfig(deadLettersConfigSchema);
+const verify = createTokenVerifier(remoteKeys(config.JWKS_URL), {
+  issuer: config.JWT_ISSUER,
+  audience: config.JWT_AUDIENCE,
+});
+let replayer: Replayer | undefined;
+
+await startFunction({
+  config,
+  schema,
+  migrationsFolder,
+  createApp: ({ http, database, metrics }) => {
+    replayer = createReplayer({ timeoutMs: config.REPLAY_TIMEOUT_MS, metrics });
+    return createApp({ http, database, verify, replayer, fallbackTarget: config.K_SINK });
+  },
+  onShutdown: () => replayer?.shutdown(),
+});

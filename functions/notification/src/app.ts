@@ -1,0 +1,23 @@
+import type { Hono } from "hono";
+import { authenticate } from "@bazaar/shared/auth";
+import { createEventReceiver } from "@bazaar/shared/events";
+import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
+import type { NotificationDeps } from "./deps";
+import { notificationHandlers } from "./events/handlers";
+import { notificationRoutes } from "./routes/notifications";
+
+/** The notification function: turns saga events into messages a customer reads and marks as read. */
+export function createApp(deps: NotificationDeps): Hono<AppEnv> {
+  const app = createHttpApp(deps.http);
+  app.route(
+    "/events",
+    createEventReceiver({
+      outbox: deps.outbox,
+      handlers: notificationHandlers(),
+      metrics: deps.http.metrics,
+    }),
+  );
+  app.use("/api/*", authenticate(deps.verify));
+  app.route("/api/notifications", notificationRoutes(deps));
+  return app;
+}

@@ -1,0 +1,28 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export { outbox, processedEvents } from "@bazaar/shared/events";
+
+/** One readable message per customer per event; the receiver's (source, id) dedupe keeps it to one. */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    customerId: integer("customer_id").notNull(),
+    eventType: text("event_type").notNull(),
+    orderId: integer("order_id"),
+    title: text("title").notNull(),
+    message: text("message").notNull(),
+    readAt: text("read_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("notifications_customer_created").on(table.customerId, table.createdAt)],
+);
+
+/**
+ * Customers whose account was deleted. Events can arrive late or out of order, so an order event that comes
+ * after customer.deleted must not bring back a message for an account that no longer exists.
+ */
+export const deletedCustomers = sqliteTable("deleted_customers", {
+  customerId: integer("customer_id").primaryKey(),
+  deletedAt: text("deleted_at").notNull(),
+});

@@ -1,0 +1,20 @@
+import type { Hono } from "hono";
+import { authenticate } from "@bazaar/shared/auth";
+import { createEventReceiver } from "@bazaar/shared/events";
+import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
+import type { InventoryDeps } from "./deps";
+import { inventoryHandlers } from "./events/handlers";
+import { productRoutes } from "./routes/products";
+
+/** The inventory function: the catalog, its stock, and reservations for the order saga. */
+export function createApp(deps: InventoryDeps): Hono<AppEnv> {
+  const app = createHttpApp(deps.http);
+
+  app.use("/api/*", authenticate(deps.verify));
+  app.route("/api/products", productRoutes(deps));
+  app.route(
+    "/events",
+    createEventReceiver({ outbox: deps.outbox, handlers: inventoryHandlers(), metrics: deps.http.metrics }),
+  );
+  return app;
+}

@@ -1,0 +1,182 @@
+import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
+import type { Tx } from "@bazaar/shared/db";
+import { Unavailable } from "@bazaar/shared/errors";
+import type { InventorySchema } from "../db";
+import { orderTombstones, products, reservations } from "../db/schema";
+import { now } from "./product-view";
+
+type InventoryTx = Tx<InventorySchema>;
+
+export interface OrderLine {
+  product_id: number;
+  quantity: number;
+}
+
+export interface Shortage {
+  product_id: number;
+  requested: number;
+  available: number;
+}
+
+export type ReserveResult =
+  | { outcome: "reserved"; items: OrderLine[] }
+  | { outcome: "rejected"; reason: string; shortages: Shortage[] }
+  /** The order was reserved or rejected before (a redelivery under another event id): nothing to do. */
+  | { outcome: "already-settled" };
+
+export const ORDER_CANCELLED = "order cancelled";
+
+/** One line per product: an order may name the same product twice. */
+export function mergeLines(items: readonly OrderLine[]): OrderLine[] {
+  const merged = new Map<number, number>();
+  for (const item of items) merged.set(item.product_id, (merged.get(item.product_id) ?? 0) + item.quantity);
+  return [...merged].map(([product_id, quantity]) => ({ product_id, quantity }));
+}
+
+const shortageReason = (shortages: Shortage[]): string =>
+  "insufficient stock: " +
+  shortages
+    .map((s) => `product ${s.product_id} (requested ${s.requested}, ${s.available} available)`)
+    .join(", ");
+
+/**
+ * Reserves every line of an order or none. Runs inside the receiver's one write transaction, so the
+ * availability check and the updates see the same stock; each update also carries the condition
+ * `quantity - reserved >= n`, and a line that fails it rolls the whole transaction back (the broker retries
+ * and the retry sees the shortage). Unknown products count as a shortage with nothing available.
+ */
+export async function reserveOrder(
+  tx: InventoryTx,
+  orderId: number,
+  items: readonly OrderLine[],
+): Promise<ReserveResult> {
+  const [reserved] = await tx
+    .select({ orderId: reservations.orderId })
+    .from(reservations)
+    .where(eq(reservations.orderId, orderId))
+    .limit(1);
+  if (reserved) return { outcome: "already-settled" };
+  const [tombstone] = await tx.select().from(orderTombstones).where(eq(orderTombstones.orderId, orderId));
+  if (tombstone?.kind === "rejected") return { outcome: "already-settled" };
+  if (tombstone?.kind === "cancelled") return { outcome: "rejected", reason: ORDER_CANCELLED, shortages: [] };
+
+  const lines = mergeLines(items);
+  const stock = await tx
+    .select({ id: products.id, available: sql<number>`${products.quantity} - ${products.reserved}` })
+    .from(products)
+    .where(
+      inArray(
+        products.id,
+        lines.map((l) => l.product_id),
+      ),
+    );
+  const availableOf = new Map(stock.map((s) => [s.id, s.available]));
+  const shortages = lines
+    .map((l) => ({
+      product_id: l.product_id,
+      requested: l.quantity,
+      available: availableOf.get(l.product_id) ?? 0,
+    }))
+    .filter((s) => s.available < s.requested);
+  const at = now();
+  if (shortages.length > 0) {
+    const reason = shortageReason(shortages);
+    await tx.insert(orderTombstones).values({ orderId, kind: "rejected", reason, createdAt: at });
+    return { outcome: "rejected", reason, shortages };
+  }
+
+  for (const line of lines) {
+    const updated = await tx
+      .update(products)
+      .set({ reserved: sql`${products.reserved} + ${line.quantity}`, updatedAt: at })
+      .where(
+        and(
+          eq(products.id, line.product_id),
+          gte(sql`${products.quantity} - ${products.reserved}`, line.quantity),
+        ),
+      )
+      .returning({ id: products.id });
+    if (updated.length === 0)
+      throw new Unavailable(`stock of product ${line.product_id} changed during the reservation; retry`);
+  }
+  await tx.insert(reservations).values(
+    lines.map((l) => ({
+      orderId,
+      productId: l.product_id,
+      quantity: l.quantity,
+      status: "held" as const,
+      createdAt: at,
+      updatedAt: at,
+    })),
+  );
+  return { outcome: "reserved", items: lines };
+}
+
+/** Turns an order's held stock into sold stock. False when nothing is held (a duplicate or late event). */
+export async function commitOrder(tx: InventoryTx, orderId: number): Promise<boolean> {
+  const held = await tx
+    .select()
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, "held")));
+  if (held.length === 0) return false;
+  const at = now();
+  for (const line of held) {
+    const moved = await tx
+      .update(products)
+      .set({
+        quantity: sql`${products.quantity} - ${line.quantity}`,
+        reserved: sql`${products.reserved} - ${line.quantity}`,
+        sold: sql`${products.sold} + ${line.quantity}`,
+        updatedAt: at,
+      })
+      .where(and(eq(products.id, line.productId), gte(products.reserved, line.quantity)))
+      .returning({ id: products.id });
+    // A held line always has its product (delete refuses reserved stock): anything else is corruption.
+    if (moved.length === 0)
+      throw new Error(`product ${line.productId} lost the stock held for order ${orderId}`);
+  }
+  await tx
+    .update(reservations)
+    .set({ status: "committed", updatedAt: at })
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, "held")));
+  return true;
+}
+
+export type ReleaseResult = "released" | "tombstoned" | "nothing";
+
+/**
+ * Compensation for a cancelled order. Held stock becomes available again; committed stock (a confirmed
+ * order cancelled before shipping) goes back on the shelf. With no reservation yet, a tombstone makes a late
+ * order.placed reserve nothing.
+ */
+export async function releaseOrder(tx: InventoryTx, orderId: number, reason: string): Promise<ReleaseResult> {
+  const lines = await tx.select().from(reservations).where(eq(reservations.orderId, orderId));
+  const at = now();
+  if (lines.length === 0) {
+    const inserted = await tx
+      .insert(orderTombstones)
+      .values({ orderId, kind: "cancelled", reason, createdAt: at })
+      .onConflictDoNothing()
+      .returning({ orderId: orderTombstones.orderId });
+    return inserted.length > 0 ? "tombstoned" : "nothing";
+  }
+  const open = lines.filter((l) => l.status !== "released");
+  if (open.length === 0) return "nothing";
+  for (const line of open) {
+    const n = line.quantity;
+    const restore =
+      line.status === "held"
+        ? { reserved: sql`${products.reserved} - ${n}` }
+        : { quantity: sql`${products.quantity} + ${n}`, sold: sql`${products.sold} - ${n}` };
+    // A product deleted after its sale has no shelf to return to; the line is released all the same.
+    await tx
+      .update(products)
+      .set({ ...restore, updatedAt: at })
+      .where(eq(products.id, line.productId));
+  }
+  await tx
+    .update(reservations)
+    .set({ status: "released", updatedAt: at })
+    .where(and(eq(reservations.orderId, orderId), ne(reservations.status, "released")));
+  return "released";
+}

@@ -1,0 +1,25 @@
+import { loadConfig } from "@bazaar/shared/config";
+import { createTokenVerifier, remoteKeys } from "@bazaar/shared/auth";
+import { startFunction } from "@bazaar/shared/runtime";
+import { createApp } from "./app";
+import { inventoryConfigSchema } from "./config";
+import { migrationsFolder, schema } from "./db";
+import { ensureDemoCatalog } from "./domain/demo-catalog";
+import { registerInventoryMetrics } from "./metrics";
+
+const config = loadConfig(inventoryConfigSchema);
+const verify = createTokenVerifier(remoteKeys(config.JWKS_URL), {
+  issuer: config.JWT_ISSUER,
+  audience: config.JWT_AUDIENCE,
+});
+
+await startFunction({
+  config,
+  schema,
+  migrationsFolder,
+  createApp: async ({ http, database, outbox, logger, metrics }) => {
+    if (config.SEED_DEMO_CATALOG) await ensureDemoCatalog(database, logger);
+    registerInventoryMetrics(metrics.registry, database);
+    return createApp({ http, database, outbox, verify });
+  },
+});

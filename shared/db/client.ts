@@ -14,6 +14,10 @@ const BUSY_TIMEOUT_MS = 5000;
 export const isBusyError = (error: unknown): boolean =>
   /SQLITE_BUSY/.test(String((error as { code?: string })?.code ?? error));
 
+/** SQLite's unique-constraint failure, as libSQL reports it (directly or as the cause of a drizzle error). */
+export const isUniqueViolation = (error: unknown): boolean =>
+  /UNIQUE constraint failed/i.test(String((error as { cause?: unknown })?.cause ?? "") + String(error));
+
 function openClient({ url, authToken }: ClientOptions): Client {
   if (isFileUrl(url)) {
     const path = url.slice("file:".length);

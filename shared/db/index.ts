@@ -1,4 +1,4 @@
-export { isBusyError } from "./client";
+export { isBusyError, isUniqueViolation } from "./client";
 export {
   defaultDatabaseUrl,
   openDatabase,

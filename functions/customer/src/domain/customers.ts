@@ -15,7 +15,3 @@ export const customerView = (c: Customer) => ({
 });
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
-
-/** SQLite's unique-constraint failure, as libSQL reports it. */
-export const isUniqueViolation = (error: unknown): boolean =>
-  /UNIQUE constraint failed/i.test(String((error as { cause?: unknown })?.cause ?? "") + String(error));

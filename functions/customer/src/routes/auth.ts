@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, Unauthorized } from "@bazaar/shared/errors";
 import { validate, type AppEnv } from "@bazaar/shared/http";
 import { customers } from "../db/schema";
-import { customerView, isUniqueViolation, normaliseEmail } from "../domain/customers";
+import { customerView, normaliseEmail } from "../domain/customers";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../domain/login-throttle";
 import { dummyHash, hashPassword, verifyPassword } from "../domain/passwords";
 import { issueSession, revokeSession, rotateSession } from "../domain/sessions";

@@ -1,10 +1,11 @@
 import { asc, count, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
+import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, NotFound } from "@bazaar/shared/errors";
 import { validate, type AppEnv } from "@bazaar/shared/http";
 import { customers } from "../db/schema";
-import { customerView, isUniqueViolation, normaliseEmail } from "../domain/customers";
+import { customerView, normaliseEmail } from "../domain/customers";
 import { hashPassword } from "../domain/passwords";
 import { revokeAll } from "../domain/sessions";
 import type { CustomerDeps } from "../deps";

@@ -1,5 +1,5 @@
 import { and, eq, gte, sql } from "drizzle-orm";
-import type { Tx } from "@bazaar/shared/db";
+import { isUniqueViolation, type Tx } from "@bazaar/shared/db";
 import { Conflict } from "@bazaar/shared/errors";
 import type { InventorySchema } from "../db";
 import { products, reservations } from "../db/schema";
@@ -15,10 +15,6 @@ export interface NewProduct {
   quantity: number;
   sku: string;
 }
-
-/** SQLite's unique-constraint failure, as libSQL reports it. */
-const isUniqueViolation = (error: unknown): boolean =>
-  /UNIQUE constraint failed/i.test(String((error as { cause?: unknown })?.cause ?? "") + String(error));
 
 /** Runs a write that may collide with another product's SKU; the collision becomes a 409. */
 async function withUniqueSku<T>(sku: string | undefined, work: () => Promise<T>): Promise<T> {

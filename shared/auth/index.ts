@@ -5,6 +5,7 @@ export {
   localKeys,
   remoteKeys,
   signAccessToken,
+  verifierFromConfig,
   type TokenSettings,
   type TokenVerifier,
 } from "./tokens";

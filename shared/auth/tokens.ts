@@ -61,3 +61,14 @@ export const remoteKeys = (jwksUrl: string): JWTVerifyGetKey =>
 
 /** The customer function verifies its own tokens without a network hop. */
 export const localKeys = (key: SigningKey): JWTVerifyGetKey => createLocalJWKSet({ keys: [key.publicJwk] });
+
+/** The verifier every function but customer uses: the customer's JWKS, with the configured issuer and audience. */
+export const verifierFromConfig = (config: {
+  JWKS_URL: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}): TokenVerifier =>
+  createTokenVerifier(remoteKeys(config.JWKS_URL), {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });

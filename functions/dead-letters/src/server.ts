@@ -1,4 +1,4 @@
-import { createTokenVerifier, remoteKeys } from "@bazaar/shared/auth";
+import { verifierFromConfig } from "@bazaar/shared/auth";
 import { loadConfig } from "@bazaar/shared/config";
 import { startFunction } from "@bazaar/shared/runtime";
 import { createApp } from "./app";
@@ -7,10 +7,7 @@ import { migrationsFolder, schema } from "./db";
 import { createReplayer, type Replayer } from "./domain/replay";
 
 const config = loadConfig(deadLettersConfigSchema);
-const verify = createTokenVerifier(remoteKeys(config.JWKS_URL), {
-  issuer: config.JWT_ISSUER,
-  audience: config.JWT_AUDIENCE,
-});
+const verify = verifierFromConfig(config);
 let replayer: Replayer | undefined;
 
 await startFunction({

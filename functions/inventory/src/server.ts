@@ -1,5 +1,5 @@
 import { loadConfig } from "@bazaar/shared/config";
-import { createTokenVerifier, remoteKeys } from "@bazaar/shared/auth";
+import { verifierFromConfig } from "@bazaar/shared/auth";
 import { startFunction } from "@bazaar/shared/runtime";
 import { createApp } from "./app";
 import { inventoryConfigSchema } from "./config";
@@ -8,10 +8,7 @@ import { ensureDemoCatalog } from "./domain/demo-catalog";
 import { registerInventoryMetrics } from "./metrics";
 
 const config = loadConfig(inventoryConfigSchema);
-const verify = createTokenVerifier(remoteKeys(config.JWKS_URL), {
-  issuer: config.JWT_ISSUER,
-  audience: config.JWT_AUDIENCE,
-});
+const verify = verifierFromConfig(config);
 
 await startFunction({
   config,

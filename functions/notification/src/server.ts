@@ -1,4 +1,4 @@
-import { createTokenVerifier, remoteKeys } from "@bazaar/shared/auth";
+import { verifierFromConfig } from "@bazaar/shared/auth";
 import { loadConfig } from "@bazaar/shared/config";
 import { startFunction } from "@bazaar/shared/runtime";
 import { createApp } from "./app";
@@ -6,10 +6,7 @@ import { notificationConfigSchema } from "./config";
 import { migrationsFolder, schema } from "./db";
 
 const config = loadConfig(notificationConfigSchema);
-const verify = createTokenVerifier(remoteKeys(config.JWKS_URL), {
-  issuer: config.JWT_ISSUER,
-  audience: config.JWT_AUDIENCE,
-});
+const verify = verifierFromConfig(config);
 
 await startFunction({
   config,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createTokenVerifier, remoteKeys } from "@bazaar/shared/auth";
+import { verifierFromConfig } from "@bazaar/shared/auth";
 import { loadConfig, serviceUrl } from "@bazaar/shared/config";
 import { nextTraceparent } from "@bazaar/shared/http";
 import { startFunction } from "@bazaar/shared/runtime";
@@ -23,15 +23,29 @@ await startFunction({
       http,
       database,
       outbox,
-      verify: createTokenVerifier(remoteKeys(config.JWKS_URL), { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
-      catalog: createCatalogClient({ baseUrl: serviceUrl(config, "inventory"), timeoutMs: config.CATALOG_TIMEOUT_MS, metrics }),
-      settings: { paymentTimeoutSeconds: config.ORDER_PAYMENT_TIMEOUT_SECONDS, maxItems: config.ORDER_MAX_ITEMS },
+      verify: verifierFromConfig(config),
+      catalog: createCatalogClient({
+        baseUrl: serviceUrl(config, "inventory"),
+        timeoutMs: config.CATALOG_TIMEOUT_MS,
+        metrics,
+      }),
+      settings: {
+        paymentTimeoutSeconds: config.ORDER_PAYMENT_TIMEOUT_SECONDS,
+        maxItems: config.ORDER_MAX_ITEMS,
+      },
     };
     if (config.ORDER_SWEEP_INTERVAL_MS > 0) {
       sweepTimer = setInterval(() => {
         const trace = { correlationId: randomUUID(), traceparent: nextTraceparent(undefined) };
-        sweepStuckPayments({ database, outbox, metrics: orderMetrics }, config.ORDER_PAYMENT_TIMEOUT_SECONDS, trace)
-          .then((ids) => ids.length > 0 && logger.warn({ orders: ids }, "cancelled orders whose payment timed out"))
+        sweepStuckPayments(
+          { database, outbox, metrics: orderMetrics },
+          config.ORDER_PAYMENT_TIMEOUT_SECONDS,
+          trace,
+        )
+          .then(
+            (ids) =>
+              ids.length > 0 && logger.warn({ orders: ids }, "cancelled orders whose payment timed out"),
+          )
           .catch((error: unknown) => logger.error({ err: error }, "payment sweep failed"));
       }, config.ORDER_SWEEP_INTERVAL_MS);
       sweepTimer.unref();

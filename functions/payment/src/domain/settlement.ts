@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq } from "drizzle-orm";
+import { Counter } from "prom-client";
+import type { Database } from "@bazaar/shared/db";
+import type { Outbox } from "@bazaar/shared/events";
+import { nextTraceparent } from "@bazaar/shared/http";
+import type { Logger, Metrics } from "@bazaar/shared/observability";
+import type { PaymentSchema } from "../db";
+import { payments } from "../db/schema";
+import type { Payment } from "./payments";
+import type { ChargeOutcome, Processor } from "./processor";
+
+export interface SettlerDeps {
+  database: Database<PaymentSchema>;
+  outbox: Outbox<PaymentSchema>;
+  processor: Processor;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Charges pending payments and records the outcome. The processor is called outside any transaction, so
+ * a slow charge (tok_slow) neither holds the write lock nor keeps the broker's delivery waiting. Payments
+ * left pending by a crash are picked up on start and on every tick.
+ */
+export interface Settler {
+  /** Charge what is pending now, without waiting (after an event committed a new payment). */
+  kick(): void;
+  /** Charge what is pending; resolves when every charge under way is recorded. Returns how many began. */
+  settle(): Promise<number>;
+  start(intervalMs: number): void;
+  /** Stops the timer and waits for the charges under way, so a SIGTERM loses no outcome. */
+  stop(): Promise<void>;
+}
+
+const BATCH_SIZE = 100;
+
+export function createSettler(deps: SettlerDeps): Settler {
+  const { database, outbox, processor, logger } = deps;
+  const inFlight = new Map<number, Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const settled = new Counter({
+    name: "payments_settled_total",
+    help: "Charges recorded, by outcome (succeeded or the failure code)",
+    labelNames: ["outcome"],
+    registers: [deps.metrics.registry],
+  });
+
+  /** Records the outcome only if the payment is still pending: a cancellation during the charge voids it. */
+  async function record(payment: Payment, outcome: ChargeOutcome): Promise<boolean> {
+    const trace = {
+      correlationId: payment.correlationId ?? randomUUID(),
+      traceparent: nextTraceparent(payment.traceparent),
+    };
+    return outbox.write(trace, async (tx, emit) => {
+      const changes = outcome.ok
+        ? { status: "succeeded" as const }
+        : { status: "failed" as const, failureCode: outcome.code, reason: outcome.reason };
+      const [row] = await tx
+        .update(payments)
+        .set({ ...changes, updatedAt: new Date().toISOString() })
+        .where(and(eq(payments.id, payment.id), eq(payments.status, "pending")))
+        .returning();
+      if (!row) return false;
+      const order = { order_id: row.orderId, customer_id: row.customerId };
+      if (outcome.ok)
+        emit(
+          "bazaar.payment.succeeded",
+          { ...order, payment_id: row.id, amount_cents: row.amountCents },
+          row.orderId,
+        );
+      else
+        emit("bazaar.payment.failed", { ...order, reason: outcome.reason, code: outcome.code }, row.orderId);
+      return true;
+    });
+  }
+
+  async function charge(payment: Payment): Promise<void> {
+    const log = logger.child({ order_id: payment.orderId, payment_id: payment.id });
+    const outcome = await processor.charge({
+      orderId: payment.orderId,
+      amountCents: payment.amountCents,
+      method: payment.method ?? "",
+    });
+    if (!(await record(payment, outcome))) {
+      log.info("the order was cancelled while the charge was under way; the charge is voided");
+      return;
+    }
+    const label = outcome.ok ? "succeeded" : outcome.code;
+    settled.inc({ outcome: label });
+    log.info({ outcome: label }, "payment settled");
+  }
+
+  async function settle(): Promise<number> {
+    const pending = await database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.status, "pending"))
+      .orderBy(asc(payments.id))
+      .limit(BATCH_SIZE);
+    let started = 0;
+    for (const payment of pending) {
+      // One charge per payment at a time; the guarded update in record() stops a double outcome anyway.
+      if (stopped || inFlight.has(payment.id)) continue;
+      const run = charge(payment)
+        .catch((error: unknown) =>
+          logger.warn({ err: error, payment_id: payment.id }, "charge not recorded; will retry"),
+        )
+        .finally(() => inFlight.delete(payment.id));
+      inFlight.set(payment.id, run);
+      started += 1;
+    }
+    await Promise.all(inFlight.values());
+    return started;
+  }
+
+  const kick = (): void => {
+    settle().catch((error: unknown) => logger.error({ err: error }, "payment settlement failed"));
+  };
+
+  return {
+    kick,
+    settle,
+    start(intervalMs) {
+      kick();
+      if (intervalMs <= 0) return;
+      timer = setInterval(kick, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await Promise.all(inFlight.values());
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { eq } from "drizzle-orm";
+import type { EventHandler } from "@bazaar/shared/events";
+import type { PaymentSchema } from "../db";
+import { payments } from "../db/schema";
+
+/**
+ * Records a pending payment, once per order; the settler charges it after this commits. A second request
+ * for the same order, or one for an order already cancelled (a voided row), is stale and charges nothing.
+ */
+export const onPaymentRequested: EventHandler<PaymentSchema, "bazaar.payment.requested"> = async (
+  event,
+  { tx, log },
+) => {
+  const { order_id, customer_id, amount_cents, payment_method } = event.data;
+  const [existing] = await tx
+    .select({ status: payments.status })
+    .from(payments)
+    .where(eq(payments.orderId, order_id));
+  if (existing) {
+    log.info(
+      { status: existing.status },
+      existing.status === "voided"
+        ? "the order was cancelled before its payment was requested; nothing is charged"
+        : "this order's payment was already requested; it is not charged again",
+    );
+    return "stale";
+  }
+  const now = new Date().toISOString();
+  await tx.insert(payments).values({
+    orderId: order_id,
+    customerId: customer_id,
+    amountCents: amount_cents,
+    currency: "USD",
+    method: payment_method,
+    status: "pending",
+    correlationId: event.correlationid ?? null,
+    traceparent: event.traceparent ?? null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return "applied";
+};

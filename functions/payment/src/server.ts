@@ -1,0 +1,29 @@
+import { verifierFromConfig } from "@bazaar/shared/auth";
+import { loadConfig } from "@bazaar/shared/config";
+import { startFunction } from "@bazaar/shared/runtime";
+import { createApp } from "./app";
+import { paymentConfigSchema } from "./config";
+import { migrationsFolder, schema } from "./db";
+import { createSimulatedProcessor } from "./domain/processor";
+import { createSettler, type Settler } from "./domain/settlement";
+
+const config = loadConfig(paymentConfigSchema);
+const verify = verifierFromConfig(config);
+const processor = createSimulatedProcessor({
+  slowMs: config.PAYMENT_SLOW_MS,
+  limitCents: config.PAYMENT_LIMIT_CENTS,
+});
+let settler: Settler | undefined;
+
+await startFunction({
+  config,
+  schema,
+  migrationsFolder,
+  createApp: ({ http, database, outbox, logger, metrics }) => {
+    settler = createSettler({ database, outbox, processor, logger, metrics });
+    // Charges left pending by a previous run are taken up at once.
+    settler.start(config.PAYMENT_SETTLE_INTERVAL_MS);
+    return createApp({ http, database, outbox, verify, settler });
+  },
+  onShutdown: () => settler?.stop(),
+});

@@ -1,0 +1,234 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, eventually } from "./support/http";
+import { ADMIN, startSystem, type System } from "./support/system";
+
+interface Captured {
+  type: string;
+  subject: string | undefined;
+  headers: IncomingHttpHeaders;
+  data: any;
+}
+
+/** Stands in for the broker: records every CloudEvent the payment relay publishes and answers 202. */
+async function startCapture(): Promise<{ url: string; events: Captured[]; server: Server }> {
+  const events: Captured[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => (body += chunk));
+    req.on("end", () => {
+      events.push({
+        type: String(req.headers["ce-type"]),
+        subject: req.headers["ce-subject"] as string | undefined,
+        headers: req.headers,
+        data: JSON.parse(body),
+      });
+      res.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, events, server };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("payment function", () => {
+  let system: System;
+  let capture: Awaited<ReturnType<typeof startCapture>>;
+  let payment: string;
+  const alice = { id: 0, token: "" };
+  const bob = { id: 0, token: "" };
+  let admin: string;
+  let staff: string;
+
+  const login = async (email: string, password: string): Promise<string> => {
+    const res = await call("POST", `${system.url("customer")}/auth/login`, { body: { email, password } });
+    expect(res.status).toBe(200);
+    return res.body.token;
+  };
+  const register = async (name: string, role?: string) => {
+    const email = `${name}-${randomUUID()}@test.local`;
+    const body = { name, email, password: "a-long-password", ...(role && { role }) };
+    const res = await call("POST", `${system.url("customer")}/auth/register`, { body, token: role && admin });
+    expect(res.status).toBe(201);
+    return { id: res.body.id as number, token: await login(email, "a-long-password") };
+  };
+  /** A binary-mode CloudEvent from the order function, as the broker delivers it. */
+  const deliver = (type: string, data: Record<string, unknown>, id: string = randomUUID(), extra = {}) =>
+    call("POST", `${payment}/events`, {
+      body: data,
+      headers: {
+        "ce-specversion": "1.0",
+        "ce-id": id,
+        "ce-source": "/bazaar/order",
+        "ce-type": type,
+        "ce-subject": String(data["order_id"]),
+        ...extra,
+      },
+    });
+  const requestPayment = (order_id: number, customer_id: number, amount_cents: number, method = "tok_visa") =>
+    deliver("bazaar.payment.requested", { order_id, customer_id, amount_cents, payment_method: method });
+  const cancelOrder = (order_id: number, customer_id: number) =>
+    deliver("bazaar.order.cancelled", {
+      order_id,
+      customer_id,
+      reason: "cancelled by customer",
+      previous_status: "confirmed",
+    });
+  const paymentOf = (orderId: number, token = admin) =>
+    call("GET", `${payment}/api/payments/order/${orderId}`, { token });
+  const settled = (orderId: number, status: string) =>
+    eventually(
+      async () => {
+        const res = await paymentOf(orderId);
+        return res.body?.status === status ? res.body : undefined;
+      },
+      10_000,
+      `payment of order ${orderId} to be ${status}`,
+    );
+  const published = (orderId: number) => capture.events.filter((e) => e.subject === String(orderId));
+  const publishedEventually = (orderId: number, type: string) =>
+    eventually(
+      async () => published(orderId).find((e) => e.type === type),
+      10_000,
+      `${type} for order ${orderId}`,
+    );
+
+  beforeAll(async () => {
+    capture = await startCapture();
+    system = await startSystem({
+      services: ["customer", "payment"],
+      env: {
+        payment: { K_SINK: capture.url, PAYMENT_SLOW_MS: "300", PAYMENT_LIMIT_CENTS: "100000" },
+      },
+    });
+    payment = system.url("payment");
+    admin = await login(ADMIN.email, ADMIN.password);
+    Object.assign(alice, await register("alice"));
+    Object.assign(bob, await register("bob"));
+    staff = (await register("sam", "staff")).token;
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+    capture?.server.close();
+  });
+
+  it("charges a requested payment once and publishes payment.succeeded with the caller's trace", async () => {
+    const id = randomUUID();
+    const first = await deliver(
+      "bazaar.payment.requested",
+      { order_id: 1001, customer_id: alice.id, amount_cents: 4_999, payment_method: "tok_visa" },
+      id,
+      { "ce-correlationid": "checkout-1001" },
+    );
+    expect([first.status, first.headers.get("x-bazaar-outcome")]).toEqual([202, "applied"]);
+    const sameDelivery = await deliver(
+      "bazaar.payment.requested",
+      { order_id: 1001, customer_id: alice.id, amount_cents: 4_999, payment_method: "tok_visa" },
+      id,
+    );
+    expect(sameDelivery.headers.get("x-bazaar-outcome")).toBe("duplicate");
+    const secondRequest = await requestPayment(1001, alice.id, 1, "tok_mastercard");
+    expect([secondRequest.status, secondRequest.headers.get("x-bazaar-outcome")]).toEqual([202, "stale"]);
+
+    const body = await settled(1001, "succeeded");
+    expect(body).toMatchObject({ order_id: 1001, customer_id: alice.id, amount: 49.99, method: "tok_visa" });
+    const event = await publishedEventually(1001, "bazaar.payment.succeeded");
+    expect(event.data).toEqual({
+      order_id: 1001,
+      customer_id: alice.id,
+      payment_id: body.id,
+      amount_cents: 4_999,
+    });
+    expect(event.headers["ce-source"]).toBe("/bazaar/payment");
+    expect(event.headers["ce-correlationid"]).toBe("checkout-1001");
+
+    await pause(800); // a few relay ticks: anything charged twice would have been published by now
+    expect(published(1001).map((e) => e.type)).toEqual(["bazaar.payment.succeeded"]);
+  });
+
+  it("shows payments to their owner and admins only", async () => {
+    const { body: own } = await paymentOf(1001, alice.token);
+    expect(own.status).toBe("succeeded");
+    for (const path of [`/api/payments/${own.id}`, "/api/payments/order/1001"]) {
+      expect((await call("GET", `${payment}${path}`, { token: alice.token })).status).toBe(200);
+      expect((await call("GET", `${payment}${path}`, { token: admin })).status).toBe(200);
+      const other = await call("GET", `${payment}${path}`, { token: bob.token });
+      expect(other.status).toBe(403);
+      expect(other.headers.get("content-type")).toContain("application/problem+json");
+      expect((await call("GET", `${payment}${path}`, { token: staff })).status).toBe(403);
+    }
+    const bobs = await call("GET", `${payment}/api/payments`, { token: bob.token });
+    expect(bobs.body.payments.every((p: any) => p.customer_id === bob.id)).toBe(true);
+    expect(bobs.body.payments.some((p: any) => p.order_id === 1001)).toBe(false);
+    const all = await call("GET", `${payment}/api/payments`, { token: admin });
+    expect(all.body.payments.some((p: any) => p.order_id === 1001)).toBe(true);
+    expect((await call("GET", `${payment}/api/payments`)).status).toBe(401);
+    expect((await call("GET", `${payment}/api/payments/424242`, { token: admin })).status).toBe(404);
+  });
+
+  it("declines per test token and above the amount limit, publishing payment.failed", async () => {
+    await requestPayment(1002, bob.id, 1_000, "tok_chargeDeclined");
+    await requestPayment(1003, bob.id, 100_001, "tok_visa");
+    await requestPayment(1004, bob.id, 1_000, "tok_bogus");
+
+    expect(await settled(1002, "failed")).toMatchObject({ failure_code: "card_declined" });
+    expect(await settled(1003, "failed")).toMatchObject({ failure_code: "amount_limit_exceeded" });
+    const invalid = await settled(1004, "failed");
+    expect(invalid.failure_code).toBe("invalid_payment_method");
+    expect(invalid.reason).toContain("tok_bogus");
+    const failed = await publishedEventually(1002, "bazaar.payment.failed");
+    expect(failed.data).toMatchObject({ order_id: 1002, customer_id: bob.id, code: "card_declined" });
+  });
+
+  it("approves tok_slow after the configured delay, pending meanwhile", async () => {
+    await requestPayment(1005, alice.id, 2_000, "tok_slow");
+    expect((await paymentOf(1005)).body.status).toBe("pending");
+    await settled(1005, "succeeded");
+    await publishedEventually(1005, "bazaar.payment.succeeded");
+  });
+
+  it("refunds a captured payment when its order is cancelled, once", async () => {
+    const first = await cancelOrder(1001, alice.id);
+    const again = await cancelOrder(1001, alice.id);
+    expect([first.headers.get("x-bazaar-outcome"), again.headers.get("x-bazaar-outcome")]).toEqual([
+      "applied",
+      "stale",
+    ]);
+
+    const body = await settled(1001, "refunded");
+    expect(body.refunds).toEqual([
+      {
+        id: expect.any(Number),
+        amount: 49.99,
+        reason: "cancelled by customer",
+        created_at: expect.any(String),
+      },
+    ]);
+    const refunded = await publishedEventually(1001, "bazaar.payment.refunded");
+    expect(refunded.data).toEqual({
+      order_id: 1001,
+      customer_id: alice.id,
+      payment_id: body.id,
+      amount_cents: 4_999,
+    });
+  });
+
+  it("voids an order cancelled before its payment was requested, so the late request charges nothing", async () => {
+    expect((await cancelOrder(1006, alice.id)).status).toBe(202);
+    const late = await requestPayment(1006, alice.id, 3_000);
+    expect([late.status, late.headers.get("x-bazaar-outcome")]).toEqual([202, "stale"]);
+
+    expect((await paymentOf(1006, alice.token)).body).toMatchObject({
+      status: "voided",
+      amount: 0,
+      method: null,
+    });
+    await pause(800);
+    expect(published(1006)).toEqual([]);
+  });
+});

@@ -9,15 +9,29 @@ import { sweepStuckPayments } from "./domain/sweep";
 import { orderRoutes } from "./routes/orders";
 
 /** The order function: places orders, runs the saga that settles them, and answers where each one stands. */
-export function createApp(deps: OrderDeps, metrics: OrderMetrics = createOrderMetrics(deps.http.metrics.registry)): Hono<AppEnv> {
+export function createApp(
+  deps: OrderDeps,
+  metrics: OrderMetrics = createOrderMetrics(deps.http.metrics.registry),
+): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
   app.use("/api/*", authenticate(deps.verify));
   app.route("/api/orders", orderRoutes(deps, metrics));
-  app.route("/events", createEventReceiver({ outbox: deps.outbox, handlers: orderEventHandlers(metrics), metrics: deps.http.metrics }));
+  app.route(
+    "/events",
+    createEventReceiver({
+      outbox: deps.outbox,
+      handlers: orderEventHandlers(metrics),
+      metrics: deps.http.metrics,
+    }),
+  );
   // Called by a PingSource in a cluster (cluster-local only; the gateway does not route /tasks).
   app.post("/tasks/sweep", async (c) => {
     const trace = { correlationId: c.get("correlationId"), traceparent: c.get("traceparent") };
-    const cancelled = await sweepStuckPayments({ ...deps, metrics }, deps.settings.paymentTimeoutSeconds, trace);
+    const cancelled = await sweepStuckPayments(
+      { ...deps, metrics },
+      deps.settings.paymentTimeoutSeconds,
+      trace,
+    );
     return c.json({ cancelled });
   });
   return app;

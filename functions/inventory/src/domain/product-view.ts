@@ -1,4 +1,5 @@
 import type { products } from "../db/schema";
+import { toCents, toDecimal } from "@bazaar/shared/money";
 
 export type Product = typeof products.$inferSelect;
 
@@ -7,7 +8,7 @@ export const productView = (p: Product) => ({
   id: p.id,
   name: p.name,
   description: p.description,
-  price: p.priceCents / 100,
+  price: toDecimal(p.priceCents),
   price_cents: p.priceCents,
   quantity: p.quantity,
   reserved: p.reserved,
@@ -18,10 +19,6 @@ export const productView = (p: Product) => ({
   updated_at: p.updatedAt,
 });
 
-/** A decimal price as the API takes it (at most two decimals, checked by the route) to integer cents. */
-export const toCents = (price: number): number => Math.round(price * 100);
-
-export const hasAtMostTwoDecimals = (price: number): boolean =>
-  Math.abs(price * 100 - Math.round(price * 100)) < 1e-6;
+export const hasAtMostTwoDecimals = (price: number): boolean => Math.abs(price * 100 - toCents(price)) < 1e-6;
 
 export const now = (): string => new Date().toISOString();

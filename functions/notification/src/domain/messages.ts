@@ -1,4 +1,5 @@
 import type { EventData, EventType } from "@bazaar/shared/events";
+import { formatUsd } from "@bazaar/shared/money";
 
 /** What a customer reads: a short title and one or two plain sentences. */
 export interface Message {
@@ -23,11 +24,9 @@ export const notifiedTypes = [
 ] as const satisfies readonly EventType[];
 export type NotifiedType = (typeof notifiedTypes)[number];
 
-const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
 const day = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
 
-/** Integer cents as the customer reads them: 125000 -> "$1,250.00". */
-export const formatMoney = (cents: number): string => usd.format(cents / 100);
+export const formatMoney = formatUsd;
 
 const itemCount = (items: { quantity: number }[]): string => {
   const n = items.reduce((sum, item) => sum + item.quantity, 0);

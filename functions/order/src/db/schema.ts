@@ -2,7 +2,15 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
 
-export const orderStatuses = ["pending", "awaiting_payment", "confirmed", "shipped", "delivered", "rejected", "cancelled"] as const;
+export const orderStatuses = [
+  "pending",
+  "awaiting_payment",
+  "confirmed",
+  "shipped",
+  "delivered",
+  "rejected",
+  "cancelled",
+] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
 export const orders = sqliteTable(

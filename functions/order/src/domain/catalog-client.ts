@@ -2,6 +2,7 @@ import { createBreaker, UpstreamStatusError } from "@bazaar/shared/resilience";
 import { Unavailable } from "@bazaar/shared/errors";
 import type { Metrics } from "@bazaar/shared/observability";
 import type { TraceContext } from "@bazaar/shared/events";
+import { toCents } from "@bazaar/shared/money";
 
 export interface CatalogProduct {
   id: number;
@@ -28,10 +29,18 @@ interface ProductBody {
  * Prices come from the inventory function at the moment an order is placed (the one synchronous call of the
  * saga), through a breaker so a sick inventory makes orders fail fast with 503 instead of piling up.
  */
-export function createCatalogClient(options: { baseUrl: string; timeoutMs: number; metrics: Metrics }): CatalogClient {
+export function createCatalogClient(options: {
+  baseUrl: string;
+  timeoutMs: number;
+  metrics: Metrics;
+}): CatalogClient {
   const fetchProduct = async (id: number, trace: TraceContext): Promise<CatalogProduct | undefined> => {
     const response = await fetch(`${options.baseUrl}/api/products/${id}`, {
-      headers: { accept: "application/json", "x-correlation-id": trace.correlationId, traceparent: trace.traceparent },
+      headers: {
+        accept: "application/json",
+        "x-correlation-id": trace.correlationId,
+        traceparent: trace.traceparent,
+      },
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     if (response.status === 404) {
@@ -46,18 +55,24 @@ export function createCatalogClient(options: { baseUrl: string; timeoutMs: numbe
     return {
       id: body.id,
       name: body.name,
-      priceCents: body.price_cents ?? Math.round(body.price * 100),
+      priceCents: body.price_cents ?? toCents(body.price),
       available: body.available ?? body.quantity,
     };
   };
-  const breaker = createBreaker("inventory", fetchProduct, { timeoutMs: options.timeoutMs, metrics: options.metrics });
+  const breaker = createBreaker("inventory", fetchProduct, {
+    timeoutMs: options.timeoutMs,
+    metrics: options.metrics,
+  });
 
   return {
     async product(id, trace) {
       try {
         return await breaker.fire(id, trace);
       } catch (error) {
-        throw new Unavailable("the product catalog is unavailable; try again shortly", { cause: error, retryAfterSeconds: 5 });
+        throw new Unavailable("the product catalog is unavailable; try again shortly", {
+          cause: error,
+          retryAfterSeconds: 5,
+        });
       }
     },
   };

@@ -3,7 +3,7 @@ import type { Db, Tx } from "@bazaar/shared/db";
 import type { Emit } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
 import { orderItems, orders, orderTimeline, type OrderStatus } from "../db/schema";
-import { toDecimal } from "./money";
+import { toDecimal } from "@bazaar/shared/money";
 import { canMove } from "./state-machine";
 
 export type Order = typeof orders.$inferSelect;
@@ -19,10 +19,20 @@ export const itemsOf = (reader: Reader, orderId: number): Promise<OrderItem[]> =
   reader.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.id));
 
 export const timelineOf = (reader: Reader, orderId: number) =>
-  reader.select().from(orderTimeline).where(eq(orderTimeline.orderId, orderId)).orderBy(asc(orderTimeline.id));
+  reader
+    .select()
+    .from(orderTimeline)
+    .where(eq(orderTimeline.orderId, orderId))
+    .orderBy(asc(orderTimeline.id));
 
 /** Appends a line to the order's timeline: what happened, and the status it left the order in. */
-export async function recordStep(tx: Tx<OrderSchema>, orderId: number, event: string, status: OrderStatus, detail: string): Promise<void> {
+export async function recordStep(
+  tx: Tx<OrderSchema>,
+  orderId: number,
+  event: string,
+  status: OrderStatus,
+  detail: string,
+): Promise<void> {
   await tx.insert(orderTimeline).values({ orderId, at: new Date().toISOString(), event, status, detail });
 }
 
@@ -46,10 +56,24 @@ export async function moveTo(
 }
 
 /** Cancels with compensation: order.cancelled tells inventory to release, payment to refund, shipping to stop. */
-export async function cancelOrder(tx: Tx<OrderSchema>, emit: Emit, order: Order, reason: string, event: string): Promise<boolean> {
-  const moved = await moveTo(tx, order, "cancelled", { event, detail: reason, changes: { reason, awaitingPaymentSince: null } });
+export async function cancelOrder(
+  tx: Tx<OrderSchema>,
+  emit: Emit,
+  order: Order,
+  reason: string,
+  event: string,
+): Promise<boolean> {
+  const moved = await moveTo(tx, order, "cancelled", {
+    event,
+    detail: reason,
+    changes: { reason, awaitingPaymentSince: null },
+  });
   if (moved) {
-    emit("bazaar.order.cancelled", { order_id: order.id, customer_id: order.customerId, reason, previous_status: order.status }, order.id);
+    emit(
+      "bazaar.order.cancelled",
+      { order_id: order.id, customer_id: order.customerId, reason, previous_status: order.status },
+      order.id,
+    );
   }
   return moved;
 }
@@ -63,7 +87,11 @@ const itemView = (item: OrderItem) => ({
 });
 
 /** The API shape: the original's fields (id, user/customer, product_id, quantity, total_price, status) and more. */
-export function orderView(order: Order, items: OrderItem[], timeline?: (typeof orderTimeline.$inferSelect)[]) {
+export function orderView(
+  order: Order,
+  items: OrderItem[],
+  timeline?: (typeof orderTimeline.$inferSelect)[],
+) {
   const [first] = items;
   return {
     id: order.id,
@@ -83,6 +111,8 @@ export function orderView(order: Order, items: OrderItem[], timeline?: (typeof o
     items: items.map(itemView),
     created_at: order.createdAt,
     updated_at: order.updatedAt,
-    ...(timeline ? { timeline: timeline.map(({ at, event, status, detail }) => ({ at, event, status, detail })) } : {}),
+    ...(timeline
+      ? { timeline: timeline.map(({ at, event, status, detail }) => ({ at, event, status, detail })) }
+      : {}),
   };
 }

@@ -20,24 +20,43 @@ export function requestedItems(body: PlaceOrderBody): { productId: number; quant
 }
 
 /** Same body, same fingerprint: a replayed Idempotency-Key with a different body is a client bug. */
-export const fingerprintOf = (body: PlaceOrderBody): string => createHash("sha256").update(JSON.stringify(body)).digest("hex");
+export const fingerprintOf = (body: PlaceOrderBody): string =>
+  createHash("sha256").update(JSON.stringify(body)).digest("hex");
 
 /**
  * Prices every item from the catalog and refuses at once what cannot succeed: unknown products (400) and
  * quantities beyond what is available now (409). Stock is still reserved by the saga, which settles races.
  */
-export async function priceItems(catalog: CatalogClient, wanted: { productId: number; quantity: number }[], trace: TraceContext): Promise<PricedItem[]> {
+export async function priceItems(
+  catalog: CatalogClient,
+  wanted: { productId: number; quantity: number }[],
+  trace: TraceContext,
+): Promise<PricedItem[]> {
   const products = await Promise.all(wanted.map((item) => catalog.product(item.productId, trace)));
   const unknown = wanted.filter((_, index) => !products[index]);
   if (unknown.length > 0) {
     const ids = unknown.map((item) => item.productId).join(", ");
-    throw new Invalid(`unknown product ${ids}`, { issues: unknown.map((item) => ({ field: "product_id", message: `product ${item.productId} does not exist` })) });
+    throw new Invalid(`unknown product ${ids}`, {
+      issues: unknown.map((item) => ({
+        field: "product_id",
+        message: `product ${item.productId} does not exist`,
+      })),
+    });
   }
   const priced = wanted.map((item, index) => ({ item, product: products[index] as CatalogProduct }));
   const short = priced.filter(({ item, product }) => product.available < item.quantity);
   if (short.length > 0) {
-    const detail = short.map(({ item, product }) => `${product.name}: ${item.quantity} requested, ${product.available} available`).join("; ");
+    const detail = short
+      .map(
+        ({ item, product }) => `${product.name}: ${item.quantity} requested, ${product.available} available`,
+      )
+      .join("; ");
     throw new Conflict(`not enough stock: ${detail}`);
   }
-  return priced.map(({ item, product }) => ({ productId: product.id, productName: product.name, quantity: item.quantity, unitPriceCents: product.priceCents }));
+  return priced.map(({ item, product }) => ({
+    productId: product.id,
+    productName: product.name,
+    quantity: item.quantity,
+    unitPriceCents: product.priceCents,
+  }));
 }

@@ -25,8 +25,15 @@ export async function sweepStuckPayments(
   for (const { id } of stuck) {
     const done = await deps.outbox.write(trace, async (tx, emit) => {
       const order = await findOrder(tx, id);
-      if (!order || order.status !== "awaiting_payment" || (order.awaitingPaymentSince ?? Infinity) >= cutoff) return false;
-      return cancelOrder(tx, emit, order, `payment not received within ${timeoutSeconds} seconds`, "payment timed out");
+      if (!order || order.status !== "awaiting_payment" || (order.awaitingPaymentSince ?? Infinity) >= cutoff)
+        return false;
+      return cancelOrder(
+        tx,
+        emit,
+        order,
+        `payment not received within ${timeoutSeconds} seconds`,
+        "payment timed out",
+      );
     });
     if (done) {
       cancelled.push(id);

@@ -3,13 +3,17 @@ import type { EventHandlers, HandlerContext } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
 import { orders } from "../db/schema";
 import type { OrderMetrics } from "../domain/metrics";
-import { toDecimal } from "../domain/money";
+import { formatUsd } from "@bazaar/shared/money";
 import { cancelOrder, findOrder, itemsOf, moveTo, recordStep, type Order } from "../domain/orders";
 
 type Context = HandlerContext<OrderSchema>;
 
 /** Loads the order an event is about; an event for an order this database never had is stale. */
-async function withOrder(context: Context, orderId: number, work: (order: Order) => Promise<boolean>): Promise<"stale" | undefined> {
+async function withOrder(
+  context: Context,
+  orderId: number,
+  work: (order: Order) => Promise<boolean>,
+): Promise<"stale" | undefined> {
   const order = await findOrder(context.tx, orderId);
   if (!order) {
     context.log.warn({ order_id: orderId }, "event for an unknown order");
@@ -19,9 +23,16 @@ async function withOrder(context: Context, orderId: number, work: (order: Order)
 }
 
 /** Notes an event on the timeline without changing the status (compensations, shipment bookkeeping). */
-async function note(context: Context, orderId: number, event: string, detail: string, changes: Partial<Order> = {}) {
+async function note(
+  context: Context,
+  orderId: number,
+  event: string,
+  detail: string,
+  changes: Partial<Order> = {},
+) {
   return withOrder(context, orderId, async (order) => {
-    if (Object.keys(changes).length > 0) await context.tx.update(orders).set(changes).where(eq(orders.id, order.id));
+    if (Object.keys(changes).length > 0)
+      await context.tx.update(orders).set(changes).where(eq(orders.id, order.id));
     await recordStep(context.tx, order.id, event, order.status, detail);
     return true;
   });
@@ -43,7 +54,12 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
         if (moved) {
           context.emit(
             "bazaar.payment.requested",
-            { order_id: order.id, customer_id: order.customerId, amount_cents: order.totalCents, payment_method: order.paymentMethod },
+            {
+              order_id: order.id,
+              customer_id: order.customerId,
+              amount_cents: order.totalCents,
+              payment_method: order.paymentMethod,
+            },
             order.id,
           );
         }
@@ -53,9 +69,17 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
     "bazaar.inventory.rejected": async (event, context) =>
       withOrder(context, event.data.order_id, async (order) => {
         const reason = event.data.reason;
-        const moved = await moveTo(context.tx, order, "rejected", { event: event.type, detail: reason, changes: { reason, paymentStatus: "not_required" } });
+        const moved = await moveTo(context.tx, order, "rejected", {
+          event: event.type,
+          detail: reason,
+          changes: { reason, paymentStatus: "not_required" },
+        });
         if (moved) {
-          context.emit("bazaar.order.rejected", { order_id: order.id, customer_id: order.customerId, reason }, order.id);
+          context.emit(
+            "bazaar.order.rejected",
+            { order_id: order.id, customer_id: order.customerId, reason },
+            order.id,
+          );
           metrics.outcomes.inc({ outcome: "rejected" });
         }
         return moved;
@@ -65,12 +89,18 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
       withOrder(context, event.data.order_id, async (order) => {
         const moved = await moveTo(context.tx, order, "confirmed", {
           event: event.type,
-          detail: `payment of $${toDecimal(event.data.amount_cents).toFixed(2)} captured`,
+          detail: `payment of ${formatUsd(event.data.amount_cents)} captured`,
           changes: { paymentStatus: "captured", awaitingPaymentSince: null },
         });
         if (!moved) {
           // Paid after the order was cancelled: payment refunds it on order.cancelled; keep the record straight.
-          await recordStep(context.tx, order.id, event.type, order.status, "payment captured after the order ended; it will be refunded");
+          await recordStep(
+            context.tx,
+            order.id,
+            event.type,
+            order.status,
+            "payment captured after the order ended; it will be refunded",
+          );
           return false;
         }
         const items = await itemsOf(context.tx, order.id);
@@ -79,7 +109,11 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
           {
             order_id: order.id,
             customer_id: order.customerId,
-            items: items.map((i) => ({ product_id: i.productId, quantity: i.quantity, unit_price_cents: i.unitPriceCents })),
+            items: items.map((i) => ({
+              product_id: i.productId,
+              quantity: i.quantity,
+              unit_price_cents: i.unitPriceCents,
+            })),
             total_cents: order.totalCents,
             shipping_address: order.shippingAddress,
           },
@@ -94,15 +128,25 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
       withOrder(context, event.data.order_id, async (order) => {
         if (order.status !== "awaiting_payment") return false;
         await context.tx.update(orders).set({ paymentStatus: "failed" }).where(eq(orders.id, order.id));
-        const cancelled = await cancelOrder(context.tx, context.emit, order, `payment failed: ${event.data.reason}`, event.type);
+        const cancelled = await cancelOrder(
+          context.tx,
+          context.emit,
+          order,
+          `payment failed: ${event.data.reason}`,
+          event.type,
+        );
         if (cancelled) metrics.outcomes.inc({ outcome: "cancelled" });
         return cancelled;
       }),
 
     "bazaar.payment.refunded": async (event, context) =>
-      note(context, event.data.order_id, event.type, `refunded $${toDecimal(event.data.amount_cents).toFixed(2)}`, { paymentStatus: "refunded" }),
-    "bazaar.inventory.committed": async (event, context) => note(context, event.data.order_id, event.type, "stock handed over for shipping"),
-    "bazaar.inventory.released": async (event, context) => note(context, event.data.order_id, event.type, "reserved stock released"),
+      note(context, event.data.order_id, event.type, `refunded ${formatUsd(event.data.amount_cents)}`, {
+        paymentStatus: "refunded",
+      }),
+    "bazaar.inventory.committed": async (event, context) =>
+      note(context, event.data.order_id, event.type, "stock handed over for shipping"),
+    "bazaar.inventory.released": async (event, context) =>
+      note(context, event.data.order_id, event.type, "reserved stock released"),
     "bazaar.shipment.cancelled": async (event, context) =>
       note(context, event.data.order_id, event.type, "shipment cancelled", { shippingStatus: "cancelled" }),
 
@@ -110,8 +154,17 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
       withOrder(context, event.data.order_id, async (order) => {
         if (order.status !== "confirmed" || order.shippingStatus !== "not_scheduled") return false;
         const { carrier, tracking_number, estimated_delivery } = event.data;
-        await context.tx.update(orders).set({ shippingStatus: "scheduled", trackingNumber: tracking_number }).where(eq(orders.id, order.id));
-        await recordStep(context.tx, order.id, event.type, order.status, `shipment with ${carrier} (${tracking_number}), expected ${estimated_delivery}`);
+        await context.tx
+          .update(orders)
+          .set({ shippingStatus: "scheduled", trackingNumber: tracking_number })
+          .where(eq(orders.id, order.id));
+        await recordStep(
+          context.tx,
+          order.id,
+          event.type,
+          order.status,
+          `shipment with ${carrier} (${tracking_number}), expected ${estimated_delivery}`,
+        );
         return true;
       }),
 
@@ -122,7 +175,17 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
           detail: `dispatched (${event.data.tracking_number})`,
           changes: { shippingStatus: "dispatched", trackingNumber: event.data.tracking_number },
         });
-        if (moved) context.emit("bazaar.order.status_changed", { order_id: order.id, customer_id: order.customerId, status: "shipped", previous_status: order.status }, order.id);
+        if (moved)
+          context.emit(
+            "bazaar.order.status_changed",
+            {
+              order_id: order.id,
+              customer_id: order.customerId,
+              status: "shipped",
+              previous_status: order.status,
+            },
+            order.id,
+          );
         return moved;
       }),
 
@@ -134,7 +197,16 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
           changes: { shippingStatus: "delivered", trackingNumber: event.data.tracking_number },
         });
         if (moved) {
-          context.emit("bazaar.order.status_changed", { order_id: order.id, customer_id: order.customerId, status: "delivered", previous_status: order.status }, order.id);
+          context.emit(
+            "bazaar.order.status_changed",
+            {
+              order_id: order.id,
+              customer_id: order.customerId,
+              status: "delivered",
+              previous_status: order.status,
+            },
+            order.id,
+          );
           metrics.outcomes.inc({ outcome: "delivered" });
         }
         return moved;

@@ -9,8 +9,12 @@ import { cancelOrder, findOrder, itemsOf, moveTo, orderView, timelineOf, type Or
 import { fingerprintOf, priceItems, requestedItems } from "../domain/placement";
 import type { OrderDeps } from "../deps";
 import { cancelBody, idempotencyHeaders, idParam, listQuery, placeOrderBody, statusBody } from "./schemas";
+import { formatUsd } from "@bazaar/shared/money";
 
-const traceOf = (c: { get: (k: "correlationId" | "traceparent") => string }) => ({ correlationId: c.get("correlationId"), traceparent: c.get("traceparent") });
+const traceOf = (c: { get: (k: "correlationId" | "traceparent") => string }) => ({
+  correlationId: c.get("correlationId"),
+  traceparent: c.get("traceparent"),
+});
 
 /** Cancelling needs no body; one may give a reason as JSON. */
 async function optionalReason(request: Request): Promise<string | undefined> {
@@ -33,7 +37,12 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
     message: "Order placed; follow its status at the Location URL",
   });
   const byKey = async (customerId: number, key: string) =>
-    (await database.db.select().from(orders).where(and(eq(orders.customerId, customerId), eq(orders.idempotencyKey, key))))[0];
+    (
+      await database.db
+        .select()
+        .from(orders)
+        .where(and(eq(orders.customerId, customerId), eq(orders.idempotencyKey, key)))
+    )[0];
 
   /** An order a caller may see: owners see theirs, staff and admin every order, others get 403. */
   const visibleOrder = async (c: Parameters<typeof principalOf>[0], id: number): Promise<Order> => {
@@ -44,61 +53,98 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
   };
 
   return new Hono<AppEnv>()
-    .post("/", requireRole("customer", "admin"), validate("header", idempotencyHeaders), validate("json", placeOrderBody), async (c) => {
-      const principal = principalOf(c);
-      const body = c.req.valid("json");
-      const key = c.req.valid("header")["idempotency-key"];
-      const fingerprint = fingerprintOf(body);
+    .post(
+      "/",
+      requireRole("customer", "admin"),
+      validate("header", idempotencyHeaders),
+      validate("json", placeOrderBody),
+      async (c) => {
+        const principal = principalOf(c);
+        const body = c.req.valid("json");
+        const key = c.req.valid("header")["idempotency-key"];
+        const fingerprint = fingerprintOf(body);
 
-      const replay = async (existing: Order) => {
-        if (existing.requestFingerprint !== fingerprint) throw new Conflict("this Idempotency-Key was already used with a different request");
-        return c.json(await placedAnswer(existing), 202, { location: `/api/orders/${existing.id}`, "idempotent-replayed": "true" });
-      };
-      if (key) {
-        const existing = await byKey(principal.id, key);
-        if (existing) return replay(existing);
-      }
-
-      const wanted = requestedItems(body);
-      if (wanted.length > settings.maxItems) throw new Invalid(`an order holds at most ${settings.maxItems} different products`);
-      const items = await priceItems(catalog, wanted, traceOf(c));
-      const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
-      const now = new Date().toISOString();
-      const paymentMethod = body.payment_method ?? "tok_visa";
-      const shippingAddress = body.shipping_address ?? null;
-
-      const placed = await outbox.write(traceOf(c), async (tx, emit) => {
-        // Checked again inside the write: two requests with one key may race past the check above.
+        const replay = async (existing: Order) => {
+          if (existing.requestFingerprint !== fingerprint)
+            throw new Conflict("this Idempotency-Key was already used with a different request");
+          return c.json(await placedAnswer(existing), 202, {
+            location: `/api/orders/${existing.id}`,
+            "idempotent-replayed": "true",
+          });
+        };
         if (key) {
-          const [raced] = await tx.select().from(orders).where(and(eq(orders.customerId, principal.id), eq(orders.idempotencyKey, key)));
-          if (raced) return { order: raced, replayed: true };
+          const existing = await byKey(principal.id, key);
+          if (existing) return replay(existing);
         }
-        const [order] = await tx
-          .insert(orders)
-          .values({ customerId: principal.id, status: "pending", totalCents, paymentMethod, shippingAddress, idempotencyKey: key ?? null, requestFingerprint: fingerprint, createdAt: now, updatedAt: now, placedAtMs: Date.now() })
-          .returning();
-        if (!order) throw new Error("insert returned nothing");
-        await tx.insert(orderItems).values(items.map((item) => ({ orderId: order.id, ...item })));
-        await tx.insert(orderTimeline).values({ orderId: order.id, at: now, event: "bazaar.order.placed", status: "pending", detail: `${items.length} product(s), total $${(totalCents / 100).toFixed(2)}` });
-        emit(
-          "bazaar.order.placed",
-          {
-            order_id: order.id,
-            customer_id: principal.id,
-            items: items.map((i) => ({ product_id: i.productId, quantity: i.quantity, unit_price_cents: i.unitPriceCents })),
-            total_cents: totalCents,
-            payment_method: paymentMethod,
-            shipping_address: shippingAddress,
-          },
-          order.id,
-        );
-        return { order, replayed: false };
-      });
-      if (placed.replayed) return replay(placed.order);
-      metrics.outcomes.inc({ outcome: "placed" });
-      c.get("log").info({ order_id: placed.order.id }, "order placed");
-      return c.json(await placedAnswer(placed.order), 202, { location: `/api/orders/${placed.order.id}` });
-    })
+
+        const wanted = requestedItems(body);
+        if (wanted.length > settings.maxItems)
+          throw new Invalid(`an order holds at most ${settings.maxItems} different products`);
+        const items = await priceItems(catalog, wanted, traceOf(c));
+        const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
+        const now = new Date().toISOString();
+        const paymentMethod = body.payment_method ?? "tok_visa";
+        const shippingAddress = body.shipping_address ?? null;
+
+        const placed = await outbox.write(traceOf(c), async (tx, emit) => {
+          // Checked again inside the write: two requests with one key may race past the check above.
+          if (key) {
+            const [raced] = await tx
+              .select()
+              .from(orders)
+              .where(and(eq(orders.customerId, principal.id), eq(orders.idempotencyKey, key)));
+            if (raced) return { order: raced, replayed: true };
+          }
+          const [order] = await tx
+            .insert(orders)
+            .values({
+              customerId: principal.id,
+              status: "pending",
+              totalCents,
+              paymentMethod,
+              shippingAddress,
+              idempotencyKey: key ?? null,
+              requestFingerprint: fingerprint,
+              createdAt: now,
+              updatedAt: now,
+              placedAtMs: Date.now(),
+            })
+            .returning();
+          if (!order) throw new Error("insert returned nothing");
+          await tx.insert(orderItems).values(items.map((item) => ({ orderId: order.id, ...item })));
+          await tx
+            .insert(orderTimeline)
+            .values({
+              orderId: order.id,
+              at: now,
+              event: "bazaar.order.placed",
+              status: "pending",
+              detail: `${items.length} product(s), total ${formatUsd(totalCents)}`,
+            });
+          emit(
+            "bazaar.order.placed",
+            {
+              order_id: order.id,
+              customer_id: principal.id,
+              items: items.map((i) => ({
+                product_id: i.productId,
+                quantity: i.quantity,
+                unit_price_cents: i.unitPriceCents,
+              })),
+              total_cents: totalCents,
+              payment_method: paymentMethod,
+              shipping_address: shippingAddress,
+            },
+            order.id,
+          );
+          return { order, replayed: false };
+        });
+        if (placed.replayed) return replay(placed.order);
+        metrics.outcomes.inc({ outcome: "placed" });
+        c.get("log").info({ order_id: placed.order.id }, "order placed");
+        return c.json(await placedAnswer(placed.order), 202, { location: `/api/orders/${placed.order.id}` });
+      },
+    )
 
     .get("/", requireRole("customer", "staff", "admin"), validate("query", listQuery), async (c) => {
       const principal = principalOf(c);
@@ -109,15 +155,25 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
       if (owner !== undefined) filters.push(eq(orders.customerId, owner));
       if (status) filters.push(eq(orders.status, status));
       const where = filters.length > 0 ? and(...filters) : undefined;
-      const rows = await database.db.select().from(orders).where(where).orderBy(desc(orders.id)).limit(limit).offset((page - 1) * limit);
+      const rows = await database.db
+        .select()
+        .from(orders)
+        .where(where)
+        .orderBy(desc(orders.id))
+        .limit(limit)
+        .offset((page - 1) * limit);
       const [total] = await database.db.select({ n: count() }).from(orders).where(where);
-      const list = await Promise.all(rows.map(async (order) => orderView(order, await itemsOf(database.db, order.id))));
+      const list = await Promise.all(
+        rows.map(async (order) => orderView(order, await itemsOf(database.db, order.id))),
+      );
       return c.json({ orders: list, page, limit, total: total?.n ?? 0 });
     })
 
     .get("/:id", requireRole("customer", "staff", "admin"), validate("param", idParam), async (c) => {
       const order = await visibleOrder(c, c.req.valid("param").id);
-      return c.json(orderView(order, await itemsOf(database.db, order.id), await timelineOf(database.db, order.id)));
+      return c.json(
+        orderView(order, await itemsOf(database.db, order.id), await timelineOf(database.db, order.id)),
+      );
     })
 
     .post("/:id/cancel", requireRole("customer", "admin"), validate("param", idParam), async (c) => {
@@ -129,28 +185,60 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
       const cancelled = await outbox.write(traceOf(c), async (tx, emit) => {
         const current = await findOrder(tx, order.id);
         if (!current) throw new NotFound(`order ${order.id} not found`);
-        return cancelOrder(tx, emit, current, reason ?? `cancelled by ${principal.role === "admin" ? "an administrator" : "the customer"}`, "cancel requested");
+        return cancelOrder(
+          tx,
+          emit,
+          current,
+          reason ?? `cancelled by ${principal.role === "admin" ? "an administrator" : "the customer"}`,
+          "cancel requested",
+        );
       });
-      if (!cancelled) throw new Conflict(`order ${order.id} is ${order.status} and can no longer be cancelled`);
+      if (!cancelled)
+        throw new Conflict(`order ${order.id} is ${order.status} and can no longer be cancelled`);
       metrics.outcomes.inc({ outcome: "cancelled" });
       const updated = (await findOrder(database.db, order.id)) as Order;
-      return c.json({ message: "Order cancelled; stock is released and any payment refunded", ...orderView(updated, await itemsOf(database.db, order.id)) });
+      return c.json({
+        message: "Order cancelled; stock is released and any payment refunded",
+        ...orderView(updated, await itemsOf(database.db, order.id)),
+      });
     })
 
-    .put("/:id/status", requireRole("staff", "admin"), validate("param", idParam), validate("json", statusBody), async (c) => {
-      const { id } = c.req.valid("param");
-      const { status, reason } = c.req.valid("json");
-      const who = principalOf(c).role;
-      const changed = await outbox.write(traceOf(c), async (tx, emit) => {
-        const order = await findOrder(tx, id);
-        if (!order) throw new NotFound(`order ${id} not found`);
-        if (status === "cancelled") return { order, ok: await cancelOrder(tx, emit, order, reason ?? `cancelled by ${who}`, "status set by staff") };
-        const ok = await moveTo(tx, order, status, { event: "status set by staff", detail: reason ?? `set to ${status} by ${who}` });
-        if (ok) emit("bazaar.order.status_changed", { order_id: id, customer_id: order.customerId, status, previous_status: order.status }, id);
-        return { order, ok };
-      });
-      if (!changed.ok) throw new Conflict(`order ${id} cannot go from ${changed.order.status} to ${status}`);
-      const updated = (await findOrder(database.db, id)) as Order;
-      return c.json({ message: `Order status updated to ${status}`, ...orderView(updated, await itemsOf(database.db, id)) });
-    });
+    .put(
+      "/:id/status",
+      requireRole("staff", "admin"),
+      validate("param", idParam),
+      validate("json", statusBody),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        const { status, reason } = c.req.valid("json");
+        const who = principalOf(c).role;
+        const changed = await outbox.write(traceOf(c), async (tx, emit) => {
+          const order = await findOrder(tx, id);
+          if (!order) throw new NotFound(`order ${id} not found`);
+          if (status === "cancelled")
+            return {
+              order,
+              ok: await cancelOrder(tx, emit, order, reason ?? `cancelled by ${who}`, "status set by staff"),
+            };
+          const ok = await moveTo(tx, order, status, {
+            event: "status set by staff",
+            detail: reason ?? `set to ${status} by ${who}`,
+          });
+          if (ok)
+            emit(
+              "bazaar.order.status_changed",
+              { order_id: id, customer_id: order.customerId, status, previous_status: order.status },
+              id,
+            );
+          return { order, ok };
+        });
+        if (!changed.ok)
+          throw new Conflict(`order ${id} cannot go from ${changed.order.status} to ${status}`);
+        const updated = (await findOrder(database.db, id)) as Order;
+        return c.json({
+          message: `Order status updated to ${status}`,
+          ...orderView(updated, await itemsOf(database.db, id)),
+        });
+      },
+    );
 }

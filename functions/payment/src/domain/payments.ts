@@ -2,12 +2,10 @@ import { asc, inArray } from "drizzle-orm";
 import type { Db } from "@bazaar/shared/db";
 import type { PaymentSchema } from "../db";
 import { payments, refunds } from "../db/schema";
+import { toDecimal } from "@bazaar/shared/money";
 
 export type Payment = typeof payments.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
-
-/** The API shows money as the original did: a decimal number of dollars, stored as integer cents. */
-export const toDecimal = (cents: number): number => Math.round(cents) / 100;
 
 /** What the API shows of a payment, with its refunds; never the stored trace. */
 export const paymentView = (payment: Payment, paymentRefunds: Refund[]) => ({

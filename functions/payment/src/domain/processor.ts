@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { formatUsd } from "@bazaar/shared/money";
 
 /**
  * A simulated card processor. Payment methods are test tokens in the style of card test numbers, so every
@@ -36,7 +37,7 @@ export const testTokens: Readonly<Record<string, TokenBehaviour>> = {
   tok_insufficientFunds: "insufficient_funds",
 };
 
-const dollars = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
+const dollars = formatUsd;
 
 const declined = (code: FailureCode, reason: string): ChargeOutcome => ({ ok: false, code, reason });
 

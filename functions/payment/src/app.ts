@@ -18,6 +18,8 @@ export function createApp(deps: PaymentDeps): Hono<AppEnv> {
   );
   app.use("/api/*", authenticate(deps.verify));
   app.route("/api/payments", paymentRoutes(deps));
+  // Called by a PingSource in a cluster, where a scaled-to-zero pod has no timer to pick up pending charges.
+  app.post("/tasks/settle", async (c) => c.json({ started: await deps.settler.settle() }));
   return app;
 }
 

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { CloudEvent } from "cloudevents";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Tx } from "../db";
@@ -44,6 +45,9 @@ export interface ReceiverDeps<S extends Record<string, unknown>> {
  * - 5xx for everything else, including unknown types and invalid data, so the broker retries and finally
  *   dead-letters it where an operator can see and replay it. Nothing is dropped silently.
  */
+const looksLikeCloudEvent = (headers: Record<string, string>): boolean =>
+  "ce-specversion" in headers || (headers["content-type"] ?? "").startsWith("application/cloudevents");
+
 export function createEventReceiver<S extends Record<string, unknown>>(deps: ReceiverDeps<S>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const rejected = (status: 500 | 503, detail: string) =>
@@ -54,7 +58,17 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
 
   app.post("/", async (c) => {
     const headers = Object.fromEntries(c.req.raw.headers);
-    const cloudEvent = parseCloudEvent(headers, await c.req.text()); // Invalid -> 400 via onError
+    let cloudEvent: CloudEvent<unknown>;
+    try {
+      cloudEvent = parseCloudEvent(headers, await c.req.text());
+    } catch (error) {
+      // A broker only delivers what its ingress parsed; a broken one that claims to be a CloudEvent is kept
+      // (5xx: retried, then dead-lettered) rather than acknowledged and lost. Anything else is a plain 400.
+      if (!looksLikeCloudEvent(headers)) throw error;
+      deps.metrics.eventsFailed.inc({ type: headers["ce-type"] ?? "unknown" });
+      c.get("log").error({ err: error }, "malformed CloudEvent; the broker will dead-letter it");
+      return rejected(500, `event rejected: ${(error as Error).message}`);
+    }
     const log = c
       .get("log")
       .child({ event_id: cloudEvent.id, event_type: cloudEvent.type, order_id: cloudEvent.subject });

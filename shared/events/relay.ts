@@ -76,7 +76,7 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
         .select()
         .from(outbox)
         .where(isNull(outbox.sentAt))
-        .orderBy(asc(outbox.createdAt))
+        .orderBy(asc(outbox.createdAt), sql`rowid`) // rowid: insertion order within one millisecond
         .limit(batchSize);
       for (const row of rows) {
         try {

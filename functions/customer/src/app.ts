@@ -16,7 +16,9 @@ export function createApp(deps: CustomerDeps): Hono<AppEnv> {
   app.get("/.well-known/jwks.json", (c) =>
     c.json({ keys: [deps.signingKey.publicJwk] }, 200, { "cache-control": "public, max-age=300" }),
   );
-  app.use("/auth/*", authenticate(verify));
+  // Only registration looks at the caller (an admin may create staff); refresh and logout must work with an
+  // expired access token still in the Authorization header.
+  app.use("/auth/register", authenticate(verify), currentAccount(deps));
   app.use("/api/*", authenticate(verify), currentAccount(deps));
   app.route("/auth", authRoutes(deps));
   app.route("/api/customers", customerRoutes(deps));

@@ -1,0 +1,89 @@
+import { eq, sql } from "drizzle-orm";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { defaultDatabaseUrl, openDatabase } from "./database";
+import { openTestDatabase, type TestDatabase } from "./testing";
+
+const counters = sqliteTable("counters", {
+  name: text("name").primaryKey(),
+  value: integer("value").notNull(),
+});
+const schema = { counters };
+
+let opened: TestDatabase<typeof schema> | undefined;
+afterEach(() => {
+  opened?.dispose();
+  opened = undefined;
+});
+
+describe("openDatabase", () => {
+  it("applies the migrations once, also when opened again", async () => {
+    opened = await openTestDatabase(schema);
+    const { database, dir } = opened;
+    await database.write((tx) => tx.insert(counters).values({ name: "a", value: 1 }));
+    const again = await openDatabase({
+      url: `file:${dir}/test.db`,
+      schema,
+      migrationsFolder: `${dir}/migrations`,
+    });
+    try {
+      expect(await again.db.select().from(counters)).toEqual([{ name: "a", value: 1 }]);
+      const applied = await again.client.execute("select count(*) as n from __drizzle_migrations");
+      expect(applied.rows[0]?.["n"]).toBe(1);
+      const mode = await again.client.execute("PRAGMA journal_mode");
+      expect(mode.rows[0]?.["journal_mode"]).toBe("wal");
+    } finally {
+      again.close();
+    }
+  });
+
+  it("answers ping", async () => {
+    opened = await openTestDatabase(schema);
+    expect(await opened.database.ping()).toBe(true);
+  });
+
+  it("names the dev file after the service", () => {
+    expect(defaultDatabaseUrl("./data", "order")).toBe("file:./data/order.db");
+  });
+});
+
+describe("write", () => {
+  it("serialises concurrent writes: 50 read-modify-write increments give 50", async () => {
+    opened = await openTestDatabase(schema);
+    const { database } = opened;
+    await database.write((tx) => tx.insert(counters).values({ name: "hits", value: 0 }));
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        database.write(async (tx) => {
+          const [row] = await tx.select().from(counters).where(eq(counters.name, "hits"));
+          // Yield between read and write: without serialisation another write would interleave here.
+          await new Promise((r) => setImmediate(r));
+          await tx
+            .update(counters)
+            .set({ value: (row?.value ?? 0) + 1 })
+            .where(eq(counters.name, "hits"));
+        }),
+      ),
+    );
+    const [row] = await database.db.select().from(counters).where(eq(counters.name, "hits"));
+    expect(row?.value).toBe(50);
+  });
+
+  it("rolls back everything when the work throws, and the next write still works", async () => {
+    opened = await openTestDatabase(schema);
+    const { database } = opened;
+    await expect(
+      database.write(async (tx) => {
+        await tx.insert(counters).values({ name: "lost", value: 1 });
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    expect(await database.db.select().from(counters)).toEqual([]);
+    const value = await database.write(async (tx) => {
+      await tx.insert(counters).values({ name: "kept", value: 2 });
+      return "done";
+    });
+    expect(value).toBe("done");
+    expect(await database.db.select({ n: sql<number>`count(*)` }).from(counters)).toEqual([{ n: 1 }]);
+  });
+});

@@ -1,0 +1,169 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { asc } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openTestDatabase, type TestDatabase } from "../db/testing";
+import { createLogger, createMetrics, type Metrics } from "../observability";
+import { createOutbox, type Outbox } from "./outbox";
+import { createRelay, type Relay } from "./relay";
+import { outbox } from "./tables";
+
+const schema = { outbox };
+type Schema = typeof schema;
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A broker ingress stand-in on a free local port: records every POST and answers what the test says. */
+async function startSink() {
+  const received: Received[] = [];
+  const sink = { received, status: 202, url: "" };
+  const server: Server = createServer((request, response) => {
+    let body = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => (body += chunk));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body });
+      response.writeHead(sink.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { sink, close };
+}
+
+const trace = {
+  correlationId: "relay-test",
+  traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+};
+let opened: TestDatabase<Schema>;
+let metrics: Metrics;
+let sinkServer: Awaited<ReturnType<typeof startSink>>;
+let relay: Relay | undefined;
+
+beforeEach(async () => {
+  opened = await openTestDatabase(schema);
+  metrics = createMetrics("order");
+  sinkServer = await startSink();
+});
+afterEach(async () => {
+  await relay?.stop();
+  relay = undefined;
+  await sinkServer.close();
+  opened.dispose();
+});
+
+function relayTo(sink: string | undefined): Relay {
+  relay = createRelay({ database: opened.database, sink, logger: createLogger("test", "silent"), metrics });
+  return relay;
+}
+
+/** Three events in three commits; the outbox does not kick anything here, the test flushes. */
+async function writeThree(events: Outbox<Schema>): Promise<void> {
+  for (const customer_id of [1, 2, 3]) {
+    await events.write(trace, async (_tx, emit) =>
+      emit("bazaar.customer.deleted", { customer_id }, customer_id),
+    );
+  }
+}
+
+const outboxRows = () => opened.database.db.select().from(outbox).orderBy(asc(outbox.createdAt));
+const subjectsOf = (received: Received[]) => received.map((r) => r.headers["ce-subject"]);
+
+describe("createRelay", () => {
+  it("posts pending events in binary mode, oldest first, and marks them sent on 202", async () => {
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      onCommit: () => undefined,
+    });
+    await writeThree(events);
+    const ids = (await outboxRows()).map((r) => r.id);
+
+    expect(await relayTo(sinkServer.sink.url).flush()).toBe(3);
+    const { received } = sinkServer.sink;
+    expect(subjectsOf(received)).toEqual(["1", "2", "3"]);
+    expect(received.map((r) => r.headers["ce-id"])).toEqual(ids);
+    expect(received[0]!.headers).toMatchObject({
+      "ce-specversion": "1.0",
+      "ce-type": "bazaar.customer.deleted",
+      "ce-source": "/bazaar/customer",
+      "ce-traceparent": trace.traceparent,
+      "ce-correlationid": "relay-test",
+      traceparent: trace.traceparent,
+    });
+    expect(received[0]!.headers["content-type"]).toMatch(/^application\/json/);
+    expect(JSON.parse(received[0]!.body)).toEqual({ customer_id: 1 });
+    expect((await outboxRows()).every((r) => r.sentAt !== null)).toBe(true);
+    expect((await metrics.outboxBacklog.get()).values[0]?.value).toBe(0);
+
+    expect(await relay!.flush()).toBe(0);
+    expect(received).toHaveLength(3);
+  });
+
+  it("keeps an event the sink refuses, holds back the later ones, and sends all in order once it accepts", async () => {
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      onCommit: () => undefined,
+    });
+    await writeThree(events);
+    const { sink } = sinkServer;
+    relayTo(sink.url);
+
+    sink.status = 500;
+    expect(await relay!.flush()).toBe(0);
+    expect(await relay!.flush()).toBe(0);
+    // Only the oldest was tried, twice: later events wait so order is preserved.
+    expect(subjectsOf(sink.received)).toEqual(["1", "1"]);
+    const [first] = await outboxRows();
+    expect(first).toMatchObject({ sentAt: null, attempts: 2 });
+    expect((await metrics.outboxBacklog.get()).values[0]?.value).toBe(3);
+
+    sink.status = 202;
+    expect(await relay!.flush()).toBe(3);
+    expect(subjectsOf(sink.received)).toEqual(["1", "1", "1", "2", "3"]);
+    // The retry carries the same CloudEvent id, so a consumer that saw it already dedupes it.
+    expect(new Set(sink.received.slice(0, 3).map((r) => r.headers["ce-id"])).size).toBe(1);
+    expect((await outboxRows()).every((r) => r.sentAt !== null)).toBe(true);
+  });
+
+  it("retries on its timer and publishes right after a commit", async () => {
+    const { sink } = sinkServer;
+    sink.status = 500;
+    const started = relayTo(sink.url);
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      onCommit: started.kick,
+    });
+    started.start(50);
+    await events.write(trace, async (_tx, emit) => emit("bazaar.customer.deleted", { customer_id: 9 }, 9));
+    await waitFor(() => sink.received.length >= 1);
+    sink.status = 202;
+    await waitFor(async () => (await outboxRows()).every((r) => r.sentAt !== null));
+    expect(subjectsOf(sink.received).at(-1)).toBe("9");
+  });
+
+  it("keeps events in the outbox while no sink is configured", async () => {
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      onCommit: () => undefined,
+    });
+    await writeThree(events);
+    expect(await relayTo(undefined).flush()).toBe(0);
+    expect((await outboxRows()).every((r) => r.sentAt === null)).toBe(true);
+  });
+});
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,85 @@
+import type { Context, Hono } from "hono";
+import { Counter } from "prom-client";
+import { authenticate, requireRole } from "@bazaar/shared/auth";
+import { createHttpApp, PROBLEM_CONTENT_TYPE, problem, type AppEnv } from "@bazaar/shared/http";
+import type { Metrics } from "@bazaar/shared/observability";
+import type { GatewayDeps } from "./deps";
+import { docsPage } from "./docs/page";
+import { openApiDocument } from "./docs/openapi";
+import { resolveClient, socketAddressOf, trustedProxies, type Client } from "./edge/client";
+import { corsFor } from "./edge/cors";
+import { RateLimiter, rateLimit } from "./edge/rate-limit";
+import { forwardTo } from "./proxy/forward";
+import { createRouteLookup, routeTable } from "./routes-table";
+
+/**
+ * The gateway: the only public function. Every path of the routing table passes, in order: token check
+ * (a bad token is 401 even on a public route), rate limit, role check, then the proxy to its function behind
+ * that function's breaker. /healthz, /readyz and /metrics come from the shared app and are never limited.
+ */
+export function createApp(deps: GatewayDeps): Hono<AppEnv> {
+  const app = createHttpApp(deps.http);
+  const trusted = trustedProxies(deps.trustedProxies);
+  const clientOf = (c: Context<AppEnv>): Client =>
+    resolveClient(
+      socketAddressOf(c),
+      { forwardedFor: c.req.header("x-forwarded-for"), forwardedProto: c.req.header("x-forwarded-proto") },
+      trusted,
+    );
+  const limits = {
+    limiter: new RateLimiter(deps.rateLimits),
+    rejections: rateLimitRejections(deps.http.metrics),
+    clientKey: (c: Context<AppEnv>) => {
+      const principal = c.get("principal");
+      return principal ? `user:${principal.id}` : `ip:${clientOf(c).address}`;
+    },
+  };
+  const checkToken = authenticate(deps.verify);
+
+  if (deps.corsOrigins.length > 0) app.use("*", corsFor(deps.corsOrigins));
+
+  const document = openApiDocument(routeTable, deps.rateLimits);
+  const page = docsPage(document);
+  app.get("/openapi.json", (c) => c.json(document));
+  app.get("/docs", (c) => c.html(page));
+
+  for (const rule of routeTable) {
+    const roleCheck = rule.access === "public" ? [] : [requireRole(...rule.access)];
+    app.on(
+      rule.method,
+      rule.path,
+      checkToken,
+      rateLimit(rule, limits),
+      ...roleCheck,
+      forwardTo(deps.upstreams[rule.upstream], clientOf),
+    );
+  }
+
+  const lookup = createRouteLookup(routeTable);
+  app.notFound((c) => {
+    const allowed = lookup.methodsFor(c.req.path);
+    const [status, detail] =
+      allowed.length > 0
+        ? ([405, `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}`] as const)
+        : ([404, `no route for ${c.req.method} ${c.req.path}`] as const);
+    return c.body(JSON.stringify({ ...problem(status, detail), instance: c.req.path }), status, {
+      "content-type": PROBLEM_CONTENT_TYPE,
+      ...(status === 405 && { allow: allowed.join(", ") }),
+    });
+  });
+  return app;
+}
+
+/** rate_limit_rejections_total{route}: one per 429 the gateway answered, by route template. */
+function rateLimitRejections(metrics: Metrics): Counter<"route"> {
+  const name = "rate_limit_rejections_total";
+  return (
+    (metrics.registry.getSingleMetric(name) as Counter<"route"> | undefined) ??
+    new Counter({
+      name,
+      help: "Requests refused with 429 by the gateway's rate limits, by route template",
+      labelNames: ["route"],
+      registers: [metrics.registry],
+    })
+  );
+}

@@ -1,0 +1,17 @@
+import type { TokenVerifier } from "@bazaar/shared/auth";
+import type { HttpDeps } from "@bazaar/shared/http";
+import type { RateLimitPolicies } from "./edge/rate-limit";
+import type { Upstreams } from "./proxy/upstream";
+
+/** Everything the gateway app needs, made by server.ts (or by a test). The gateway has no database. */
+export interface GatewayDeps {
+  http: HttpDeps;
+  /** Checks a bearer token against the customer function's public keys. */
+  verify: TokenVerifier;
+  upstreams: Upstreams;
+  rateLimits: RateLimitPolicies;
+  /** Browser origins allowed by CORS; empty: none. */
+  corsOrigins: readonly string[];
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For is believed; empty: none. */
+  trustedProxies: readonly string[];
+}

@@ -1,0 +1,32 @@
+import type { Context, Handler } from "hono";
+import type { AppEnv } from "@bazaar/shared/http";
+import type { Client } from "../edge/client";
+import { upstreamRequestHeaders } from "./headers";
+import type { Upstream } from "./upstream";
+
+const WITHOUT_BODY = new Set(["GET", "HEAD"]);
+
+/**
+ * The last step of every routed request: send it to its function and hand back whatever the function
+ * answered. The body is buffered; the shared body limit has already refused anything larger (413).
+ */
+export function forwardTo(upstream: Upstream, clientOf: (c: Context<AppEnv>) => Client): Handler<AppEnv> {
+  return async function forward(c) {
+    const client = clientOf(c);
+    const url = new URL(c.req.url);
+    const body = WITHOUT_BODY.has(c.req.method) ? undefined : await c.req.arrayBuffer();
+    return upstream.forward({
+      method: c.req.method,
+      pathAndQuery: `${url.pathname}${url.search}`,
+      headers: upstreamRequestHeaders(c.req.raw.headers, {
+        forwardedFor: client.forwardedFor,
+        forwardedProto: client.proto,
+        forwardedHost: c.req.header("host"),
+        correlationId: c.get("correlationId"),
+        traceparent: c.get("traceparent"),
+      }),
+      body: body && body.byteLength > 0 ? body : undefined,
+      signal: c.req.raw.signal,
+    });
+  };
+}

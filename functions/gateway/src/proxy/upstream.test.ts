@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DomainError } from "@bazaar/shared/errors";
+import { createMetrics } from "@bazaar/shared/observability";
+import { startTestUpstream, type TestUpstream } from "../testing/upstream-server";
+import { createUpstream, type ForwardRequest, type Upstream, type UpstreamSettings } from "./upstream";
+
+const request = (pathAndQuery = "/api/products?q=lap"): ForwardRequest => ({
+  method: "GET",
+  pathAndQuery,
+  headers: new Headers({ accept: "application/json" }),
+  body: undefined,
+  signal: new AbortController().signal,
+});
+
+const settings = (baseUrl: string, extra: Partial<UpstreamSettings> = {}): UpstreamSettings => ({
+  baseUrl,
+  timeoutMs: 1000,
+  resetTimeoutMs: 300,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 3,
+  ...extra,
+});
+
+const failureOf = async (promise: Promise<unknown>): Promise<DomainError> => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
+};
+
+const statusAnswer =
+  (status: number) =>
+  (_: unknown, response: import("node:http").ServerResponse): void => {
+    response.writeHead(status, { "content-type": "application/problem+json", "x-from": "upstream" });
+    response.end(JSON.stringify({ status, detail: `upstream said ${status}` }));
+  };
+
+describe("upstream behind a breaker", () => {
+  let server: TestUpstream | undefined;
+  let upstream: Upstream | undefined;
+  afterEach(async () => {
+    upstream?.shutdown();
+    await server?.stop();
+  });
+
+  it("passes the path, query, status, headers and body through unchanged", async () => {
+    server = await startTestUpstream();
+    upstream = createUpstream("inventory", settings(`${server.url}/`));
+    const response = await upstream.forward(request());
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-upstream")).toBe("echo");
+    const seen = (await response.json()) as { method: string; url: string };
+    expect(seen).toMatchObject({ method: "GET", url: "/api/products?q=lap" });
+  });
+
+  it("never opens on 4xx answers", async () => {
+    server = await startTestUpstream(statusAnswer(404));
+    const metrics = createMetrics("gateway");
+    upstream = createUpstream("inventory", settings(server.url), metrics);
+    for (let i = 0; i < 10; i++) expect((await upstream.forward(request())).status).toBe(404);
+    expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(
+      /circuit_breaker_state\{breaker="inventory",service="gateway"\} 0/,
+    );
+  });
+
+  it("returns upstream 5xx unchanged, counts them, and then fails fast with 503 and Retry-After", async () => {
+    server = await startTestUpstream(statusAnswer(500));
+    const metrics = createMetrics("gateway");
+    upstream = createUpstream("order", settings(server.url, { resetTimeoutMs: 5000 }), metrics);
+    for (let i = 0; i < 3; i++) {
+      const response = await upstream.forward(request());
+      expect(response.status).toBe(500);
+      expect(response.headers.get("x-from")).toBe("upstream");
+      expect(await response.json()).toEqual({ status: 500, detail: "upstream said 500" });
+    }
+    const calls = server.seen.length;
+    const open = await failureOf(upstream.forward(request()));
+    expect(open.kind).toBe("unavailable");
+    expect(open.message).toMatch(/order service .*circuit open/);
+    expect(open.retryAfterSeconds).toBe(5);
+    expect(server.seen.length).toBe(calls); // failing fast: the upstream was not called
+    expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(/\} 2/);
+  });
+
+  it("maps a refused connection to 503", async () => {
+    server = await startTestUpstream();
+    await server.stop();
+    upstream = createUpstream("payment", settings(server.url));
+    const error = await failureOf(upstream.forward(request()));
+    expect(error.kind).toBe("unavailable");
+    expect(error.message).toBe("the payment service cannot be reached");
+  });
+
+  it("maps a slow answer to 504 at the configured timeout", async () => {
+    server = await startTestUpstream((_, response) => {
+      setTimeout(() => response.end("late"), 1000);
+    });
+    upstream = createUpstream("payment", settings(server.url, { timeoutMs: 100 }));
+    const started = Date.now();
+    const error = await failureOf(upstream.forward(request()));
+    expect(error.kind).toBe("timeout");
+    expect(error.message).toBe("the payment service did not answer within 100 ms");
+    expect(Date.now() - started).toBeLessThan(800);
+  });
+
+  it("goes half-open after the reset timeout and closes on a successful trial", async () => {
+    server = await startTestUpstream();
+    const metrics = createMetrics("gateway");
+    upstream = createUpstream("shipping", settings(server.url, { resetTimeoutMs: 300 }), metrics);
+    await server.stop();
+    for (let i = 0; i < 3; i++) await failureOf(upstream.forward(request()));
+    expect((await failureOf(upstream.forward(request()))).message).toMatch(/circuit open/);
+
+    await server.start();
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(/\} 1/);
+    expect((await upstream.forward(request())).status).toBe(200);
+    expect((await upstream.forward(request())).status).toBe(200);
+    expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(/\} 0/);
+  });
+});

@@ -1,0 +1,132 @@
+import { proxy } from "hono/proxy";
+import { Timeout, Unavailable } from "@bazaar/shared/errors";
+import type { Metrics } from "@bazaar/shared/observability";
+import {
+  createBreaker,
+  isBreakerOpen,
+  isBreakerTimeout,
+  UpstreamStatusError,
+  type CircuitBreaker,
+} from "@bazaar/shared/resilience";
+import { upstreamNames, type UpstreamName } from "../routes-table";
+
+export interface UpstreamSettings {
+  baseUrl: string;
+  /** Milliseconds until the upstream's answer (its headers) must have arrived. */
+  timeoutMs: number;
+  resetTimeoutMs: number;
+  errorThresholdPercentage: number;
+  volumeThreshold: number;
+}
+
+export interface ForwardRequest {
+  method: string;
+  /** Path and query exactly as the client sent them, e.g. /api/products?q=lap. */
+  pathAndQuery: string;
+  headers: Headers;
+  body: ArrayBuffer | undefined;
+  /** Aborts when the client goes away, so the upstream call stops too. */
+  signal: AbortSignal;
+}
+
+export interface Upstream {
+  name: string;
+  baseUrl: string;
+  /** The upstream's answer as it is (4xx and 5xx included), or a 503/504 domain error. */
+  forward(request: ForwardRequest): Promise<Response>;
+  shutdown(): void;
+}
+
+/** An upstream 5xx: the breaker counts it as a failure, yet the client still gets that answer unchanged. */
+class UpstreamServerError extends Error {
+  constructor(readonly response: Response) {
+    super(`upstream answered ${response.status}`);
+  }
+}
+
+const isConnectionFailure = (error: unknown): boolean => error instanceof TypeError; // fetch: refused, reset, DNS
+const isAbortTimeout = (error: unknown): boolean => (error as Error | null)?.name === "TimeoutError";
+
+/**
+ * One function behind its own opossum breaker with a timeout. A 4xx is the caller's business and never trips
+ * it; a 5xx, a timeout or a refused connection counts as a failure. Open breaker: 503 at once, with the
+ * seconds until the half-open trial as Retry-After.
+ */
+export function createUpstream(name: string, settings: UpstreamSettings, metrics?: Metrics): Upstream {
+  const base = settings.baseUrl.replace(/\/+$/, "");
+
+  const send = async (request: ForwardRequest): Promise<Response> => {
+    try {
+      const response = await proxy(`${base}${request.pathAndQuery}`, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.body && { body: request.body }),
+        // The fetch stops at the same deadline at which the breaker gives up on it.
+        signal: AbortSignal.any([request.signal, AbortSignal.timeout(settings.timeoutMs)]),
+      });
+      if (response.status >= 500) throw new UpstreamServerError(response);
+      return response;
+    } catch (error) {
+      // A client that hung up says nothing about the upstream's health: a 4xx never trips the breaker.
+      if (request.signal.aborted) throw new UpstreamStatusError(499, "client closed the request");
+      throw error;
+    }
+  };
+
+  let openedAt = 0;
+  const breaker: CircuitBreaker<[ForwardRequest], Response> = createBreaker(name, send, {
+    timeoutMs: settings.timeoutMs,
+    resetTimeoutMs: settings.resetTimeoutMs,
+    errorThresholdPercentage: settings.errorThresholdPercentage,
+    volumeThreshold: settings.volumeThreshold,
+    ...(metrics && { metrics }),
+  });
+  breaker.on("open", () => (openedAt = Date.now()));
+  const secondsUntilTrial = (): number =>
+    Math.max(1, Math.ceil((openedAt + settings.resetTimeoutMs - Date.now()) / 1000));
+
+  return {
+    name,
+    baseUrl: base,
+    async forward(request) {
+      try {
+        return await breaker.fire(request);
+      } catch (error) {
+        if (error instanceof UpstreamServerError) return error.response;
+        // Nobody is listening any more; the status only shows in the access log (nginx's convention).
+        if (error instanceof UpstreamStatusError) return new Response(null, { status: error.status });
+        throw asDomainError(name, error, settings.timeoutMs, secondsUntilTrial);
+      }
+    },
+    shutdown: () => breaker.shutdown(),
+  };
+}
+
+function asDomainError(name: string, error: unknown, timeoutMs: number, secondsUntilTrial: () => number) {
+  if (isBreakerOpen(error)) {
+    const seconds = secondsUntilTrial();
+    return new Unavailable(
+      `the ${name} service is failing; calls to it are paused (circuit open), retry in ${seconds} s`,
+      { retryAfterSeconds: seconds, cause: error },
+    );
+  }
+  if (isBreakerTimeout(error) || isAbortTimeout(error)) {
+    return new Timeout(`the ${name} service did not answer within ${timeoutMs} ms`, { cause: error });
+  }
+  if (isConnectionFailure(error)) {
+    return new Unavailable(`the ${name} service cannot be reached`, { cause: error });
+  }
+  return error;
+}
+
+export type Upstreams = Record<UpstreamName, Upstream>;
+
+/** One breaker per function the gateway routes to. */
+export function createUpstreams(
+  settingsOf: (name: UpstreamName) => UpstreamSettings,
+  metrics?: Metrics,
+): Upstreams {
+  return Object.fromEntries(
+    upstreamNames.map((name) => [name, createUpstream(name, settingsOf(name), metrics)]),
+  ) as Upstreams;
+}

@@ -1,0 +1,46 @@
+import { remoteKeys } from "@bazaar/shared/auth";
+import { loadConfig } from "@bazaar/shared/config";
+import { serve } from "@bazaar/shared/http";
+import { createLogger, createMetrics } from "@bazaar/shared/observability";
+import { createApp } from "./app";
+import { gatewayConfigSchema, rateLimitPoliciesOf, upstreamSettingsOf } from "./config";
+import { createEdgeVerifier } from "./edge/verifier";
+import { createUpstreams } from "./proxy/upstream";
+
+// The gateway has no database, so it does what startFunction does minus the database and the outbox.
+const config = loadConfig(gatewayConfigSchema);
+const logger = createLogger(config.K_SERVICE, config.LOG_LEVEL);
+const metrics = createMetrics(config.K_SERVICE);
+const upstreams = createUpstreams((name) => upstreamSettingsOf(config, name), metrics);
+
+let draining = false;
+const app = createApp({
+  http: {
+    service: config.K_SERVICE,
+    logger,
+    metrics,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    // Ready means "takes traffic": a function being down is the breaker's business, not a reason to leave.
+    isReady: async () => !draining,
+  },
+  verify: createEdgeVerifier(remoteKeys(config.JWKS_URL), {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
+  upstreams,
+  rateLimits: rateLimitPoliciesOf(config),
+  corsOrigins: config.CORS_ORIGINS,
+  trustedProxies: config.GATEWAY_TRUSTED_PROXIES,
+});
+
+await serve(app, {
+  port: config.PORT,
+  logger,
+  graceSeconds: config.SHUTDOWN_GRACE_SECONDS,
+  onDraining: () => (draining = true),
+  onShutdown: () => Object.values(upstreams).forEach((upstream) => upstream.shutdown()),
+});
+logger.info(
+  { upstreams: Object.fromEntries(Object.entries(upstreams).map(([n, u]) => [n, u.baseUrl])) },
+  "routing",
+);

@@ -1,0 +1,21 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { baseConfigSchema, serviceUrlsSchema } from "../config";
+
+/** knative/triggers of this checkout: the same manifests the cluster applies. */
+export const defaultTriggersDir = resolve(import.meta.dirname, "../../knative/triggers");
+
+/** The broker has no database or outbox: it takes only the process settings from the base schema. */
+export const brokerConfigSchema = baseConfigSchema
+  .pick({ K_REVISION: true, LOG_LEVEL: true, BODY_LIMIT_BYTES: true, SHUTDOWN_GRACE_SECONDS: true })
+  .extend(serviceUrlsSchema.shape)
+  .extend({
+    PORT: z.coerce.number().int().min(1).max(65535).default(5010),
+    K_SERVICE: z.string().min(1).default("broker"),
+    BROKER_TRIGGERS_DIR: z.string().min(1).default(defaultTriggersDir),
+    /** Replaces every Trigger's backoffDelay, e.g. 20 in tests so the last retry comes within a second. */
+    BROKER_BACKOFF_DELAY_MS: z.coerce.number().int().min(0).optional(),
+    /** Per-request delivery timeout for Triggers whose delivery sets none (eventing-rabbitmq has none). */
+    BROKER_DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  });
+export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

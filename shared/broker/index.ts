@@ -1,0 +1,22 @@
+export { backoffMs, isRetryable } from "./backoff";
+export { createBroker, type Broker, type BrokerOptions } from "./broker";
+export { brokerConfigSchema, defaultTriggersDir, type BrokerConfig } from "./config";
+export { createDispatcher, type DeliveryResult, type Dispatcher, type DispatcherDeps } from "./dispatcher";
+export { parseDuration } from "./duration";
+export { createIngress } from "./ingress";
+export { matches } from "./matching";
+export { createMemoryTransport } from "./memory";
+export { readCloudEvent, toBinaryRequest, withExtensions, type BrokerEvent } from "./message";
+export { createBrokerMetrics, type BrokerMetrics, type DeliveryOutcome } from "./metrics";
+export type { Transport, TransportDeps, TransportFactory } from "./transport";
+export {
+  loadTriggers,
+  parseTriggers,
+  PARALLELISM_ANNOTATION,
+  TriggerError,
+  type BackoffPolicy,
+  type Delivery,
+  type Destination,
+  type LoadOptions,
+  type Trigger,
+} from "./triggers";

@@ -1,0 +1,29 @@
+import type { Hono } from "hono";
+import { createHttpApp, PROBLEM_CONTENT_TYPE, problem, type AppEnv, type HttpDeps } from "../http";
+import type { Broker } from "./broker";
+import { readCloudEvent } from "./message";
+
+/**
+ * The broker ingress with the RabbitMQ broker's contract: POST / with a binary or structured CloudEvent →
+ * 202 once stored; not a CloudEvent → 400 problem; another path → 404; another method on / → 405. The usual
+ * /healthz, /readyz and /metrics come from the shared app factory.
+ */
+export function createIngress(deps: { http: HttpDeps; broker: Broker }): Hono<AppEnv> {
+  const app = createHttpApp(deps.http);
+
+  app.post("/", async (c) => {
+    const headers = Object.fromEntries(c.req.raw.headers);
+    const event = readCloudEvent(headers, new Uint8Array(await c.req.arrayBuffer())); // Invalid -> 400
+    await deps.broker.publish(event);
+    return c.body(null, 202);
+  });
+
+  app.all("/", (c) =>
+    c.body(JSON.stringify(problem(405, `${c.req.method} is not allowed here; POST a CloudEvent`)), 405, {
+      "content-type": PROBLEM_CONTENT_TYPE,
+      allow: "POST",
+    }),
+  );
+
+  return app;
+}

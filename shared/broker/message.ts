@@ -1,0 +1,132 @@
+import { Invalid } from "../errors";
+import { parseCloudEvent } from "../events";
+
+/**
+ * The broker's view of a CloudEvent: every context attribute and extension as a string, and the data as the
+ * exact bytes of a binary-mode body. The RabbitMQ broker keeps the same (AMQP headers + body), which is what
+ * lets ANY event pass through unchanged, whatever its type or extensions. `datacontenttype` is an attribute
+ * like the others; it travels as the Content-Type header.
+ */
+export interface BrokerEvent {
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly data: Uint8Array;
+}
+
+const STRUCTURED = /^application\/cloudevents\+json/i;
+const JSON_MEDIA_TYPE = /^(application\/([\w.-]+\+)?json|text\/json)\b/i;
+const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Reads a binary or structured CloudEvent from an HTTP message (an ingress request or a subscriber's reply).
+ * `headers` have lower-case names. Anything that is not a valid CloudEvent 1.0 is an Invalid error.
+ */
+export function readCloudEvent(headers: Record<string, string>, body: Uint8Array): BrokerEvent {
+  const text = decoder.decode(body);
+  // The shared parser decides what is a CloudEvent at all (and refuses batches). It is lenient (it invents a
+  // missing time, accepts a missing source), so the attributes are read from the wire and checked below.
+  parseCloudEvent(headers, text);
+  const event = STRUCTURED.test(headers["content-type"] ?? "")
+    ? fromStructured(text)
+    : fromBinary(headers, body);
+  checkAttributes(event.attributes);
+  return event;
+}
+
+function fromBinary(headers: Record<string, string>, body: Uint8Array): BrokerEvent {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith("ce-")) attributes[name.slice(3)] = value;
+  }
+  const contentType = headers["content-type"];
+  if (contentType) attributes["datacontenttype"] = contentType;
+  return { attributes, data: body };
+}
+
+function fromStructured(text: string): BrokerEvent {
+  const json: unknown = JSON.parse(text); // parseCloudEvent already proved it parses
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new Invalid("a structured CloudEvent must be a JSON object");
+  }
+  const { data, data_base64: base64, ...rest } = json as Record<string, unknown>;
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(rest)) {
+    if (value === null || value === undefined) continue; // null means absent in the JSON format
+    if (!["string", "number", "boolean"].includes(typeof value)) {
+      throw new Invalid(`attribute ${name} must be a string, number or boolean`);
+    }
+    attributes[name] = String(value);
+  }
+  if (base64 !== undefined && base64 !== null) {
+    if (typeof base64 !== "string") throw new Invalid("data_base64 must be a string");
+    return { attributes, data: new Uint8Array(Buffer.from(base64, "base64")) };
+  }
+  if (data === undefined || data === null) return { attributes, data: new Uint8Array() };
+  // No datacontenttype in the JSON format means JSON data; say so on the binary wire.
+  attributes["datacontenttype"] ??= "application/json";
+  const isJson = JSON_MEDIA_TYPE.test(attributes["datacontenttype"]);
+  const bytes = !isJson && typeof data === "string" ? data : JSON.stringify(data);
+  return { attributes, data: encoder.encode(bytes) };
+}
+
+function checkAttributes(attributes: Readonly<Record<string, string>>): void {
+  const specversion = attributes["specversion"];
+  if (specversion !== "1.0") {
+    throw new Invalid(
+      `unsupported specversion ${specversion ?? "(missing)"}: the broker speaks CloudEvents 1.0`,
+    );
+  }
+  for (const required of ["id", "source", "type"]) {
+    if (!attributes[required]) throw new Invalid(`the CloudEvent has no ${required}`);
+  }
+  for (const name of Object.keys(attributes)) {
+    if (!ATTRIBUTE_NAME.test(name)) {
+      throw new Invalid(`attribute name ${name} is not lower-case letters and digits`);
+    }
+  }
+  const time = attributes["time"];
+  if (time !== undefined && Number.isNaN(Date.parse(time))) {
+    throw new Invalid(`time ${time} is not an RFC 3339 timestamp`);
+  }
+}
+
+/**
+ * Binary content mode, as the Knative dispatcher delivers: every attribute in a ce-* header (so unknown
+ * extensions survive), datacontenttype as Content-Type, the data bytes as the body. traceparent and the
+ * correlation id are repeated as plain headers, where HTTP middleware looks for them.
+ */
+export function toBinaryRequest(event: BrokerEvent): { headers: Record<string, string>; body: Uint8Array } {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.attributes)) {
+    if (name === "datacontenttype") headers["content-type"] = value;
+    else headers[`ce-${name}`] = headerValue(value);
+  }
+  const { traceparent, correlationid } = event.attributes;
+  if (traceparent) headers["traceparent"] = headerValue(traceparent);
+  if (correlationid) headers["x-correlation-id"] = headerValue(correlationid);
+  return { headers, body: event.data };
+}
+
+/**
+ * HTTP cannot carry control or non-ASCII characters in a header, so those are percent-encoded (UTF-8), as the
+ * HTTP binding asks. Printable ASCII is sent as is: the JavaScript SDK the functions use does not decode
+ * percent-encoding, so encoding a space or a "%" would change the value they see.
+ */
+const headerValue = (value: string): string =>
+  value.replace(/[^\x20-\x7e]/gu, (character) => encodeURIComponent(character));
+
+/** The same event with extra extension attributes (e.g. the knativeerror* ones of a dead letter). */
+export const withExtensions = (event: BrokerEvent, extensions: Record<string, string>): BrokerEvent => ({
+  attributes: { ...event.attributes, ...extensions },
+  data: event.data,
+});
+
+/** The fields every broker log line about an event carries. */
+export const logFieldsOf = (event: BrokerEvent): Record<string, string | undefined> => ({
+  event_id: event.attributes["id"],
+  event_type: event.attributes["type"],
+  event_source: event.attributes["source"],
+  order_id: event.attributes["subject"],
+  correlation_id: event.attributes["correlationid"],
+});

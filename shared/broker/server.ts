@@ -1,0 +1,71 @@
+/**
+ * The embedded dev broker (`npm start` runs it as the "broker" service): Knative RabbitMQ broker semantics
+ * over the Trigger manifests in knative/triggers, with in-memory queues (see memory.ts for what that risks).
+ */
+import { loadConfig } from "../config";
+import { serve } from "../http";
+import { createLogger, createMetrics } from "../observability";
+import { createBroker } from "./broker";
+import { brokerConfigSchema } from "./config";
+import { createIngress } from "./ingress";
+import { loadTriggers, TriggerError, type Trigger } from "./triggers";
+
+const config = loadConfig(brokerConfigSchema);
+const logger = createLogger(config.K_SERVICE, config.LOG_LEVEL);
+const metrics = createMetrics(config.K_SERVICE);
+
+let triggers: Trigger[];
+try {
+  triggers = loadTriggers(config.BROKER_TRIGGERS_DIR, {
+    urls: config,
+    backoffDelayMs: config.BROKER_BACKOFF_DELAY_MS,
+  });
+} catch (error) {
+  if (!(error instanceof TriggerError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(78); // EX_CONFIG, as loadConfig does for a bad setting
+}
+
+const broker = await createBroker({
+  triggers,
+  logger,
+  metrics,
+  deliveryTimeoutMs: config.BROKER_DELIVERY_TIMEOUT_MS,
+});
+logger.info(
+  {
+    dir: config.BROKER_TRIGGERS_DIR,
+    triggers: triggers.map((t) => `${t.name} -> ${t.subscriber.url} (x${t.parallelism})`),
+  },
+  `routing by ${triggers.length} Triggers`,
+);
+
+let draining = false;
+/** Everything, HTTP close and queue drain together, must end within the grace period (then comes SIGKILL). */
+let drainDeadline = 0;
+const app = createIngress({
+  http: {
+    service: config.K_SERVICE,
+    logger,
+    metrics,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    isReady: async () => !draining,
+  },
+  broker,
+});
+
+await serve(app, {
+  port: config.PORT,
+  logger,
+  graceSeconds: config.SHUTDOWN_GRACE_SECONDS,
+  onDraining: () => {
+    draining = true;
+    drainDeadline = Date.now() + config.SHUTDOWN_GRACE_SECONDS * 1000 - 1000; // 1 s to log what is left
+  },
+  // The ingress no longer accepts; queued and in-flight deliveries get what is left of the grace period.
+  onShutdown: async () => {
+    const abandoned = await broker.close(Math.max(0, drainDeadline - Date.now()));
+    if (abandoned > 0) logger.warn({ abandoned }, "shut down with undelivered events");
+    else logger.info("drained: every accepted event was delivered or dead-lettered");
+  },
+});

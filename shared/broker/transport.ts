@@ -1,0 +1,32 @@
+import type { Logger } from "pino";
+import type { Dispatcher } from "./dispatcher";
+import type { BrokerEvent } from "./message";
+import type { BrokerMetrics } from "./metrics";
+import type { Trigger } from "./triggers";
+
+/**
+ * Where the broker keeps events between the ingress and the dispatcher: in memory (memory.ts) or, later, in
+ * RabbitMQ (a headers exchange, one queue per Trigger bound by its filter attributes, consumers that call the
+ * same dispatcher). Everything else in shared/broker is the same for both.
+ */
+export interface Transport {
+  /**
+   * Puts the event on the queue of every Trigger whose filter matches, resolving once it is stored
+   * (RabbitMQ: publisher-confirmed). False when no Trigger matched (RabbitMQ: a mandatory publish returned).
+   */
+  publish(event: BrokerEvent): Promise<boolean>;
+  /**
+   * Stops consuming: in-flight deliveries and queued events get up to graceMs to finish, then the rest is
+   * abandoned. Resolves with how many events were abandoned.
+   */
+  close(graceMs: number): Promise<number>;
+}
+
+export interface TransportDeps {
+  triggers: Trigger[];
+  dispatcher: Dispatcher;
+  metrics: BrokerMetrics;
+  logger: Logger;
+}
+
+export type TransportFactory = (deps: TransportDeps) => Transport | Promise<Transport>;

@@ -1,8 +1,9 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deliver } from "./support/events";
 import { call } from "./support/http";
-import { ADMIN, startSystem, type System } from "./support/system";
+import { adminToken, newShopper } from "./support/shop";
+import { startSink, type Sink } from "./support/sink";
+import { startSystem, type System } from "./support/system";
 
 let system: System;
 let deadLetters: string;
@@ -10,59 +11,51 @@ let admin: string;
 let customer: string;
 
 /** The subscriber that failed, now healthy: it records what a replay sends. */
-let target: Server;
+let target: Sink;
 let targetUrl: string;
-const received: { headers: IncomingHttpHeaders; body: string }[] = [];
 
-const login = async (email: string, password: string): Promise<string> =>
-  (await call("POST", `${system.url("customer")}/auth/login`, { body: { email, password } })).body.token;
-
+/** The original event's attributes, as its subscriber saw them. */
 const original = {
-  "ce-specversion": "1.0",
   "ce-id": "5f0c9a52-1d5e-4c1e-9a53-0c7c8b7d2a11",
   "ce-source": "/bazaar/order",
   "ce-type": "bazaar.order.confirmed",
   "ce-subject": "42",
   "ce-correlationid": "corr-dead-letter",
-  "content-type": "application/json",
 };
-const data = JSON.stringify({ order_id: 42, customer_id: 7, items: [], total_cents: 100 });
+const payload = { order_id: 42, customer_id: 7, items: [], total_cents: 100 };
+const data = JSON.stringify(payload);
 
 beforeAll(async () => {
-  target = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
-  targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/events`;
+  target = await startSink();
+  targetUrl = `${target.url}/events`;
 
   system = await startSystem({ services: ["customer", "dead-letters"] });
   deadLetters = system.url("dead-letters");
-  admin = await login(ADMIN.email, ADMIN.password);
-  await call("POST", `${system.url("customer")}/auth/register`, {
-    body: { name: "Cy", email: "cy@example.com", password: "a long password" },
-  });
-  customer = await login("cy@example.com", "a long password");
+  admin = await adminToken(system);
+  customer = (await newShopper(system.url("customer"))).token;
 });
 afterAll(async () => {
   await system?.stop();
-  await new Promise((resolve) => target?.close(resolve));
+  await target?.stop();
 });
 
 describe("dead-letters", () => {
   it("stores a dead-lettered event once and lists it for admins only", async () => {
-    const headers = {
-      ...original,
-      "ce-knativeerrordest": targetUrl,
-      "ce-knativeerrorcode": "500",
-      "ce-knativeerrordata": Buffer.from("handler failed").toString("base64"),
-    };
-    expect((await call("POST", deadLetters, { headers, raw: data })).status).toBe(202);
-    expect((await call("POST", `${deadLetters}/events`, { headers, raw: data })).status).toBe(202);
+    /** The original event as the broker's dead-letter sink receives it, with the knativeerror* extensions. */
+    const deadLetter = (url: string) =>
+      deliver(url, original["ce-type"], payload, {
+        id: original["ce-id"],
+        source: original["ce-source"],
+        subject: original["ce-subject"],
+        extensions: {
+          correlationid: original["ce-correlationid"],
+          knativeerrordest: targetUrl,
+          knativeerrorcode: "500",
+          knativeerrordata: Buffer.from("handler failed").toString("base64"),
+        },
+      });
+    expect((await deadLetter(deadLetters)).status).toBe(202);
+    expect((await deadLetter(`${deadLetters}/events`)).status).toBe(202);
 
     const list = await call("GET", `${deadLetters}/api/dead-letters`, { token: admin });
     expect(list.status).toBe(200);
@@ -89,8 +82,8 @@ describe("dead-letters", () => {
     expect(replay.status).toBe(200);
     expect(replay.body).toMatchObject({ replayed: true, status: 202 });
 
-    expect(received).toHaveLength(1);
-    const [event] = received;
+    expect(target.events).toHaveLength(1);
+    const [event] = target.events;
     expect(event!.body).toBe(data);
     expect(event!.headers).toMatchObject({
       "ce-id": original["ce-id"],

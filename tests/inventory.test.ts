@@ -1,69 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deliver } from "./support/events";
 import { call, eventually } from "./support/http";
-import { ADMIN, startSystem, type System } from "./support/system";
-
-interface Captured {
-  type: string;
-  subject: string | undefined;
-  data: any;
-}
-
-/** Stands in for the broker: records every CloudEvent the inventory's relay publishes and answers 202. */
-async function startCapture(): Promise<{ url: string; events: Captured[]; server: Server }> {
-  const events: Captured[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (body += chunk));
-    req.on("end", () => {
-      events.push({
-        type: String(req.headers["ce-type"]),
-        subject: req.headers["ce-subject"] as string | undefined,
-        data: JSON.parse(body),
-      });
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, events, server };
-}
+import { adminToken, newProduct, newShopper, product } from "./support/shop";
+import { startSink, type Sink } from "./support/sink";
+import { startSystem, type System } from "./support/system";
 
 describe("inventory function", () => {
   let system: System;
-  let capture: Awaited<ReturnType<typeof startCapture>>;
+  /** Stands in for the broker: records every CloudEvent the inventory's relay publishes. */
+  let sink: Sink;
   let inventory: string;
   let admin: string;
   let staff: string;
   let customer: string;
 
-  const login = async (email: string, password: string): Promise<string> => {
-    const res = await call("POST", `${system.url("customer")}/auth/login`, { body: { email, password } });
-    expect(res.status).toBe(200);
-    return res.body.token;
-  };
-  const product = async (id: number) => (await call("GET", `${inventory}/api/products/${id}`)).body;
-  const createProduct = async (sku: string, quantity: number): Promise<number> => {
-    const res = await call("POST", `${inventory}/api/products`, {
-      body: { name: `Test ${sku}`, price: 10, quantity, sku },
-      token: admin,
-    });
-    expect(res.status).toBe(201);
-    return res.body.id;
-  };
-  const deliver = (type: string, data: Record<string, unknown>, id: string = randomUUID()) =>
-    call("POST", `${inventory}/events`, {
-      body: data,
-      headers: {
-        "ce-specversion": "1.0",
-        "ce-id": id,
-        "ce-source": "/bazaar/order",
-        "ce-type": type,
-        "ce-subject": String(data["order_id"]),
-      },
-    });
+  const toInventory = (type: string, data: Record<string, unknown>, id?: string) =>
+    deliver(`${inventory}/events`, type, data, { id });
   const placed = (order_id: number, product_id: number, quantity: number) => ({
     order_id,
     customer_id: 42,
@@ -73,30 +26,23 @@ describe("inventory function", () => {
     shipping_address: "1 Test Street",
   });
   const published = (orderId: number, type: string) =>
-    capture.events.filter((e) => e.subject === String(orderId) && e.type === type);
+    sink.events.filter((e) => e.subject === String(orderId) && e.type === type);
 
   beforeAll(async () => {
-    capture = await startCapture();
+    sink = await startSink();
     system = await startSystem({
       services: ["customer", "inventory"],
-      env: { inventory: { K_SINK: capture.url } },
+      env: { inventory: { K_SINK: sink.url } },
     });
     inventory = system.url("inventory");
-    admin = await login(ADMIN.email, ADMIN.password);
-    const register = (role: string, email: string, token?: string) =>
-      call("POST", `${system.url("customer")}/auth/register`, {
-        body: { name: `A ${role}`, email, password: "password-for-tests", role },
-        token,
-      });
-    expect((await register("staff", "staff@test.local", admin)).status).toBe(201);
-    expect((await register("customer", "shopper@test.local")).status).toBe(201);
-    staff = await login("staff@test.local", "password-for-tests");
-    customer = await login("shopper@test.local", "password-for-tests");
+    admin = await adminToken(system);
+    staff = (await newShopper(system.url("customer"), "staff", admin)).token;
+    customer = (await newShopper(system.url("customer"))).token;
   });
 
   afterAll(async () => {
     await system?.stop();
-    capture?.server.close();
+    await sink?.stop();
   });
 
   it("serves the original's demo catalog on a fresh database", async () => {
@@ -110,7 +56,7 @@ describe("inventory function", () => {
       [4, "Monitor", 350, 75, "MON001"],
       [5, "Headphones", 150, 100, "HEA001"],
     ]);
-    expect(await product(1)).toMatchObject({ reserved: 0, available: 50, price_cents: 120000 });
+    expect(await product(inventory, 1)).toMatchObject({ reserved: 0, available: 50, price_cents: 120000 });
     const search = await call("GET", `${inventory}/api/products?q=HEAD`);
     expect(search.body.products.map((p: any) => p.sku)).toEqual(["HEA001"]);
     const page = await call("GET", `${inventory}/api/products?limit=2&cursor=2`);
@@ -132,14 +78,14 @@ describe("inventory function", () => {
       token: staff,
     });
     expect(updated.status).toBe(200);
-    expect(await product(id)).toMatchObject({ name: "Webcam", price: 44.5, price_cents: 4450 });
+    expect(await product(inventory, id)).toMatchObject({ name: "Webcam", price: 44.5, price_cents: 4450 });
 
     const adjusted = await call("POST", `${inventory}/api/products/${id}/stock`, {
       body: { delta: -10, reason: "damaged in storage" },
       token: staff,
     });
     expect(adjusted.status).toBe(200);
-    expect(await product(id)).toMatchObject({ quantity: 20, available: 20 });
+    expect(await product(inventory, id)).toMatchObject({ quantity: 20, available: 20 });
 
     const taken = await call("POST", `${inventory}/api/products`, {
       body: { name: "Copy", price: 1, sku: "web001" },
@@ -166,7 +112,7 @@ describe("inventory function", () => {
     });
     expect(putAsCustomer.status).toBe(403);
     expect((await call("DELETE", `${inventory}/api/products/3`)).status).toBe(401);
-    expect((await product(3)).quantity).toBe(152);
+    expect((await product(inventory, 3)).quantity).toBe(152);
   });
 
   it("answers bad input with a 400 problem that says what is wrong", async () => {
@@ -198,24 +144,21 @@ describe("inventory function", () => {
   });
 
   it("reserves stock for order.placed, once, and publishes inventory.reserved", async () => {
-    const before = await product(4);
+    const before = await product(inventory, 4);
     const eventId = randomUUID();
-    const first = await deliver("bazaar.order.placed", placed(1001, 4, 3), eventId);
+    const first = await toInventory("bazaar.order.placed", placed(1001, 4, 3), eventId);
     expect(first.status).toBe(202);
     expect(first.headers.get("x-bazaar-outcome")).toBe("applied");
-    const again = await deliver("bazaar.order.placed", placed(1001, 4, 3), eventId);
+    const again = await toInventory("bazaar.order.placed", placed(1001, 4, 3), eventId);
     expect(again.status).toBe(202);
     expect(again.headers.get("x-bazaar-outcome")).toBe("duplicate");
 
-    expect(await product(4)).toMatchObject({
+    expect(await product(inventory, 4)).toMatchObject({
       quantity: before.quantity,
       reserved: before.reserved + 3,
       available: before.available - 3,
     });
-    const [reserved] = await eventually(async () => {
-      const found = published(1001, "bazaar.inventory.reserved");
-      return found.length > 0 ? found : undefined;
-    });
+    const reserved = await sink.waitFor("bazaar.inventory.reserved", (e) => e.subject === "1001");
     expect(reserved?.data).toEqual({ order_id: 1001, items: [{ product_id: 4, quantity: 3 }] });
 
     // Held stock keeps the product from being deleted.
@@ -223,8 +166,8 @@ describe("inventory function", () => {
     expect(del.status).toBe(409);
 
     const { payment_method: _, ...confirmed } = placed(1001, 4, 3);
-    await deliver("bazaar.order.confirmed", confirmed);
-    expect(await product(4)).toMatchObject({
+    await toInventory("bazaar.order.confirmed", confirmed);
+    expect(await product(inventory, 4)).toMatchObject({
       quantity: before.quantity - 3,
       reserved: before.reserved,
       sold: 3,
@@ -236,32 +179,29 @@ describe("inventory function", () => {
   });
 
   it("rejects a late order.placed after the cancel came first (tombstone)", async () => {
-    const cancel = await deliver("bazaar.order.cancelled", {
+    const cancel = await toInventory("bazaar.order.cancelled", {
       order_id: 1002,
       customer_id: 42,
       reason: "customer changed their mind",
       previous_status: "pending",
     });
     expect(cancel.status).toBe(202);
-    const late = await deliver("bazaar.order.placed", placed(1002, 1, 1));
+    const late = await toInventory("bazaar.order.placed", placed(1002, 1, 1));
     expect(late.status).toBe(202);
-    expect((await product(1)).reserved).toBe(0);
-    const [rejected] = await eventually(async () => {
-      const found = published(1002, "bazaar.inventory.rejected");
-      return found.length > 0 ? found : undefined;
-    });
+    expect((await product(inventory, 1)).reserved).toBe(0);
+    const rejected = await sink.waitFor("bazaar.inventory.rejected", (e) => e.subject === "1002");
     expect(rejected?.data).toEqual({ order_id: 1002, reason: "order cancelled", shortages: [] });
     expect(published(1002, "bazaar.inventory.released")).toEqual([]);
   });
 
   it("gives the last unit to exactly one of 20 concurrent orders", async () => {
-    const id = await createProduct("LAST001", 1);
+    const id = await newProduct(inventory, admin, 1);
     const orders = Array.from({ length: 20 }, (_, i) => 2000 + i);
     const answers = await Promise.all(
-      orders.map((order) => deliver("bazaar.order.placed", placed(order, id, 1))),
+      orders.map((order) => toInventory("bazaar.order.placed", placed(order, id, 1))),
     );
     expect(answers.map((a) => a.status)).toEqual(orders.map(() => 202));
-    expect(await product(id)).toMatchObject({ quantity: 1, reserved: 1, available: 0 });
+    expect(await product(inventory, id)).toMatchObject({ quantity: 1, reserved: 1, available: 0 });
 
     await eventually(async () =>
       orders.every(

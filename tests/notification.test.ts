@@ -1,34 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deliver } from "./support/events";
 import { call } from "./support/http";
-import { ADMIN, startSystem, type System } from "./support/system";
+import { adminToken, newShopper } from "./support/shop";
+import { startSystem, type System } from "./support/system";
 
 let system: System;
 let notification: string;
 const tokens: Record<"ann" | "bob" | "admin", string> = { ann: "", bob: "", admin: "" };
 const ids = { ann: 0, bob: 0 };
 
-const login = async (email: string, password: string): Promise<string> => {
-  const { status, body } = await call("POST", `${system.url("customer")}/auth/login`, {
-    body: { email, password },
-  });
-  expect(status).toBe(200);
-  return body.token;
-};
-
-/** POSTs an event in binary mode, as the broker delivers it. */
-const deliver = (type: string, data: Record<string, unknown>, id = randomUUID()) =>
-  call("POST", `${notification}/events`, {
-    headers: {
-      "ce-specversion": "1.0",
-      "ce-id": id,
-      "ce-source": "/bazaar/order",
-      "ce-type": type,
-      "ce-subject": String(data["order_id"] ?? data["customer_id"]),
-      "content-type": "application/json",
-    },
-    raw: JSON.stringify(data),
-  });
+/** An event as the broker delivers it. */
+const toNotification = (type: string, data: Record<string, unknown>, id?: string) =>
+  deliver(`${notification}/events`, type, data, { id });
 
 const listOf = async (token: string, query = "") =>
   call("GET", `${notification}/api/notifications${query}`, { token });
@@ -37,15 +21,11 @@ beforeAll(async () => {
   system = await startSystem({ services: ["customer", "notification"] });
   notification = system.url("notification");
   for (const name of ["ann", "bob"] as const) {
-    const email = `${name}@example.com`;
-    const registered = await call("POST", `${system.url("customer")}/auth/register`, {
-      body: { name, email, password: "a long password" },
-    });
-    expect(registered.status).toBe(201);
-    ids[name] = registered.body.id;
-    tokens[name] = await login(email, "a long password");
+    const shopper = await newShopper(system.url("customer"));
+    ids[name] = shopper.id;
+    tokens[name] = shopper.token;
   }
-  tokens.admin = await login(ADMIN.email, ADMIN.password);
+  tokens.admin = await adminToken(system);
 });
 afterAll(async () => {
   await system?.stop();
@@ -60,10 +40,10 @@ describe("notification", () => {
       total_cents: 125_000,
       shipping_address: "1 Main St",
     };
-    expect((await deliver("bazaar.order.confirmed", confirmed)).status).toBe(202);
+    expect((await toNotification("bazaar.order.confirmed", confirmed)).status).toBe(202);
     expect(
       (
-        await deliver("bazaar.payment.failed", {
+        await toNotification("bazaar.payment.failed", {
           order_id: 13,
           customer_id: ids.bob,
           reason: "card declined",
@@ -92,8 +72,8 @@ describe("notification", () => {
   it("files a duplicate delivery once", async () => {
     const id = randomUUID();
     const shipped = { order_id: 14, customer_id: ids.bob, shipment_id: 5, tracking_number: "TRK14" };
-    expect((await deliver("bazaar.shipment.dispatched", shipped, id)).status).toBe(202);
-    const again = await deliver("bazaar.shipment.dispatched", shipped, id);
+    expect((await toNotification("bazaar.shipment.dispatched", shipped, id)).status).toBe(202);
+    const again = await toNotification("bazaar.shipment.dispatched", shipped, id);
     expect(again.status).toBe(202);
     const { body } = await listOf(tokens.bob);
     expect(body.notifications.filter((n: any) => n.order_id === 14)).toHaveLength(1);
@@ -125,7 +105,7 @@ describe("notification", () => {
   });
 
   it("forgets a deleted customer's messages", async () => {
-    expect((await deliver("bazaar.customer.deleted", { customer_id: ids.bob })).status).toBe(202);
+    expect((await toNotification("bazaar.customer.deleted", { customer_id: ids.bob })).status).toBe(202);
     const { body } = await listOf(tokens.admin, `?customer_id=${ids.bob}`);
     expect(body.total).toBe(0);
   });

@@ -1,78 +1,28 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, eventually } from "./support/http";
-import { ADMIN, startSystem, type System } from "./support/system";
-
-interface Captured {
-  type: string;
-  subject: string | undefined;
-  headers: IncomingHttpHeaders;
-  data: any;
-}
-
-/** Stands in for the broker: records every CloudEvent the payment relay publishes and answers 202. */
-async function startCapture(): Promise<{ url: string; events: Captured[]; server: Server }> {
-  const events: Captured[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (body += chunk));
-    req.on("end", () => {
-      events.push({
-        type: String(req.headers["ce-type"]),
-        subject: req.headers["ce-subject"] as string | undefined,
-        headers: req.headers,
-        data: JSON.parse(body),
-      });
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, events, server };
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { deliver } from "./support/events";
+import { call, eventually, pause } from "./support/http";
+import { adminToken, newShopper, type Shopper } from "./support/shop";
+import { startSink, type Sink } from "./support/sink";
+import { startSystem, type System } from "./support/system";
 
 describe("payment function", () => {
   let system: System;
-  let capture: Awaited<ReturnType<typeof startCapture>>;
+  /** Stands in for the broker: records every CloudEvent the payment relay publishes. */
+  let sink: Sink;
   let payment: string;
-  const alice = { id: 0, token: "" };
-  const bob = { id: 0, token: "" };
+  let alice: Shopper;
+  let bob: Shopper;
   let admin: string;
   let staff: string;
 
-  const login = async (email: string, password: string): Promise<string> => {
-    const res = await call("POST", `${system.url("customer")}/auth/login`, { body: { email, password } });
-    expect(res.status).toBe(200);
-    return res.body.token;
-  };
-  const register = async (name: string, role?: string) => {
-    const email = `${name}-${randomUUID()}@test.local`;
-    const body = { name, email, password: "a-long-password", ...(role && { role }) };
-    const res = await call("POST", `${system.url("customer")}/auth/register`, { body, token: role && admin });
-    expect(res.status).toBe(201);
-    return { id: res.body.id as number, token: await login(email, "a-long-password") };
-  };
-  /** A binary-mode CloudEvent from the order function, as the broker delivers it. */
-  const deliver = (type: string, data: Record<string, unknown>, id: string = randomUUID(), extra = {}) =>
-    call("POST", `${payment}/events`, {
-      body: data,
-      headers: {
-        "ce-specversion": "1.0",
-        "ce-id": id,
-        "ce-source": "/bazaar/order",
-        "ce-type": type,
-        "ce-subject": String(data["order_id"]),
-        ...extra,
-      },
-    });
+  /** A CloudEvent from the order function, as the broker delivers it. */
+  const toPayment = (type: string, data: Record<string, unknown>, id?: string, extensions = {}) =>
+    deliver(`${payment}/events`, type, data, { id, extensions });
   const requestPayment = (order_id: number, customer_id: number, amount_cents: number, method = "tok_visa") =>
-    deliver("bazaar.payment.requested", { order_id, customer_id, amount_cents, payment_method: method });
+    toPayment("bazaar.payment.requested", { order_id, customer_id, amount_cents, payment_method: method });
   const cancelOrder = (order_id: number, customer_id: number) =>
-    deliver("bazaar.order.cancelled", {
+    toPayment("bazaar.order.cancelled", {
       order_id,
       customer_id,
       reason: "cancelled by customer",
@@ -89,44 +39,40 @@ describe("payment function", () => {
       10_000,
       `payment of order ${orderId} to be ${status}`,
     );
-  const published = (orderId: number) => capture.events.filter((e) => e.subject === String(orderId));
+  const published = (orderId: number) => sink.events.filter((e) => e.subject === String(orderId));
   const publishedEventually = (orderId: number, type: string) =>
-    eventually(
-      async () => published(orderId).find((e) => e.type === type),
-      10_000,
-      `${type} for order ${orderId}`,
-    );
+    sink.waitFor(type, (e) => e.subject === String(orderId));
 
   beforeAll(async () => {
-    capture = await startCapture();
+    sink = await startSink();
     system = await startSystem({
       services: ["customer", "payment"],
       env: {
-        payment: { K_SINK: capture.url, PAYMENT_SLOW_MS: "300", PAYMENT_LIMIT_CENTS: "100000" },
+        payment: { K_SINK: sink.url, PAYMENT_SLOW_MS: "300", PAYMENT_LIMIT_CENTS: "100000" },
       },
     });
     payment = system.url("payment");
-    admin = await login(ADMIN.email, ADMIN.password);
-    Object.assign(alice, await register("alice"));
-    Object.assign(bob, await register("bob"));
-    staff = (await register("sam", "staff")).token;
+    admin = await adminToken(system);
+    alice = await newShopper(system.url("customer"));
+    bob = await newShopper(system.url("customer"));
+    staff = (await newShopper(system.url("customer"), "staff", admin)).token;
   });
 
   afterAll(async () => {
     await system?.stop();
-    capture?.server.close();
+    await sink?.stop();
   });
 
   it("charges a requested payment once and publishes payment.succeeded with the caller's trace", async () => {
     const id = randomUUID();
-    const first = await deliver(
+    const first = await toPayment(
       "bazaar.payment.requested",
       { order_id: 1001, customer_id: alice.id, amount_cents: 4_999, payment_method: "tok_visa" },
       id,
-      { "ce-correlationid": "checkout-1001" },
+      { correlationid: "checkout-1001" },
     );
     expect([first.status, first.headers.get("x-bazaar-outcome")]).toEqual([202, "applied"]);
-    const sameDelivery = await deliver(
+    const sameDelivery = await toPayment(
       "bazaar.payment.requested",
       { order_id: 1001, customer_id: alice.id, amount_cents: 4_999, payment_method: "tok_visa" },
       id,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, eventually } from "./support/http";
+import { deliver } from "./support/events";
+import { call, eventually, pause } from "./support/http";
 import { adminToken, newProduct, newShopper, orderReaches, product, type Shopper } from "./support/shop";
 import { startSystem, type System } from "./support/system";
 
@@ -14,7 +15,16 @@ describe("order saga on the embedded broker", () => {
 
   beforeAll(async () => {
     system = await startSystem({
-      services: ["broker", "customer", "inventory", "order", "payment", "shipping", "notification", "dead-letters"],
+      services: [
+        "broker",
+        "customer",
+        "inventory",
+        "order",
+        "payment",
+        "shipping",
+        "notification",
+        "dead-letters",
+      ],
       env: { broker: { BROKER_BACKOFF_DELAY_MS: "300" }, payment: { PAYMENT_SLOW_MS: "200" } },
     });
     orderUrl = system.url("order");
@@ -29,7 +39,10 @@ describe("order saga on the embedded broker", () => {
 
   it("confirms an order, schedules its shipment and tells the customer", async () => {
     const productId = await newProduct(inventoryUrl, admin, 10, 25.5);
-    const placed = await place({ items: [{ product_id: productId, quantity: 2 }], shipping_address: "1 Test Street" });
+    const placed = await place({
+      items: [{ product_id: productId, quantity: 2 }],
+      shipping_address: "1 Test Street",
+    });
     expect(placed.status).toBe(202);
     expect(placed.body).toMatchObject({ status: "pending", total_price: 51 });
     expect(placed.headers.get("location")).toBe(`/api/orders/${placed.body.order_id}`);
@@ -42,7 +55,12 @@ describe("order saga on the embedded broker", () => {
     });
     expect(shipped.tracking_number).toMatch(/^BZ/);
     expect(shipped.timeline.map((step: { event: string }) => step.event)).toEqual(
-      expect.arrayContaining(["bazaar.order.placed", "bazaar.inventory.reserved", "bazaar.payment.succeeded", "bazaar.shipment.scheduled"]),
+      expect.arrayContaining([
+        "bazaar.order.placed",
+        "bazaar.inventory.reserved",
+        "bazaar.payment.succeeded",
+        "bazaar.shipment.scheduled",
+      ]),
     );
 
     const stock = await eventually(async () => {
@@ -52,16 +70,28 @@ describe("order saga on the embedded broker", () => {
     expect(stock.available).toBe(8);
 
     const payments = await call("GET", `${system.url("payment")}/api/payments`, { token: shopper.token });
-    expect(payments.body.payments.some((p: { order_id: number; status: string }) => p.order_id === order.id && p.status === "succeeded")).toBe(true);
-    const shipments = await call("GET", `${system.url("shipping")}/api/shipments/order/${order.id}`, { token: shopper.token });
+    expect(
+      payments.body.payments.some(
+        (p: { order_id: number; status: string }) => p.order_id === order.id && p.status === "succeeded",
+      ),
+    ).toBe(true);
+    const shipments = await call("GET", `${system.url("shipping")}/api/shipments/order/${order.id}`, {
+      token: shopper.token,
+    });
     expect(shipments.status).toBe(200);
 
     const notes = await eventually(async () => {
-      const answer = await call("GET", `${system.url("notification")}/api/notifications`, { token: shopper.token });
-      const forOrder = (answer.body.notifications as { order_id: number | null; event_type: string }[]).filter((n) => n.order_id === order.id);
+      const answer = await call("GET", `${system.url("notification")}/api/notifications`, {
+        token: shopper.token,
+      });
+      const forOrder = (
+        answer.body.notifications as { order_id: number | null; event_type: string }[]
+      ).filter((n) => n.order_id === order.id);
       return forOrder.some((n) => n.event_type === "bazaar.shipment.scheduled") ? forOrder : undefined;
     });
-    expect(notes.map((n) => n.event_type)).toEqual(expect.arrayContaining(["bazaar.order.confirmed", "bazaar.shipment.scheduled"]));
+    expect(notes.map((n) => n.event_type)).toEqual(
+      expect.arrayContaining(["bazaar.order.confirmed", "bazaar.shipment.scheduled"]),
+    );
   });
 
   it("refuses an unknown product and more than the stock with clear problems", async () => {
@@ -93,12 +123,16 @@ describe("order saga on the embedded broker", () => {
     const placed = await place({ product_id: productId, quantity: 1 });
     await orderReaches(orderUrl, placed.body.order_id, shopper.token, ["confirmed"]);
     // Wait until the stock is committed, so the release below is the compensation, not a race.
-    const cancelled = await call("POST", `${orderUrl}/api/orders/${placed.body.order_id}/cancel`, { token: shopper.token });
+    const cancelled = await call("POST", `${orderUrl}/api/orders/${placed.body.order_id}/cancel`, {
+      token: shopper.token,
+    });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe("cancelled");
 
     const refunded = await eventually(async () => {
-      const answer = await call("GET", `${orderUrl}/api/orders/${placed.body.order_id}`, { token: shopper.token });
+      const answer = await call("GET", `${orderUrl}/api/orders/${placed.body.order_id}`, {
+        token: shopper.token,
+      });
       return answer.body.payment_status === "refunded" ? answer.body : undefined;
     });
     expect(refunded.status).toBe("cancelled");
@@ -106,17 +140,27 @@ describe("order saga on the embedded broker", () => {
       const p = await product(inventoryUrl, productId);
       return p.available === 5 && p.reserved === 0 ? p : undefined;
     });
-    const again = await call("POST", `${orderUrl}/api/orders/${placed.body.order_id}/cancel`, { token: shopper.token });
+    const again = await call("POST", `${orderUrl}/api/orders/${placed.body.order_id}/cancel`, {
+      token: shopper.token,
+    });
     expect(again.status).toBe(409);
   });
 
   it("gives the last unit to exactly one of many concurrent orders", async () => {
     const productId = await newProduct(inventoryUrl, admin, 1);
     const buyers = await Promise.all(Array.from({ length: 6 }, () => newShopper(system.url("customer"))));
-    const answers = await Promise.all(buyers.map((buyer) => place({ product_id: productId, quantity: 1 }, buyer.token)));
+    const answers = await Promise.all(
+      buyers.map((buyer) => place({ product_id: productId, quantity: 1 }, buyer.token)),
+    );
     const accepted = answers.filter((a) => a.status === 202);
     const finals = await Promise.all(
-      accepted.map((a, index) => orderReaches(orderUrl, a.body.order_id, buyers[answers.indexOf(a)]?.token ?? "", ["confirmed", "rejected", "cancelled"]).then((o) => ({ index, status: o.status }))),
+      accepted.map((a, index) =>
+        orderReaches(orderUrl, a.body.order_id, buyers[answers.indexOf(a)]?.token ?? "", [
+          "confirmed",
+          "rejected",
+          "cancelled",
+        ]).then((o) => ({ index, status: o.status })),
+      ),
     );
     expect(finals.filter((o) => o.status === "confirmed")).toHaveLength(1);
     const p = await eventually(async () => {
@@ -144,23 +188,31 @@ describe("order saga on the embedded broker", () => {
     const productId = await newProduct(inventoryUrl, admin, 3);
     const placed = await place({ product_id: productId, quantity: 1 });
     await orderReaches(orderUrl, placed.body.order_id, shopper.token, ["confirmed"]);
-    const event = {
-      "ce-specversion": "1.0",
-      "ce-id": randomUUID(),
-      "ce-source": "/bazaar/shipping",
-      "ce-type": "bazaar.shipment.dispatched",
-      "ce-subject": String(placed.body.order_id),
-      "content-type": "application/json",
-    };
-    const data = JSON.stringify({ order_id: placed.body.order_id, customer_id: shopper.id, shipment_id: 1, tracking_number: "BZTEST" });
-    const first = await call("POST", `${orderUrl}/events`, { headers: event, raw: data });
-    const second = await call("POST", `${orderUrl}/events`, { headers: event, raw: data });
+    const id = randomUUID();
+    const dispatched = () =>
+      deliver(
+        `${orderUrl}/events`,
+        "bazaar.shipment.dispatched",
+        {
+          order_id: placed.body.order_id,
+          customer_id: shopper.id,
+          shipment_id: 1,
+          tracking_number: "BZTEST",
+        },
+        { id, source: "/bazaar/shipping" },
+      );
+    const first = await dispatched();
+    const second = await dispatched();
     expect(first.status).toBe(202);
     expect(first.headers.get("x-bazaar-outcome")).toBe("applied");
     expect(second.headers.get("x-bazaar-outcome")).toBe("duplicate");
-    const detail = await call("GET", `${orderUrl}/api/orders/${placed.body.order_id}`, { token: shopper.token });
+    const detail = await call("GET", `${orderUrl}/api/orders/${placed.body.order_id}`, {
+      token: shopper.token,
+    });
     expect(detail.body.status).toBe("shipped");
-    expect(detail.body.timeline.filter((s: { event: string }) => s.event === "bazaar.shipment.dispatched")).toHaveLength(1);
+    expect(
+      detail.body.timeline.filter((s: { event: string }) => s.event === "bazaar.shipment.dispatched"),
+    ).toHaveLength(1);
   });
 
   it("finishes the saga when a function is killed mid-way and restarted", async () => {
@@ -171,7 +223,7 @@ describe("order saga on the embedded broker", () => {
     await orderReaches(orderUrl, placed.body.order_id, shopper.token, ["awaiting_payment"]);
     const order = system.service("order");
     await order.stop("SIGKILL");
-    await new Promise((r) => setTimeout(r, 500));
+    await pause(500);
     await Promise.all([payment.start(), order.start()]);
     const done = await orderReaches(orderUrl, placed.body.order_id, shopper.token, ["confirmed"], 30_000);
     expect(done.payment_status).toBe("captured");

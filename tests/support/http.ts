@@ -33,6 +33,9 @@ export async function call<T = any>(
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
+/** Waits `ms` milliseconds, e.g. a few relay ticks before asserting that nothing more was published. */
+export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Polls until `check` returns a value other than undefined, or fails after the timeout. */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
@@ -48,7 +51,7 @@ export async function eventually<T>(
     } catch (error) {
       last = error;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await pause(100);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }

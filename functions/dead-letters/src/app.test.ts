@@ -1,78 +1,39 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTokenVerifier, loadSigningKey, localKeys, signAccessToken } from "@bazaar/shared/auth";
-import { openDatabase, type Database } from "@bazaar/shared/db";
-import type { Role } from "@bazaar/shared/http";
-import { createLogger, createMetrics, type Metrics } from "@bazaar/shared/observability";
+import { createTestKit, startSink, withApp, type AppTestKit, type Sink } from "@bazaar/shared/testing";
 import { createApp } from "./app";
 import { migrationsFolder, schema, type DeadLettersSchema } from "./db";
 import { deadLetters } from "./db/schema";
 import { createReplayer, type Replayer } from "./domain/replay";
 
-const settings = { issuer: "bazaar", audience: "bazaar" };
-let dir: string;
-let database: Database<DeadLettersSchema>;
-let metrics: Metrics;
+let t: AppTestKit<DeadLettersSchema>;
 let replayer: Replayer;
-let app: ReturnType<typeof createApp>;
 let admin: string;
-let token: (role: Role) => Promise<string>;
 
-/** A subscriber stand-in: records what it receives and answers with `status`. */
-const target = { server: undefined as Server | undefined, url: "", status: 202, received: [] as Received[] };
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+/** A subscriber stand-in: records what it receives and answers with `targetStatus`. */
+let target: Sink;
+let targetStatus = 202;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "dead-letters-test-"));
-  database = await openDatabase({ url: `file:${dir}/dead-letters.db`, schema, migrationsFolder });
-  const key = await loadSigningKey({ dataDir: dir });
-  metrics = createMetrics("dead-letters");
-  const http = {
+  const kit = await createTestKit({
     service: "dead-letters",
-    logger: createLogger("dead-letters", "silent"),
-    metrics,
+    schema,
+    migrationsFolder,
     bodyLimitBytes: 1024 * 1024,
-  };
-  replayer = createReplayer({ timeoutMs: 1000, metrics });
-  target.server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    req.on("end", () => {
-      target.received.push({ path: req.url ?? "", headers: req.headers, body });
-      res.writeHead(target.status).end();
-    });
   });
-  await new Promise<void>((resolve) => target.server!.listen(0, "127.0.0.1", resolve));
-  target.url = `http://127.0.0.1:${(target.server.address() as AddressInfo).port}`;
-  app = createApp({
-    http,
-    database,
-    verify: createTokenVerifier(localKeys(key), settings),
-    replayer,
-    fallbackTarget: `${target.url}/broker`,
-  });
-  token = (role) =>
-    signAccessToken(key, { id: 1, role, email: `${role}@example.com` }, { ...settings, ttlSeconds: 300 });
-  admin = await token("admin");
+  replayer = createReplayer({ timeoutMs: 1000, metrics: kit.metrics });
+  target = await startSink({ answer: () => targetStatus });
+  t = withApp(kit, createApp({ ...kit, replayer, fallbackTarget: `${target.url}/broker` }));
+  admin = await t.tokenFor("admin");
 });
 afterAll(async () => {
   replayer.shutdown();
-  await new Promise((resolve) => target.server?.close(resolve));
-  database.close();
-  rmSync(dir, { recursive: true, force: true });
+  await target?.stop();
+  t.close();
 });
 beforeEach(async () => {
-  await database.write((tx) => tx.delete(deadLetters));
-  target.status = 202;
-  target.received = [];
+  await t.database.write((tx) => tx.delete(deadLetters));
+  targetStatus = 202;
+  target.events.length = 0;
 });
 
 const deadLetter = (overrides: Record<string, string> = {}, body = '{"order_id":12,"customer_id":3}') => ({
@@ -92,14 +53,11 @@ const deadLetter = (overrides: Record<string, string> = {}, body = '{"order_id":
 });
 const send = (path: string, letter: Record<string, string> & { body: string }) => {
   const { body, ...headers } = letter;
-  return app.request(path, { method: "POST", headers, body });
+  return t.app.request(path, { method: "POST", headers, body });
 };
 /** As the admin unless told otherwise; null: no token at all. */
 const api = async (method: string, path: string, as: string | null = admin) => {
-  const response = await app.request(path, {
-    method,
-    headers: as ? { authorization: `Bearer ${as}` } : {},
-  });
+  const response = await t.request(method, path, { token: as ?? undefined });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 };
 const storedId = async () => (await api("GET", "/api/dead-letters")).body.dead_letters[0].id as number;
@@ -150,14 +108,14 @@ describe("intake", () => {
     expect((await api("GET", "/api/dead-letters?type=com.example.other")).body.dead_letters[0].data).toBe(
       "{broken",
     );
-    const notAnEvent = await app.request("/events", { method: "POST", body: "{}" });
+    const notAnEvent = await t.app.request("/events", { method: "POST", body: "{}" });
     expect(notAnEvent.status).toBe(400);
   });
 
   it("counts new dead letters by type and exports the backlog", async () => {
     await send("/", deadLetter({ "ce-id": "metric-1", "ce-type": "com.example.metric" }));
     await send("/", deadLetter({ "ce-id": "metric-1", "ce-type": "com.example.metric" }));
-    const text = await metrics.registry.metrics();
+    const text = await t.metrics.registry.metrics();
     expect(text).toMatch(/dead_letters_total\{type="com\.example\.metric",service="dead-letters"\} 1\n/);
     expect(text).toMatch(/dead_letters_unreplayed\{service="dead-letters"\} 1\n/);
   });
@@ -168,12 +126,12 @@ describe("admin API", () => {
     await send("/", deadLetter());
     expect((await api("GET", "/api/dead-letters", null)).status).toBe(401);
     for (const role of ["customer", "staff"] as const) {
-      const refused = await api("GET", "/api/dead-letters", await token(role));
+      const refused = await api("GET", "/api/dead-letters", await t.tokenFor(role));
       expect(refused.status).toBe(403);
       expect(refused.headers.get("content-type")).toBe("application/problem+json");
-      expect((await api("POST", `/api/dead-letters/1/replay`, await token(role))).status).toBe(403);
+      expect((await api("POST", `/api/dead-letters/1/replay`, await t.tokenFor(role))).status).toBe(403);
     }
-    expect(target.received).toEqual([]);
+    expect(target.events).toEqual([]);
   });
 
   it("shows one, and 404 for an unknown id", async () => {
@@ -191,8 +149,8 @@ describe("admin API", () => {
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual({ replayed: true, status: 202, target: `${target.url}/events` });
 
-    expect(target.received).toHaveLength(1);
-    const [received] = target.received;
+    expect(target.events).toHaveLength(1);
+    const [received] = target.events;
     expect(received!.path).toBe("/events");
     expect(received!.body).toBe('{"order_id":12,"customer_id":3}');
     expect(received!.headers).toMatchObject({
@@ -218,13 +176,13 @@ describe("admin API", () => {
     await send("/", withoutDest);
     const replay = await api("POST", `/api/dead-letters/${await storedId()}/replay`);
     expect(replay.body).toMatchObject({ replayed: true, target: `${target.url}/broker` });
-    expect(target.received.map((r) => r.path)).toEqual(["/broker"]);
+    expect(target.events.map((r) => r.path)).toEqual(["/broker"]);
   });
 
   it("answers 502 when the target refuses, and records the attempt", async () => {
     await send("/", deadLetter());
     const id = await storedId();
-    target.status = 503;
+    targetStatus = 503;
     const failed = await api("POST", `/api/dead-letters/${id}/replay`);
     expect(failed.status).toBe(502);
     expect(failed.headers.get("content-type")).toBe("application/problem+json");

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "@bazaar/shared/observability";
 import { ensureDemoCatalog } from "./domain/demo-catalog";
 import { registerInventoryMetrics } from "./metrics";
-import { createTestKit, type TestKit } from "./test-support";
+import { createTestInventory, type TestInventory } from "./testing";
 
 const placed = (order_id: number, quantity: number) => ({
   order_id,
@@ -14,9 +14,9 @@ const placed = (order_id: number, quantity: number) => ({
 });
 
 describe("inventory metrics", () => {
-  let kit: TestKit;
+  let kit: TestInventory;
   beforeEach(async () => {
-    kit = await createTestKit();
+    kit = await createTestInventory();
     await ensureDemoCatalog(kit.database, createLogger("test", "silent"));
     registerInventoryMetrics(kit.metrics.registry, kit.database);
   });

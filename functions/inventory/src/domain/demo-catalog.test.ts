@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "@bazaar/shared/observability";
 import { products } from "../db/schema";
-import { createTestKit, type TestKit } from "../test-support";
+import { createTestInventory, type TestInventory } from "../testing";
 import { ensureDemoCatalog } from "./demo-catalog";
 
 describe("demo catalog", () => {
-  let kit: TestKit;
+  let kit: TestInventory;
   const logger = createLogger("test", "silent");
-  beforeEach(async () => (kit = await createTestKit()));
+  beforeEach(async () => (kit = await createTestInventory()));
   afterEach(() => kit.close());
 
   it("seeds the original's five products, with ids 1..5, into a fresh database", async () => {

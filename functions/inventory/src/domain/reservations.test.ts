@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "@bazaar/shared/observability";
 import { products, reservations } from "../db/schema";
-import { createTestKit, type TestKit } from "../test-support";
+import { createTestInventory, type TestInventory } from "../testing";
 import { ensureDemoCatalog } from "./demo-catalog";
 
 const LAPTOP = 1; // 50 on hand
@@ -31,7 +31,7 @@ const cancelled = (order_id: number, previous_status = "awaiting_payment") => ({
 });
 
 describe("reservations (order saga)", () => {
-  let kit: TestKit;
+  let kit: TestInventory;
   const stock = async (id: number) => {
     const [row] = await kit.database.db.select().from(products).where(eq(products.id, id));
     return { quantity: row!.quantity, reserved: row!.reserved, sold: row!.sold };
@@ -39,7 +39,7 @@ describe("reservations (order saga)", () => {
   const typesEmitted = async () => (await kit.emitted()).map((e) => e.type);
 
   beforeEach(async () => {
-    kit = await createTestKit();
+    kit = await createTestInventory();
     await ensureDemoCatalog(kit.database, createLogger("test", "silent"));
   });
   afterEach(() => kit.close());

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "@bazaar/shared/observability";
 import { ensureDemoCatalog } from "../domain/demo-catalog";
-import { createTestKit, type TestKit } from "../test-support";
+import { createTestInventory, type TestInventory } from "../testing";
 
 const keyboard = {
   name: "Split keyboard",
@@ -12,14 +12,14 @@ const keyboard = {
 };
 
 describe("products API", () => {
-  let kit: TestKit;
+  let kit: TestInventory;
   let admin: string;
   let staff: string;
   let customer: string;
   const json = async (res: Response): Promise<any> => res.json();
 
   beforeEach(async () => {
-    kit = await createTestKit();
+    kit = await createTestInventory();
     await ensureDemoCatalog(kit.database, createLogger("test", "silent"));
     [admin, staff, customer] = await Promise.all([
       kit.tokenFor("admin", 1),

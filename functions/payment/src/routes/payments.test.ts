@@ -10,10 +10,10 @@ let alicePaymentId: number;
 beforeAll(async () => {
   t = await createTestPayment();
   [alice, bob, staff, admin] = await Promise.all([
-    t.tokenFor(ALICE),
-    t.tokenFor(BOB),
-    t.tokenFor(50, "staff"),
-    t.tokenFor(99, "admin"),
+    t.tokenFor("customer", ALICE),
+    t.tokenFor("customer", BOB),
+    t.tokenFor("staff", 50),
+    t.tokenFor("admin", 99),
   ]);
   const request = (order_id: number, customer_id: number, amount_cents: number) =>
     t.deliver("bazaar.payment.requested", {

@@ -102,9 +102,14 @@ describe("bazaar.order.cancelled", () => {
   it("is too late once the shipment has left", async () => {
     await t.deliver("bazaar.order.confirmed", confirmed(7));
     const shipment = await shipmentOf(7);
-    const staff = await t.tokenFor(50, "staff");
+    const staff = await t.tokenFor("staff", 50);
     expect(
-      (await t.patch(`/api/shipments/${shipment!.id}/status`, { status: "dispatched" }, staff)).status,
+      (
+        await t.request("PATCH", `/api/shipments/${shipment!.id}/status`, {
+          body: { status: "dispatched" },
+          token: staff,
+        })
+      ).status,
     ).toBe(200);
     const cancel = await t.deliver("bazaar.order.cancelled", cancelled(7));
 

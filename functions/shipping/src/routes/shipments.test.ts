@@ -18,16 +18,17 @@ const confirm = (order_id: number, customer_id: number) =>
     total_cents: 1_000,
     shipping_address: null,
   });
+const patch = (path: string, body: unknown, token?: string) => t.request("PATCH", path, { body, token });
 const shipmentOfOrder = async (orderId: number) =>
   (await json(await t.get(`/api/shipments/order/${orderId}`, admin))).body;
 
 beforeAll(async () => {
   t = await createTestShipping();
   [alice, bob, staff, admin] = await Promise.all([
-    t.tokenFor(ALICE),
-    t.tokenFor(BOB),
-    t.tokenFor(50, "staff"),
-    t.tokenFor(99, "admin"),
+    t.tokenFor("customer", ALICE),
+    t.tokenFor("customer", BOB),
+    t.tokenFor("staff", 50),
+    t.tokenFor("admin", 99),
   ]);
   await confirm(101, ALICE);
   await confirm(102, ALICE);
@@ -96,15 +97,13 @@ describe("PATCH /api/shipments/:id/status", () => {
   it("moves a shipment scheduled -> dispatched -> delivered and emits an event for each step", async () => {
     const { id, tracking_number } = await shipmentOfOrder(102);
     const dispatched = await json(
-      await t.patch(`/api/shipments/${id}/status`, { status: "dispatched" }, staff),
+      await patch(`/api/shipments/${id}/status`, { status: "dispatched" }, staff),
     );
     expect(dispatched).toMatchObject({
       status: 200,
       body: { message: "Shipment dispatched", id, status: "dispatched" },
     });
-    const delivered = await json(
-      await t.patch(`/api/shipments/${id}/status`, { status: "delivered" }, admin),
-    );
+    const delivered = await json(await patch(`/api/shipments/${id}/status`, { status: "delivered" }, admin));
     expect(delivered.body.status).toBe("delivered");
 
     const events = (await t.emitted()).filter((e) => e.data["shipment_id"] === id);
@@ -119,7 +118,7 @@ describe("PATCH /api/shipments/:id/status", () => {
   it("refuses an illegal transition with 409 and a detail, changing nothing", async () => {
     const { id } = await shipmentOfOrder(201);
     const before = (await t.emitted()).length;
-    const skip = await json(await t.patch(`/api/shipments/${id}/status`, { status: "delivered" }, staff));
+    const skip = await json(await patch(`/api/shipments/${id}/status`, { status: "delivered" }, staff));
     expect(skip).toMatchObject({
       status: 409,
       body: { detail: `shipment ${id} is scheduled: it can become dispatched, not delivered` },
@@ -131,11 +130,11 @@ describe("PATCH /api/shipments/:id/status", () => {
   it("is for staff and admins only, with a valid body", async () => {
     const { id } = await shipmentOfOrder(201);
     const path = `/api/shipments/${id}/status`;
-    expect((await t.patch(path, { status: "dispatched" }, alice)).status).toBe(403);
-    expect((await t.patch(path, { status: "dispatched" })).status).toBe(401);
-    expect((await t.patch(path, { status: "cancelled" }, staff)).status).toBe(400);
-    expect((await t.patch(path, { status: "dispatched", extra: 1 }, staff)).status).toBe(400);
-    expect((await t.patch("/api/shipments/999/status", { status: "dispatched" }, staff)).status).toBe(404);
+    expect((await patch(path, { status: "dispatched" }, alice)).status).toBe(403);
+    expect((await patch(path, { status: "dispatched" })).status).toBe(401);
+    expect((await patch(path, { status: "cancelled" }, staff)).status).toBe(400);
+    expect((await patch(path, { status: "dispatched", extra: 1 }, staff)).status).toBe(400);
+    expect((await patch("/api/shipments/999/status", { status: "dispatched" }, staff)).status).toBe(404);
     const wrongType = await t.app.request(path, {
       method: "PATCH",
       headers: { authorization: `Bearer ${staff}`, "content-type": "text/plain" },

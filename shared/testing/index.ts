@@ -1,0 +1,15 @@
+/**
+ * Test support only: imported by *.test.ts and functions' testing.ts, never by production code.
+ */
+export { binaryEvent, type EventOptions } from "./events";
+export {
+  createTestKit,
+  withApp,
+  type AppTestKit,
+  type Emitted,
+  type Requestable,
+  type RequestOptions,
+  type TestKit,
+  type TestKitOptions,
+} from "./kit";
+export { startSink, type Captured, type Sink, type SinkOptions } from "./sink";

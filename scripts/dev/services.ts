@@ -51,8 +51,11 @@ export function spawnService(
   service: ServiceName,
   env: Record<string, string>,
   onLine: (line: string) => void,
+  options: { watch?: boolean } = {},
 ): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entryOf(service)], {
+  // With `watch` (npm run dev), Node restarts the service whenever a file it imported changes.
+  const args = [...(options.watch ? ["--watch"] : []), "--import", "tsx", entryOf(service)];
+  const child = spawn(process.execPath, args, {
     cwd: rootDir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,7 @@
 /**
  * `npm start`: every function on the original ports, the embedded broker in front of them, libSQL files
- * under ./data, one readable interleaved log. Ctrl-C drains every process and exits.
+ * under ./data, one readable interleaved log. Ctrl-C drains every process and exits. `--watch` (npm run dev)
+ * restarts a function when its code changes.
  */
 import { styleText } from "node:util";
 import type { ChildProcess } from "node:child_process";
@@ -19,6 +20,7 @@ const services = availableServices();
 const ports = defaultPorts();
 const width = Math.max(...services.map((s) => s.length));
 const children = new Map<ServiceName, ChildProcess>();
+const watch = process.argv.includes("--watch");
 let stopping = false;
 
 /** pino's JSON becomes "time level msg key=value" so people can read it; other lines pass through. */
@@ -38,7 +40,9 @@ function readable(line: string): string {
 services.forEach((service, index) => {
   const label = styleText(colours[index % colours.length] ?? "white", service.padEnd(width));
   const env = { DATA_DIR: process.env["DATA_DIR"] ?? "./data", ...wiringEnv(ports, service, services) };
-  const child = spawnService(service, env, (line) => process.stdout.write(`${label} | ${readable(line)}\n`));
+  const child = spawnService(service, env, (line) => process.stdout.write(`${label} | ${readable(line)}\n`), {
+    watch,
+  });
   child.on("exit", (code, signal) => {
     if (!stopping) process.stdout.write(`${label} | exited (${signal ?? code}); stopping everything\n`);
     if (!stopping) void shutdown(1);

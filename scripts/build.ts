@@ -25,7 +25,9 @@ for (const service of availableServices()) {
     // libSQL's native driver is loaded at run time from node_modules; everything else is inlined.
     external: ["@libsql/client", "libsql", "@libsql/*"],
     // ESM bundles of CommonJS dependencies still call require().
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     logLevel: "warning",
   });
   const migrations = join(rootDir, "functions", service, "src/db/migrations");

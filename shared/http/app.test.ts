@@ -185,6 +185,18 @@ describe("correlation and trace context", () => {
     const started = (await json(await app.request("/context"))).traceparent as string;
     expect(started).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
+
+  it("reads both from a binary-mode CloudEvent's extensions when the plain headers are missing", async () => {
+    const response = await buildApp().request("/context", {
+      headers: {
+        "ce-correlationid": "order-42-flow",
+        "ce-traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      },
+    });
+    const context = await json(response);
+    expect(context.correlationId).toBe("order-42-flow");
+    expect(context.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+  });
 });
 
 describe("health and metrics", () => {

@@ -57,8 +57,12 @@ function requestContext(deps: HttpDeps): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
     const started = performance.now();
     const requestId = randomUUID();
-    const correlationId = correlationIdFrom(c.req.header("x-correlation-id"));
-    const traceparent = nextTraceparent(c.req.header("traceparent"));
+    // A binary-mode CloudEvent carries both as ce-* extensions, and a publisher's POST to the broker or a
+    // Knative dispatcher's delivery may send no other copy: without the fallback that hop's logs lose them.
+    const correlationId = correlationIdFrom(
+      c.req.header("x-correlation-id") ?? c.req.header("ce-correlationid"),
+    );
+    const traceparent = nextTraceparent(c.req.header("traceparent") ?? c.req.header("ce-traceparent"));
     const log = deps.logger.child({
       request_id: requestId,
       correlation_id: correlationId,

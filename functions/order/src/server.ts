@@ -7,7 +7,7 @@ import { createApp } from "./app";
 import { orderConfigSchema } from "./config";
 import { migrationsFolder, schema } from "./db";
 import { createCatalogClient } from "./domain/catalog-client";
-import { createOrderMetrics } from "./domain/metrics";
+import { createOrderMetrics, registerOrderStatusMetrics } from "./domain/metrics";
 import { sweepStuckPayments } from "./domain/sweep";
 
 const config = loadConfig(orderConfigSchema);
@@ -19,6 +19,7 @@ await startFunction({
   migrationsFolder,
   createApp: ({ http, database, outbox, metrics, logger }) => {
     const orderMetrics = createOrderMetrics(metrics.registry);
+    registerOrderStatusMetrics(metrics.registry, database);
     const deps = {
       http,
       database,

@@ -1,4 +1,9 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import { count, min } from "drizzle-orm";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Database } from "@bazaar/shared/db";
+import type { OrderSchema } from "../db";
+import { orders, orderStatuses } from "../db/schema";
+import { isFinal } from "./state-machine";
 
 export interface OrderMetrics {
   outcomes: Counter<"outcome">;
@@ -21,4 +26,40 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * Gauges read from the database at scrape time, so they are exact and survive restarts: orders per status, and
+ * for each status an order can still leave, how long the longest-waiting order has been in it. The second one
+ * is what "orders stuck in a state" alerts on; a count alone cannot tell a busy shop from a stuck saga.
+ */
+export function registerOrderStatusMetrics(registry: Registry, database: Database<OrderSchema>): void {
+  const { db } = database;
+  new Gauge({
+    name: "orders_by_status",
+    help: "Orders currently in each status",
+    labelNames: ["status"],
+    registers: [registry],
+    async collect() {
+      const rows = await db.select({ status: orders.status, n: count() }).from(orders).groupBy(orders.status);
+      for (const status of orderStatuses) this.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
+    },
+  });
+  new Gauge({
+    name: "orders_oldest_in_status_seconds",
+    help: "Seconds since the longest-waiting order in a not-yet-final status last changed (0: none waiting)",
+    labelNames: ["status"],
+    registers: [registry],
+    async collect() {
+      const rows = await db
+        .select({ status: orders.status, since: min(orders.updatedAt) })
+        .from(orders)
+        .groupBy(orders.status);
+      const now = Date.now();
+      for (const status of orderStatuses.filter((s) => !isFinal(s))) {
+        const since = rows.find((r) => r.status === status)?.since;
+        this.set({ status }, since ? Math.max(0, (now - Date.parse(since)) / 1000) : 0);
+      }
+    },
+  });
 }

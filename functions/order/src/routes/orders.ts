@@ -112,15 +112,13 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
             .returning();
           if (!order) throw new Error("insert returned nothing");
           await tx.insert(orderItems).values(items.map((item) => ({ orderId: order.id, ...item })));
-          await tx
-            .insert(orderTimeline)
-            .values({
-              orderId: order.id,
-              at: now,
-              event: "bazaar.order.placed",
-              status: "pending",
-              detail: `${items.length} product(s), total ${formatUsd(totalCents)}`,
-            });
+          await tx.insert(orderTimeline).values({
+            orderId: order.id,
+            at: now,
+            event: "bazaar.order.placed",
+            status: "pending",
+            detail: `${items.length} product(s), total ${formatUsd(totalCents)}`,
+          });
           emit(
             "bazaar.order.placed",
             {

@@ -1,3 +1,4 @@
+import { traceIdOf } from "@bazaar/shared/http";
 import { randomUUID } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import { Counter } from "prom-client";
@@ -77,7 +78,12 @@ export function createSettler(deps: SettlerDeps): Settler {
   }
 
   async function charge(payment: Payment): Promise<void> {
-    const log = logger.child({ order_id: payment.orderId, payment_id: payment.id });
+    const log = logger.child({
+      order_id: payment.orderId,
+      payment_id: payment.id,
+      correlation_id: payment.correlationId,
+      trace_id: traceIdOf(payment.traceparent ?? ""),
+    });
     const outcome = await processor.charge({
       orderId: payment.orderId,
       amountCents: payment.amountCents,

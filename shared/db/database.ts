@@ -3,7 +3,7 @@ import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { sql } from "drizzle-orm";
 import { Unavailable } from "../errors";
-import { createResilientClient, enableWal, isBusyError } from "./client";
+import { createResilientClient, enableWal, isBusyError, isLocalFile, RELAXED_SYNC } from "./client";
 import { Mutex } from "./mutex";
 
 export type Db<S extends Record<string, unknown>> = LibSQLDatabase<S>;
@@ -37,6 +37,7 @@ export async function openDatabase<S extends Record<string, unknown>>(
   const db = drizzle({ client, schema: options.schema });
   await migrate(db, { migrationsFolder: options.migrationsFolder });
   const writes = new Mutex();
+  const relaxSync = isLocalFile(options.url);
 
   return {
     db,
@@ -44,6 +45,7 @@ export async function openDatabase<S extends Record<string, unknown>>(
     write: (work) =>
       writes.run(async () => {
         try {
+          if (relaxSync) await client.execute(RELAXED_SYNC);
           return await db.transaction(work);
         } catch (error) {
           if (isBusyError(error))

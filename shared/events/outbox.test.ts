@@ -1,7 +1,7 @@
 import { asc } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "../db/testing";
+import { openTestDatabase, type TestDatabase } from "../testing/database";
 import { createOutbox, type Outbox } from "./outbox";
 import { outbox } from "./tables";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "../db/testing";
+import { openTestDatabase, type TestDatabase } from "../testing/database";
 import { Unavailable } from "../errors";
 import { createHttpApp } from "../http/app";
 import { createLogger, createMetrics, type Metrics } from "../observability";

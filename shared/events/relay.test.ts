@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { asc } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "../db/testing";
+import { openTestDatabase, type TestDatabase } from "../testing/database";
 import { createLogger, createMetrics, type Metrics } from "../observability";
 import { createOutbox, type Outbox } from "./outbox";
 import { createRelay, type Relay } from "./relay";

@@ -12,4 +12,5 @@ export {
   type TestKit,
   type TestKitOptions,
 } from "./kit";
+export { openTestDatabase, type TestDatabase } from "./database";
 export { startSink, type Captured, type Sink, type SinkOptions } from "./sink";

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSQLiteDrizzleJson, generateSQLiteMigration } from "drizzle-kit/api";
-import { openDatabase, type Database } from "./database";
+import { openDatabase, type Database } from "../db/database";
 
 export interface TestDatabase<S extends Record<string, unknown>> {
   database: Database<S>;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { devPorts, urlVariableOf, type ServiceName } from "../../shared/config/services";
+import { devPorts, serviceNames, urlVariableOf, type ServiceName } from "../../shared/config/services";
 
 export const rootDir = resolve(import.meta.dirname, "../..");
 
@@ -13,19 +13,7 @@ export const entryOf = (service: ServiceName): string =>
 
 /** Services whose code exists in this checkout, in start order (the broker and customer first). */
 export const availableServices = (): ServiceName[] =>
-  (
-    [
-      "broker",
-      "customer",
-      "inventory",
-      "order",
-      "payment",
-      "shipping",
-      "notification",
-      "dead-letters",
-      "gateway",
-    ] as ServiceName[]
-  ).filter((service) => existsSync(entryOf(service)));
+  serviceNames.filter((service) => existsSync(entryOf(service)));
 
 /**
  * The environment that wires services to each other on one machine: each gets its PORT, every other

@@ -62,6 +62,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env = process.env): z
 export {
   devPorts,
   functionNames,
+  serviceNames,
   serviceUrl,
   serviceUrlsSchema,
   urlVariableOf,

@@ -14,6 +14,19 @@ export const devPorts = {
 } as const;
 
 export type ServiceName = keyof typeof devPorts;
+
+/** Every service in start order: the broker and the key holder (customer) first, the gateway last. */
+export const serviceNames: readonly ServiceName[] = [
+  "broker",
+  "customer",
+  "inventory",
+  "order",
+  "payment",
+  "shipping",
+  "notification",
+  "dead-letters",
+  "gateway",
+];
 export const functionNames = Object.keys(devPorts).filter((n) => n !== "broker") as Exclude<
   ServiceName,
   "broker"

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServiceName } from "../../shared/config/services";
+import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { call, eventually } from "../support/http";
 import { startSystem, type System } from "../support/system";
 
@@ -39,17 +39,7 @@ describe("one order, followed through every function's logs", () => {
 
   beforeAll(async () => {
     system = await startSystem({
-      services: [
-        "broker",
-        "customer",
-        "inventory",
-        "order",
-        "payment",
-        "shipping",
-        "notification",
-        "dead-letters",
-        "gateway",
-      ],
+      services: [...serviceNames],
       env: { payment: { PAYMENT_SLOW_MS: "100" } },
     });
     const gateway = system.url("gateway");

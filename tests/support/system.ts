@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ServiceName } from "../../shared/config/services";
+import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { spawnService, stopProcess, waitUntilReady, wiringEnv } from "../../scripts/dev/services";
 import { freePort } from "./ports";
 
@@ -41,17 +41,7 @@ export interface SystemOptions {
 export async function startSystem(options: SystemOptions): Promise<System> {
   const dataDir = mkdtempSync(join(tmpdir(), "bazaar-test-"));
   const ports = {} as Record<ServiceName, number>;
-  for (const name of [
-    "broker",
-    "customer",
-    "inventory",
-    "order",
-    "payment",
-    "shipping",
-    "notification",
-    "dead-letters",
-    "gateway",
-  ] as ServiceName[]) {
+  for (const name of serviceNames) {
     ports[name] = await freePort();
   }
   const running = new Map<ServiceName, RunningService>();

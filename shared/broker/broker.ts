@@ -20,6 +20,8 @@ export interface BrokerOptions {
 
 export interface Broker {
   readonly triggers: readonly Trigger[];
+  /** Whether the transport can take events now (RabbitMQ: connected). */
+  ready(): boolean;
   /** Routes one event to every matching Trigger; resolves once the transport stored it. */
   publish(event: BrokerEvent): Promise<void>;
   /** Drains (see Transport.close); resolves with how many events were abandoned. */
@@ -52,5 +54,10 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     }
   }
 
-  return { triggers, publish, close: (graceMs) => transport.close(graceMs) };
+  return {
+    triggers,
+    publish,
+    ready: () => transport.ready(),
+    close: (graceMs) => transport.close(graceMs),
+  };
 }

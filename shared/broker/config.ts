@@ -17,5 +17,23 @@ export const brokerConfigSchema = baseConfigSchema
     BROKER_BACKOFF_DELAY_MS: z.coerce.number().int().min(0).optional(),
     /** Per-request delivery timeout for Triggers whose delivery sets none (eventing-rabbitmq has none). */
     BROKER_DELIVERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** The Broker this process is: its Triggers must name it (spec.broker), its RabbitMQ objects carry it. */
+    BROKER_NAME: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label, like the Broker's metadata.name")
+      .default("default"),
+    /** Set: events wait in RabbitMQ (durable queues, see rabbitmq/). Unset: the in-memory transport. */
+    AMQP_URL: z.preprocess(
+      (value) => (value === "" ? undefined : value), // AMQP_URL= (as compose writes an unset variable) is unset
+      z
+        .string()
+        .regex(
+          /^amqps?:\/\/[^/]/,
+          "must be an amqp:// or amqps:// URL, like amqp://guest:guest@127.0.0.1:5672",
+        )
+        .optional(),
+    ),
+    /** Quorum, as the cluster's RabbitmqBrokerConfig; classic for a RabbitMQ without quorum queues. */
+    AMQP_QUEUE_TYPE: z.enum(["quorum", "classic"]).default("quorum"),
   });
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

@@ -7,6 +7,9 @@ export { createIngress } from "./ingress";
 export { matches } from "./matching";
 export { createMemoryTransport } from "./memory";
 export { readCloudEvent, toBinaryRequest, withExtensions, type BrokerEvent } from "./message";
+export { namesOf, type Names } from "./rabbitmq/naming";
+export { declareTopology, deleteTopology, type QueueType } from "./rabbitmq/topology";
+export { createRabbitTransport, type RabbitTransportOptions } from "./rabbitmq/transport";
 export { createBrokerMetrics, type BrokerMetrics, type DeliveryOutcome } from "./metrics";
 export type { Transport, TransportDeps, TransportFactory } from "./transport";
 export {

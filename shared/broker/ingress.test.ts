@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functionNames, urlVariableOf } from "../config";
+import { Unavailable } from "../errors";
 import { PROBLEM_CONTENT_TYPE } from "../http";
 import { createLogger, createMetrics } from "../observability";
 import { createBroker, type Broker } from "./broker";
@@ -102,5 +103,42 @@ describe("the broker ingress", () => {
       /broker_events_unrouted_total\{type="bazaar\.nothing\.happened",service="broker"\} 1/,
     );
     expect(text).toMatch(/broker_queue_depth\{trigger="inventory-order-placed",service="broker"\} 0/);
+  });
+});
+
+describe("the broker ingress when its transport cannot take events", () => {
+  it("answers 503 with Retry-After, so the publisher keeps the event and tries again", async () => {
+    const logger = createLogger("broker", "silent");
+    const metrics = createMetrics("broker");
+    const down = await createBroker({
+      triggers: [],
+      logger,
+      metrics,
+      deliveryTimeoutMs: 2000,
+      transport: () => ({
+        ready: () => false,
+        publish: async () => {
+          throw new Unavailable("the broker is not connected to RabbitMQ; retry shortly", {
+            retryAfterSeconds: 1,
+          });
+        },
+        close: async () => 0,
+      }),
+    });
+    const ingress = createIngress({
+      http: {
+        service: "broker",
+        logger,
+        metrics,
+        bodyLimitBytes: 64 * 1024,
+        isReady: async () => down.ready(),
+      },
+      broker: down,
+    });
+    const response = await ingress.request("/", binary("down-1", "bazaar.customer.deleted"));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/not connected to RabbitMQ/);
+    expect((await ingress.request("/readyz")).status).toBe(503);
   });
 });

@@ -49,7 +49,11 @@ export const createMemoryTransport: TransportFactory = ({ triggers, dispatcher, 
   const depth = (): number =>
     lanes.reduce((sum, lane) => sum + lane.deliveries.depth + lane.deadLetters.depth, 0);
 
+  metrics.transportReady.set(1);
+
   const transport: Transport = {
+    ready: () => !signal.aborted,
+
     async publish(event) {
       if (signal.aborted) throw new Unavailable("the broker is shutting down");
       const matched = lanes.filter((lane) => matches(lane.trigger.filter, event.attributes));
@@ -66,6 +70,7 @@ export const createMemoryTransport: TransportFactory = ({ triggers, dispatcher, 
       while (depth() > 0 && Date.now() < deadline) await sleep(20);
       const left = depth();
       shutdown.abort();
+      metrics.transportReady.set(0);
       for (const lane of lanes) {
         for (const event of lane.deliveries.clear()) abandoned(lane.trigger.name, event, "delivery");
         for (const event of lane.deadLetters.clear()) abandoned(lane.trigger.name, event, "dead-letter");

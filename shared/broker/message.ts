@@ -70,7 +70,8 @@ function fromStructured(text: string): BrokerEvent {
   return { attributes, data: encoder.encode(bytes) };
 }
 
-function checkAttributes(attributes: Readonly<Record<string, string>>): void {
+/** What every CloudEvent the broker holds must satisfy, however it arrived (HTTP, or an AMQP message). */
+export function checkAttributes(attributes: Readonly<Record<string, string>>): void {
   const specversion = attributes["specversion"];
   if (specversion !== "1.0") {
     throw new Invalid(

@@ -14,6 +14,10 @@ export interface BrokerMetrics {
   /** Events waiting or in flight per Trigger queue (RabbitMQ: ready + unacked). */
   queueDepth: Gauge<"trigger">;
   deadLetterQueueDepth: Gauge<"trigger">;
+  /** 1 while the transport can take events (RabbitMQ: connected, topology declared, consuming). */
+  transportReady: Gauge;
+  /** Times the RabbitMQ transport got its connection back after losing it. */
+  reconnects: Counter;
 }
 
 export function createBrokerMetrics(registry: Registry, triggers: Trigger[]): BrokerMetrics {
@@ -53,6 +57,16 @@ export function createBrokerMetrics(registry: Registry, triggers: Trigger[]): Br
       name: "broker_dead_letter_queue_depth",
       help: "Dead letters waiting or in flight to a Trigger's dead-letter sink",
       labelNames: ["trigger"],
+      registers,
+    }),
+    transportReady: new Gauge({
+      name: "broker_transport_ready",
+      help: "1 while the broker can take events (RabbitMQ: connected and consuming), else 0",
+      registers,
+    }),
+    reconnects: new Counter({
+      name: "broker_transport_reconnects_total",
+      help: "Times the broker reconnected to RabbitMQ after losing the connection",
       registers,
     }),
   };

@@ -1,6 +1,7 @@
 /**
- * The embedded dev broker (`npm start` runs it as the "broker" service): Knative RabbitMQ broker semantics
- * over the Trigger manifests in knative/triggers, with in-memory queues (see memory.ts for what that risks).
+ * The dev broker (`npm start` runs it as the "broker" service): Knative RabbitMQ broker semantics over the
+ * Trigger manifests in knative/triggers. With AMQP_URL it keeps events in RabbitMQ (rabbitmq/transport.ts),
+ * as compose runs it; without, in memory (see memory.ts for what that risks).
  */
 import { loadConfig } from "../config";
 import { serve } from "../http";
@@ -8,6 +9,8 @@ import { createLogger, createMetrics } from "../observability";
 import { createBroker } from "./broker";
 import { brokerConfigSchema } from "./config";
 import { createIngress } from "./ingress";
+import { createMemoryTransport } from "./memory";
+import { createRabbitTransport, redacted } from "./rabbitmq/transport";
 import { loadTriggers, TriggerError, type Trigger } from "./triggers";
 
 const config = loadConfig(brokerConfigSchema);
@@ -18,6 +21,7 @@ let triggers: Trigger[];
 try {
   triggers = loadTriggers(config.BROKER_TRIGGERS_DIR, {
     urls: config,
+    broker: config.BROKER_NAME,
     backoffDelayMs: config.BROKER_BACKOFF_DELAY_MS,
   });
 } catch (error) {
@@ -31,9 +35,18 @@ const broker = await createBroker({
   logger,
   metrics,
   deliveryTimeoutMs: config.BROKER_DELIVERY_TIMEOUT_MS,
+  transport: config.AMQP_URL
+    ? createRabbitTransport({
+        url: config.AMQP_URL,
+        broker: config.BROKER_NAME,
+        queueType: config.AMQP_QUEUE_TYPE,
+      })
+    : createMemoryTransport,
 });
 logger.info(
   {
+    broker: config.BROKER_NAME,
+    transport: config.AMQP_URL ? `RabbitMQ ${redacted(config.AMQP_URL)}` : "in memory",
     dir: config.BROKER_TRIGGERS_DIR,
     triggers: triggers.map((t) => `${t.name} -> ${t.subscriber.url} (x${t.parallelism})`),
   },
@@ -49,7 +62,7 @@ const app = createIngress({
     logger,
     metrics,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    isReady: async () => !draining,
+    isReady: async () => !draining && broker.ready(),
   },
   broker,
 });
@@ -66,6 +79,6 @@ await serve(app, {
   onShutdown: async () => {
     const abandoned = await broker.close(Math.max(0, drainDeadline - Date.now()));
     if (abandoned > 0) logger.warn({ abandoned }, "shut down with undelivered events");
-    else logger.info("drained: every accepted event was delivered or dead-lettered");
+    else logger.info("drained: no accepted event was abandoned");
   },
 });

@@ -5,8 +5,8 @@ import type { BrokerMetrics } from "./metrics";
 import type { Trigger } from "./triggers";
 
 /**
- * Where the broker keeps events between the ingress and the dispatcher: in memory (memory.ts) or, later, in
- * RabbitMQ (a headers exchange, one queue per Trigger bound by its filter attributes, consumers that call the
+ * Where the broker keeps events between the ingress and the dispatcher: in memory (memory.ts) or in RabbitMQ
+ * (rabbitmq/: a headers exchange, one queue per Trigger bound by its filter attributes, consumers that call the
  * same dispatcher). Everything else in shared/broker is the same for both.
  */
 export interface Transport {
@@ -15,9 +15,12 @@ export interface Transport {
    * (RabbitMQ: publisher-confirmed). False when no Trigger matched (RabbitMQ: a mandatory publish returned).
    */
   publish(event: BrokerEvent): Promise<boolean>;
+  /** Whether publish can succeed now (RabbitMQ: connected and consuming); the ingress's readiness. */
+  ready(): boolean;
   /**
-   * Stops consuming: in-flight deliveries and queued events get up to graceMs to finish, then the rest is
-   * abandoned. Resolves with how many events were abandoned.
+   * Stops consuming: in-flight deliveries (memory: and queued events) get up to graceMs to finish, then the
+   * rest is abandoned. Resolves with how many events were abandoned: lost for memory; always 0 for RabbitMQ,
+   * which keeps whatever was not finished and redelivers it to the next broker process.
    */
   close(graceMs: number): Promise<number>;
 }

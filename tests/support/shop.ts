@@ -16,7 +16,8 @@ export async function login(customerUrl: string, email: string, password: string
   return answer.body.token as string;
 }
 
-export const adminToken = (system: System): Promise<string> => login(system.url("customer"), ADMIN.email, ADMIN.password);
+export const adminToken = (system: System): Promise<string> =>
+  login(system.url("customer"), ADMIN.email, ADMIN.password);
 
 export async function newShopper(customerUrl: string, role?: "staff", adminToken?: string): Promise<Shopper> {
   const email = `${role ?? "shopper"}-${randomUUID().slice(0, 8)}@test.local`;
@@ -30,7 +31,13 @@ export async function newShopper(customerUrl: string, role?: "staff", adminToken
 }
 
 /** Waits until an order reaches one of the given statuses and returns its detail. */
-export async function orderReaches(orderUrl: string, id: number, token: string, statuses: string[], timeoutMs = 20_000) {
+export async function orderReaches(
+  orderUrl: string,
+  id: number,
+  token: string,
+  statuses: string[],
+  timeoutMs = 20_000,
+) {
   return eventually(
     async () => {
       const answer = await call("GET", `${orderUrl}/api/orders/${id}`, { token });
@@ -48,7 +55,12 @@ export async function product(inventoryUrl: string, id: number) {
 }
 
 /** A fresh product with a known stock, so tests do not disturb each other's numbers. */
-export async function newProduct(inventoryUrl: string, token: string, quantity: number, price = 10): Promise<number> {
+export async function newProduct(
+  inventoryUrl: string,
+  token: string,
+  quantity: number,
+  price = 10,
+): Promise<number> {
   const sku = `T-${randomUUID().slice(0, 8)}`;
   const answer = await call("POST", `${inventoryUrl}/api/products`, {
     token,

@@ -55,6 +55,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       ADMIN_PASSWORD: ADMIN.password,
       PASSWORD_SCRYPT_COST: "1024", // fast hashing in tests; production default is 2^15
       OUTBOX_INTERVAL_MS: "300",
+      // The embedded broker unless a test asks for RabbitMQ: an AMQP_URL in the runner's env must not leak in.
+      AMQP_URL: "",
       ...options.commonEnv,
       ...wiringEnv(ports, name, options.services),
       ...options.env?.[name],
@@ -77,7 +79,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     };
     running.set(name, service);
   }
-  await Promise.all([...running.values()].map((s) => s.start()));
+  const started = await Promise.allSettled([...running.values()].map((s) => s.start()));
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed) {
+    // Leave nothing running behind a failed start: the next suite needs the machine to itself.
+    await Promise.all([...running.values()].map((s) => s.stop("SIGKILL")));
+    rmSync(dataDir, { recursive: true, force: true });
+    throw failed.reason;
+  }
 
   return {
     dataDir,

@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config";
+import { brokerConfigSchema } from "./config";
+
+describe("brokerConfigSchema", () => {
+  it("runs in memory as the broker named default unless told otherwise", () => {
+    const config = parseConfig(brokerConfigSchema, {});
+    expect(config).toMatchObject({ BROKER_NAME: "default", AMQP_QUEUE_TYPE: "quorum" });
+    expect(config.AMQP_URL).toBeUndefined();
+    expect(parseConfig(brokerConfigSchema, { AMQP_URL: "" }).AMQP_URL).toBeUndefined(); // compose's unset
+  });
+
+  it("takes an AMQP URL, and refuses what is not one or a broker name that is not a DNS label", () => {
+    const url = "amqp://guest:guest@127.0.0.1:5672";
+    expect(parseConfig(brokerConfigSchema, { AMQP_URL: url }).AMQP_URL).toBe(url);
+    expect(() => parseConfig(brokerConfigSchema, { AMQP_URL: "http://rabbitmq:5672" })).toThrow(
+      /AMQP_URL: must be an amqp/,
+    );
+    expect(() => parseConfig(brokerConfigSchema, { BROKER_NAME: "Default.Broker" })).toThrow(/BROKER_NAME/);
+  });
+});

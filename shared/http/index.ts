@@ -2,5 +2,5 @@ export { createHttpApp } from "./app";
 export type { AppEnv, AppVariables, HttpDeps, Principal, Role } from "./context";
 export { PROBLEM_CONTENT_TYPE, problem, problemType, toProblemResponse, type Problem } from "./problem";
 export { serve, type ServeOptions } from "./serve";
-export { correlationIdFrom, nextTraceparent, traceIdOf } from "./tracing";
+export { correlationIdFrom, nextTraceparent, traceIdOf, traceOf } from "./tracing";
 export { parseOrThrow, requireJson, validate } from "./validate";

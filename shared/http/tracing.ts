@@ -22,3 +22,11 @@ export const traceIdOf = (traceparent: string): string => traceparent.split("-")
 export function correlationIdFrom(incoming: string | undefined | null): string {
   return incoming && CORRELATION_ID.test(incoming) ? incoming : randomUUID();
 }
+
+/** What a request hands on to the events it causes and the calls it makes: its correlation id and trace. */
+export const traceOf = (c: {
+  get(key: "correlationId" | "traceparent"): string;
+}): { correlationId: string; traceparent: string } => ({
+  correlationId: c.get("correlationId"),
+  traceparent: c.get("traceparent"),
+});

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { authenticate } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
-import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
+import { createHttpApp, type AppEnv, traceOf } from "@bazaar/shared/http";
 import type { OrderDeps } from "./deps";
 import { orderEventHandlers } from "./events/handlers";
 import { createOrderMetrics, type OrderMetrics } from "./domain/metrics";
@@ -26,7 +26,7 @@ export function createApp(
   );
   // Called by a PingSource in a cluster (cluster-local only; the gateway does not route /tasks).
   app.post("/tasks/sweep", async (c) => {
-    const trace = { correlationId: c.get("correlationId"), traceparent: c.get("traceparent") };
+    const trace = traceOf(c);
     const cancelled = await sweepStuckPayments(
       { ...deps, metrics },
       deps.settings.paymentTimeoutSeconds,

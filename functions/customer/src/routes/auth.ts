@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, Unauthorized } from "@bazaar/shared/errors";
-import { validate, type AppEnv } from "@bazaar/shared/http";
+import { validate, type AppEnv, traceOf } from "@bazaar/shared/http";
 import { customers } from "../db/schema";
 import { customerView, normaliseEmail } from "../domain/customers";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../domain/login-throttle";
@@ -10,11 +10,6 @@ import { dummyHash, hashPassword, verifyPassword } from "../domain/passwords";
 import { issueSession, revokeSession, rotateSession } from "../domain/sessions";
 import type { CustomerDeps } from "../deps";
 import { loginBody, refreshBody, registerBody } from "./schemas";
-
-const traceOf = (c: { get: (k: "correlationId" | "traceparent") => string }) => ({
-  correlationId: c.get("correlationId"),
-  traceparent: c.get("traceparent"),
-});
 
 export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
   const { database, outbox, settings } = deps;

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, NotFound } from "@bazaar/shared/errors";
-import { validate, type AppEnv } from "@bazaar/shared/http";
+import { validate, type AppEnv, traceOf } from "@bazaar/shared/http";
 import { customers } from "../db/schema";
 import { customerView, normaliseEmail } from "../domain/customers";
 import { hashPassword } from "../domain/passwords";
@@ -79,7 +79,7 @@ export function customerRoutes(deps: CustomerDeps): Hono<AppEnv> {
     .delete("/:id", requireRole("admin", "customer"), validate("param", idParam), async (c) => {
       const { id } = c.req.valid("param");
       assertOwnerOr(principalOf(c), id, "admin");
-      const trace = { correlationId: c.get("correlationId"), traceparent: c.get("traceparent") };
+      const trace = traceOf(c);
       const deleted = await outbox.write(trace, async (tx, emit) => {
         const rows = await tx.delete(customers).where(eq(customers.id, id)).returning({ id: customers.id });
         if (rows.length === 0) return false;

@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Db, Tx } from "@bazaar/shared/db";
 import type { Emit } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
@@ -14,6 +14,26 @@ export async function findOrder(reader: Reader, id: number): Promise<Order | und
   const [row] = await reader.select().from(orders).where(eq(orders.id, id));
   return row;
 }
+
+export async function findByIdempotencyKey(
+  reader: Reader,
+  customerId: number,
+  key: string,
+): Promise<Order | undefined> {
+  const [row] = await reader
+    .select()
+    .from(orders)
+    .where(and(eq(orders.customerId, customerId), eq(orders.idempotencyKey, key)));
+  return row;
+}
+
+/** Order lines as the catalog's events carry them. */
+export const eventItems = (items: { productId: number; quantity: number; unitPriceCents: number }[]) =>
+  items.map((item) => ({
+    product_id: item.productId,
+    quantity: item.quantity,
+    unit_price_cents: item.unitPriceCents,
+  }));
 
 export const itemsOf = (reader: Reader, orderId: number): Promise<OrderItem[]> =>
   reader.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.id));

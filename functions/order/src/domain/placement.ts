@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
+import type { Tx } from "@bazaar/shared/db";
 import { Conflict, Invalid } from "@bazaar/shared/errors";
-import type { TraceContext } from "@bazaar/shared/events";
+import { formatUsd } from "@bazaar/shared/money";
+import type { Emit, TraceContext } from "@bazaar/shared/events";
+import type { OrderSchema } from "../db";
+import { orderItems, orders } from "../db/schema";
+import { eventItems, recordStep, type Order } from "./orders";
 import type { PlaceOrderBody } from "../routes/schemas";
 import type { CatalogClient, CatalogProduct } from "./catalog-client";
 
@@ -59,4 +64,56 @@ export async function priceItems(
     quantity: item.quantity,
     unitPriceCents: product.priceCents,
   }));
+}
+
+export interface NewOrder {
+  customerId: number;
+  items: PricedItem[];
+  paymentMethod: string;
+  shippingAddress: string | null;
+  idempotencyKey: string | null;
+  requestFingerprint: string;
+}
+
+/** Writes a pending order, its lines and first timeline step, and emits order.placed: the saga's first step. */
+export async function recordPlacedOrder(tx: Tx<OrderSchema>, emit: Emit, order: NewOrder): Promise<Order> {
+  const now = new Date().toISOString();
+  const totalCents = order.items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
+  const [row] = await tx
+    .insert(orders)
+    .values({
+      customerId: order.customerId,
+      status: "pending",
+      totalCents,
+      paymentMethod: order.paymentMethod,
+      shippingAddress: order.shippingAddress,
+      idempotencyKey: order.idempotencyKey,
+      requestFingerprint: order.requestFingerprint,
+      createdAt: now,
+      updatedAt: now,
+      placedAtMs: Date.now(),
+    })
+    .returning();
+  if (!row) throw new Error("insert returned nothing");
+  await tx.insert(orderItems).values(order.items.map((item) => ({ orderId: row.id, ...item })));
+  await recordStep(
+    tx,
+    row.id,
+    "bazaar.order.placed",
+    "pending",
+    `${order.items.length} product(s), total ${formatUsd(totalCents)}`,
+  );
+  emit(
+    "bazaar.order.placed",
+    {
+      order_id: row.id,
+      customer_id: order.customerId,
+      items: eventItems(order.items),
+      total_cents: totalCents,
+      payment_method: order.paymentMethod,
+      shipping_address: order.shippingAddress,
+    },
+    row.id,
+  );
+  return row;
 }

@@ -4,7 +4,15 @@ import type { OrderSchema } from "../db";
 import { orders } from "../db/schema";
 import type { OrderMetrics } from "../domain/metrics";
 import { formatUsd } from "@bazaar/shared/money";
-import { cancelOrder, findOrder, itemsOf, moveTo, recordStep, type Order } from "../domain/orders";
+import {
+  cancelOrder,
+  eventItems,
+  findOrder,
+  itemsOf,
+  moveTo,
+  recordStep,
+  type Order,
+} from "../domain/orders";
 
 type Context = HandlerContext<OrderSchema>;
 
@@ -109,11 +117,7 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
           {
             order_id: order.id,
             customer_id: order.customerId,
-            items: items.map((i) => ({
-              product_id: i.productId,
-              quantity: i.quantity,
-              unit_price_cents: i.unitPriceCents,
-            })),
+            items: eventItems(items),
             total_cents: order.totalCents,
             shipping_address: order.shippingAddress,
           },

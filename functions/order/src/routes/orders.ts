@@ -2,19 +2,22 @@ import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { Conflict, Invalid, NotFound } from "@bazaar/shared/errors";
-import { parseOrThrow, validate, type AppEnv } from "@bazaar/shared/http";
-import { orderItems, orders, orderTimeline } from "../db/schema";
+import { parseOrThrow, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
+import { orders } from "../db/schema";
 import type { OrderMetrics } from "../domain/metrics";
-import { cancelOrder, findOrder, itemsOf, moveTo, orderView, timelineOf, type Order } from "../domain/orders";
-import { fingerprintOf, priceItems, requestedItems } from "../domain/placement";
+import {
+  cancelOrder,
+  findByIdempotencyKey,
+  findOrder,
+  itemsOf,
+  moveTo,
+  orderView,
+  timelineOf,
+  type Order,
+} from "../domain/orders";
+import { fingerprintOf, priceItems, recordPlacedOrder, requestedItems } from "../domain/placement";
 import type { OrderDeps } from "../deps";
 import { cancelBody, idempotencyHeaders, idParam, listQuery, placeOrderBody, statusBody } from "./schemas";
-import { formatUsd } from "@bazaar/shared/money";
-
-const traceOf = (c: { get: (k: "correlationId" | "traceparent") => string }) => ({
-  correlationId: c.get("correlationId"),
-  traceparent: c.get("traceparent"),
-});
 
 /** Cancelling needs no body; one may give a reason as JSON. */
 async function optionalReason(request: Request): Promise<string | undefined> {
@@ -36,13 +39,6 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
     ...orderView(order, await itemsOf(database.db, order.id)),
     message: "Order placed; follow its status at the Location URL",
   });
-  const byKey = async (customerId: number, key: string) =>
-    (
-      await database.db
-        .select()
-        .from(orders)
-        .where(and(eq(orders.customerId, customerId), eq(orders.idempotencyKey, key)))
-    )[0];
 
   /** An order a caller may see: owners see theirs, staff and admin every order, others get 403. */
   const visibleOrder = async (c: Parameters<typeof principalOf>[0], id: number): Promise<Order> => {
@@ -73,7 +69,7 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
           });
         };
         if (key) {
-          const existing = await byKey(principal.id, key);
+          const existing = await findByIdempotencyKey(database.db, principal.id, key);
           if (existing) return replay(existing);
         }
 
@@ -81,60 +77,19 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
         if (wanted.length > settings.maxItems)
           throw new Invalid(`an order holds at most ${settings.maxItems} different products`);
         const items = await priceItems(catalog, wanted, traceOf(c));
-        const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
-        const now = new Date().toISOString();
-        const paymentMethod = body.payment_method ?? "tok_visa";
-        const shippingAddress = body.shipping_address ?? null;
 
         const placed = await outbox.write(traceOf(c), async (tx, emit) => {
           // Checked again inside the write: two requests with one key may race past the check above.
-          if (key) {
-            const [raced] = await tx
-              .select()
-              .from(orders)
-              .where(and(eq(orders.customerId, principal.id), eq(orders.idempotencyKey, key)));
-            if (raced) return { order: raced, replayed: true };
-          }
-          const [order] = await tx
-            .insert(orders)
-            .values({
-              customerId: principal.id,
-              status: "pending",
-              totalCents,
-              paymentMethod,
-              shippingAddress,
-              idempotencyKey: key ?? null,
-              requestFingerprint: fingerprint,
-              createdAt: now,
-              updatedAt: now,
-              placedAtMs: Date.now(),
-            })
-            .returning();
-          if (!order) throw new Error("insert returned nothing");
-          await tx.insert(orderItems).values(items.map((item) => ({ orderId: order.id, ...item })));
-          await tx.insert(orderTimeline).values({
-            orderId: order.id,
-            at: now,
-            event: "bazaar.order.placed",
-            status: "pending",
-            detail: `${items.length} product(s), total ${formatUsd(totalCents)}`,
+          const raced = key ? await findByIdempotencyKey(tx, principal.id, key) : undefined;
+          if (raced) return { order: raced, replayed: true };
+          const order = await recordPlacedOrder(tx, emit, {
+            customerId: principal.id,
+            items,
+            paymentMethod: body.payment_method ?? "tok_visa",
+            shippingAddress: body.shipping_address ?? null,
+            idempotencyKey: key ?? null,
+            requestFingerprint: fingerprint,
           });
-          emit(
-            "bazaar.order.placed",
-            {
-              order_id: order.id,
-              customer_id: principal.id,
-              items: items.map((i) => ({
-                product_id: i.productId,
-                quantity: i.quantity,
-                unit_price_cents: i.unitPriceCents,
-              })),
-              total_cents: totalCents,
-              payment_method: paymentMethod,
-              shipping_address: shippingAddress,
-            },
-            order.id,
-          );
           return { order, replayed: false };
         });
         if (placed.replayed) return replay(placed.order);

@@ -2,7 +2,7 @@ import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { NotFound } from "@bazaar/shared/errors";
-import { validate, type AppEnv, type Principal } from "@bazaar/shared/http";
+import { validate, type AppEnv, type Principal, traceOf } from "@bazaar/shared/http";
 import { shipments } from "../db/schema";
 import { shipmentView } from "../domain/shipments";
 import { assertTransition } from "../domain/transitions";
@@ -74,7 +74,7 @@ export function shipmentRoutes(deps: ShippingDeps): Hono<AppEnv> {
       async (c) => {
         const { id } = c.req.valid("param");
         const { status } = c.req.valid("json");
-        const trace = { correlationId: c.get("correlationId"), traceparent: c.get("traceparent") };
+        const trace = traceOf(c);
         const updated = await outbox.write(trace, async (tx, emit) => {
           const [shipment] = await tx.select().from(shipments).where(eq(shipments.id, id));
           if (!shipment) throw new NotFound(`shipment ${id} not found`);

@@ -29,7 +29,8 @@ const schemas: Record<string, z.ZodObject> = {
 describe("README", () => {
   it.each(Object.entries(schemas))("documents every environment variable %s reads", (_name, schema) => {
     const documented = (key: string) =>
-      readme.includes(`\`${key}\``) || (key.startsWith("GATEWAY_TIMEOUT_MS_") && readme.includes("`GATEWAY_TIMEOUT_MS_<NAME>`"));
+      readme.includes(`\`${key}\``) ||
+      (key.startsWith("GATEWAY_TIMEOUT_MS_") && readme.includes("`GATEWAY_TIMEOUT_MS_<NAME>`"));
     const missing = Object.keys(schema.shape).filter((key) => !documented(key));
     expect(missing).toEqual([]);
   });

@@ -61,15 +61,22 @@ export function spawnService(
   return child;
 }
 
-/** Polls /readyz until the service answers 200, the process dies, or the deadline passes. */
-export async function waitUntilReady(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+/** Polls /readyz until the service itself answers 200, the process dies, or the deadline passes. */
+export async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  timeoutMs = 30_000,
+  /** When given, only that service's answer counts (not another process that holds the port). */
+  service?: ServiceName,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`${url} exited with code ${child.exitCode} before it was ready`);
     try {
       const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
+      const body = (await response.json().catch(() => ({}))) as { service?: string };
+      if (response.ok && (service === undefined || body.service === service)) return;
     } catch {
       // not listening yet
     }

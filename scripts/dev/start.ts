@@ -51,7 +51,9 @@ services.forEach((service, index) => {
 });
 
 await Promise.all(
-  [...children].map(([service, child]) => waitUntilReady(`http://127.0.0.1:${ports[service]}`, child)),
+  [...children].map(([service, child]) =>
+    waitUntilReady(`http://127.0.0.1:${ports[service]}`, child, 30_000, service),
+  ),
 )
   .then(() => {
     process.stdout.write(`\nBazaar is up: gateway http://127.0.0.1:${ports.gateway} — Ctrl-C stops it.\n\n`);

@@ -14,6 +14,7 @@ const typeOf = (trigger: Trigger): string | undefined => trigger.filter["type"];
 const saga: Record<string, string[]> = {
   inventory: ["order.placed", "order.confirmed", "order.cancelled"],
   order: [
+    "customer.deleted",
     "inventory.reserved",
     "inventory.rejected",
     "inventory.committed",

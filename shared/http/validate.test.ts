@@ -56,6 +56,13 @@ describe("validate", () => {
 });
 
 describe("parseOrThrow", () => {
+  it("refuses a NUL character anywhere in the value, naming where", () => {
+    const schema = z.object({ items: z.array(z.object({ note: z.string() })) });
+    expect(() => parseOrThrow(schema, { items: [{ note: "a\u0000b" }] }, "body")).toThrow(
+      "invalid body: items.0.note: must not contain NUL (U+0000) characters",
+    );
+  });
+
   it("throws Invalid with one issue per bad field", () => {
     const schema = z.object({ a: z.string(), b: z.object({ c: z.number() }) });
     let error: unknown;

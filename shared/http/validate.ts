@@ -9,6 +9,13 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 /** Turns zod's issues into one readable sentence plus a field list for the problem body. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const nul = pathOfNul(value);
+  if (nul) {
+    const field = nul.join(".") || where;
+    throw new Invalid(`invalid ${where}: ${field}: must not contain NUL (U+0000) characters`, {
+      issues: [{ field, message: "must not contain NUL (U+0000) characters" }],
+    });
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
@@ -17,6 +24,31 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, whe
   }));
   const detail = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
   throw new Invalid(`invalid ${where}: ${detail}`, { issues });
+}
+
+/**
+ * The path of the first string holding U+0000, if any. SQLite stores such text, but the libSQL client reads it
+ * back only up to the NUL: refusing it at the door is the only way not to lose the rest.
+ */
+function pathOfNul(value: unknown): (string | number)[] | undefined {
+  // Iterative with parent links: a client may send JSON nested thousands deep.
+  interface Node {
+    value: unknown;
+    key: string | undefined;
+    parent: Node | undefined;
+  }
+  const stack: Node[] = [{ value, key: undefined, parent: undefined }];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    if (typeof node.value === "string") {
+      if (!node.value.includes("\u0000")) continue;
+      const path: string[] = [];
+      for (let at: Node | undefined = node; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+      return path;
+    }
+    if (node.value === null || typeof node.value !== "object") continue;
+    for (const [key, child] of Object.entries(node.value)) stack.push({ value: child, key, parent: node });
+  }
+  return undefined;
 }
 
 /** A JSON body must say it is JSON; anything else is a 415, not a confusing 400. */

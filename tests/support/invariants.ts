@@ -330,16 +330,19 @@ export interface SnapshotSources {
 
 const cents = (decimal: number): number => Math.round(decimal * 100);
 
-/** Every row of a paged admin list (limit 100, page 1..n). */
-async function allPages<T>(url: string, field: string, token: string): Promise<T[]> {
-  const rows: T[] = [];
+/**
+ * Every row of a paged admin list (limit 100, page 1..n, newest first). A row added while paging pushes the
+ * others down a page, so the same row can come twice: rows are kept once, by id.
+ */
+async function allPages<T extends { id: number }>(url: string, field: string, token: string): Promise<T[]> {
+  const rows = new Map<number, T>();
   for (let page = 1; ; page++) {
     const separator = url.includes("?") ? "&" : "?";
     const answer = await call("GET", `${url}${separator}limit=100&page=${page}`, { token });
     if (answer.status !== 200) throw new Error(`GET ${url} page ${page}: ${answer.status}`);
     const batch = answer.body[field] as T[];
-    rows.push(...batch);
-    if (batch.length < 100 || rows.length >= answer.body.total) return rows;
+    for (const row of batch) rows.set(row.id, row);
+    if (batch.length < 100) return [...rows.values()];
   }
 }
 

@@ -69,7 +69,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       logs,
       async start() {
         child = spawnService(name, env, (line) => logs.push(line));
-        await waitUntilReady(url, child).catch((error: unknown) => {
+        await waitUntilReady(url, child, 30_000, name).catch((error: unknown) => {
           throw new Error(`${(error as Error).message}\n${logs.slice(-20).join("\n")}`);
         });
       },

@@ -69,3 +69,9 @@ export const orderTimeline = sqliteTable(
   },
   (table) => [index("order_timeline_order").on(table.orderId)],
 );
+
+/** Accounts the customer function deleted: their still-valid access tokens are refused here at once. */
+export const closedAccounts = sqliteTable("closed_accounts", {
+  customerId: integer("customer_id").primaryKey(),
+  closedAt: text("closed_at").notNull(),
+});

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { EventHandlers, HandlerContext } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
-import { orders } from "../db/schema";
+import { closedAccounts, orders } from "../db/schema";
 import type { OrderMetrics } from "../domain/metrics";
 import { formatUsd } from "@bazaar/shared/money";
 import {
@@ -52,6 +52,14 @@ async function note(
  */
 export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSchema> {
   return {
+    "bazaar.customer.deleted": async (event, context) => {
+      await context.tx
+        .insert(closedAccounts)
+        .values({ customerId: event.data.customer_id, closedAt: new Date().toISOString() })
+        .onConflictDoNothing();
+      return undefined;
+    },
+
     "bazaar.inventory.reserved": async (event, context) =>
       withOrder(context, event.data.order_id, async (order) => {
         const moved = await moveTo(context.tx, order, "awaiting_payment", {

@@ -1,0 +1,524 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, eventually, type Answer } from "../support/http";
+import { adminToken, login, newProduct, newShopper, orderReaches, type Shopper } from "../support/shop";
+import { ADMIN, startSystem, type System } from "../support/system";
+import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { forgeries } from "./forgeries";
+
+/**
+ * Attacks on the whole shop, through the gateway and straight at each function (as if the network let a
+ * caller past the gateway): forged and replayed tokens, a deleted user's tokens, role escalation, identity
+ * headers, and one customer reaching for another's orders, payments, shipments, notifications and profile.
+ * Every attempt must be refused, and the victim's records must be unchanged afterwards.
+ */
+
+let system: System;
+let admin: string;
+let staff: Shopper;
+let mallory: Shopper; // the attacker: an ordinary customer
+let alice: Shopper; // the victim
+const victim = { orderId: 0, paymentId: 0, shipmentId: 0, tracking: "", notificationId: 0 };
+const figures = { attempts: 0, refused: 0 };
+
+/** Counts an attempt; refused means a 4xx problem that is not a success in disguise. */
+function refusedWith(answer: Answer<any>, statuses: number[], what: string): void {
+  figures.attempts++;
+  expect(statuses, `${what}: ${answer.status} ${JSON.stringify(answer.body)?.slice(0, 200)}`).toContain(
+    answer.status,
+  );
+  expect(answer.headers.get("content-type"), what).toBe("application/problem+json");
+  figures.refused++;
+}
+
+/** The gateway and the function itself: an attack must fail at both. */
+const doors = (service: ServiceName): [string, string][] => [
+  ["gateway", system.url("gateway")],
+  [service, system.url(service)],
+];
+
+beforeAll(async () => {
+  system = await startSystem({
+    services: [...serviceNames],
+    // Behind a trusted proxy, as in a cluster: the brute-force test is one client by its X-Forwarded-For.
+    env: { payment: { PAYMENT_SLOW_MS: "100" }, gateway: { GATEWAY_TRUSTED_PROXIES: "127.0.0.1" } },
+  });
+  admin = await adminToken(system);
+  const customerUrl = system.url("customer");
+  staff = await newShopper(customerUrl, "staff", admin);
+  mallory = await newShopper(customerUrl);
+  alice = await newShopper(customerUrl);
+
+  // Alice buys something, so she has an order, a payment, a shipment and notifications to steal.
+  const productId = await newProduct(system.url("inventory"), admin, 5, 42);
+  const placed = await call("POST", `${system.url("order")}/api/orders`, {
+    token: alice.token,
+    body: { product_id: productId, quantity: 1, shipping_address: "1 Private Road" },
+  });
+  expect(placed.status).toBe(202);
+  victim.orderId = placed.body.order_id;
+  await orderReaches(system.url("order"), victim.orderId, alice.token, ["confirmed"]);
+  const shipment = await eventually(async () => {
+    const answer = await call("GET", `${system.url("shipping")}/api/shipments/order/${victim.orderId}`, {
+      token: alice.token,
+    });
+    return answer.status === 200 ? answer.body : undefined;
+  });
+  victim.shipmentId = shipment.id;
+  victim.tracking = shipment.tracking_number;
+  const payment = await call("GET", `${system.url("payment")}/api/payments/order/${victim.orderId}`, {
+    token: alice.token,
+  });
+  victim.paymentId = payment.body.id;
+  const notes = await eventually(async () => {
+    const answer = await call("GET", `${system.url("notification")}/api/notifications`, {
+      token: alice.token,
+    });
+    return answer.body.notifications.length > 0 ? answer.body.notifications : undefined;
+  });
+  victim.notificationId = notes[0].id;
+}, 90_000);
+
+afterAll(async () => {
+  console.info(`security attacks: ${JSON.stringify(figures)}`);
+  await system?.stop();
+});
+
+describe("login brute force", () => {
+  it("is slowed per client at the gateway (10 a minute) and per account at the customer function (5 failures)", async () => {
+    const gateway = system.url("gateway");
+    const guess = (i: number, client: string) =>
+      call("POST", `${gateway}/auth/login`, {
+        body: { email: `guess-${i}@test.local`, password: "password123" },
+        headers: { "x-forwarded-for": client },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await guess(i, "203.0.113.7")).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    refusedWith(await guess(12, "203.0.113.7"), [429], "the 13th login of one client within a minute");
+    expect((await guess(13, "198.51.100.1")).status).toBe(401); // another client has its own budget
+
+    // Straight at the customer function (no gateway in front): the account itself locks after 5 failures,
+    // and then even the right password is refused until the window passes.
+    const customer = system.url("customer");
+    const tries: number[] = [];
+    for (let i = 0; i < 5; i++)
+      tries.push(
+        (
+          await call("POST", `${customer}/auth/login`, {
+            body: { email: mallory.email, password: `guess-${i}` },
+          })
+        ).status,
+      );
+    expect(tries).toEqual([401, 401, 401, 401, 401]);
+    const locked = await call("POST", `${customer}/auth/login`, {
+      body: { email: mallory.email, password: "a-good-password" },
+    });
+    refusedWith(locked, [429], "right password after 5 failures");
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Another account is not locked by Mallory's failures.
+    expect(
+      (
+        await call("POST", `${customer}/auth/login`, {
+          body: { email: alice.email, password: "a-good-password" },
+        })
+      ).status,
+    ).toBe(200);
+  });
+});
+
+describe("forged tokens at every function", () => {
+  const protectedRoutes: [ServiceName, string, string][] = [
+    ["customer", "GET", "/api/customers/1"],
+    ["inventory", "POST", "/api/products"],
+    ["order", "GET", "/api/orders"],
+    ["payment", "GET", "/api/payments"],
+    ["shipping", "GET", "/api/shipments"],
+    ["notification", "GET", "/api/notifications"],
+    ["dead-letters", "GET", "/api/dead-letters"],
+  ];
+
+  it("refuses each forgery with 401 at the gateway and at each function", async () => {
+    const forged = await forgeries(system.dataDir, mallory.token, {
+      id: 1,
+      role: "admin",
+      email: ADMIN.email,
+    });
+    expect(forged.length).toBeGreaterThanOrEqual(11);
+    for (const [name, token] of forged)
+      for (const [service, method, path] of protectedRoutes)
+        for (const [door, base] of doors(service)) {
+          const answer = await call(method, `${base}${path}`, {
+            token,
+            ...(method === "POST" && { body: { name: "Forged", price: 1, sku: `F-${Date.now()}` } }),
+          });
+          refusedWith(answer, [401], `${name} at ${door} ${method} ${path}`);
+        }
+  });
+});
+
+describe("replayed and orphaned tokens", () => {
+  it("refuses a refresh token used twice, and revokes the session it was rotated into", async () => {
+    const customer = system.url("customer");
+    const first = await call("POST", `${customer}/auth/login`, {
+      body: { email: alice.email, password: "a-good-password" },
+    });
+    const rotated = await call("POST", `${customer}/auth/refresh`, {
+      body: { refresh_token: first.body.refresh_token },
+    });
+    expect(rotated.status).toBe(200);
+    refusedWith(
+      await call("POST", `${customer}/auth/refresh`, { body: { refresh_token: first.body.refresh_token } }),
+      [401],
+      "replayed refresh token",
+    );
+    // Reuse means theft: the thief's rotation must die with it.
+    refusedWith(
+      await call("POST", `${customer}/auth/refresh`, { body: { refresh_token: rotated.body.refresh_token } }),
+      [401],
+      "refresh token of a session whose ancestor was replayed",
+    );
+  });
+
+  it("refuses a logged-out refresh token", async () => {
+    const customer = system.url("customer");
+    const session = await call("POST", `${customer}/auth/login`, {
+      body: { email: alice.email, password: "a-good-password" },
+    });
+    await call("POST", `${customer}/auth/logout`, { body: { refresh_token: session.body.refresh_token } });
+    refusedWith(
+      await call("POST", `${customer}/auth/refresh`, { body: { refresh_token: session.body.refresh_token } }),
+      [401],
+      "logged-out refresh token",
+    );
+  });
+
+  it("refuses a deleted user's tokens at the customer function at once, on every door", async () => {
+    const customer = system.url("customer");
+    const doomed = await newShopper(customer);
+    const session = await call("POST", `${customer}/auth/login`, {
+      body: { email: doomed.email, password: "a-good-password" },
+    });
+    expect(
+      (await call("DELETE", `${customer}/api/customers/${doomed.id}`, { token: doomed.token })).status,
+    ).toBe(200);
+    for (const [door, base] of doors("customer"))
+      refusedWith(
+        await call("GET", `${base}/api/customers/${doomed.id}`, { token: doomed.token }),
+        [401],
+        `deleted user at ${door}`,
+      );
+    refusedWith(
+      await call("POST", `${customer}/auth/refresh`, { body: { refresh_token: session.body.refresh_token } }),
+      [401],
+      "deleted user's refresh token",
+    );
+    // The other functions verify tokens on their own (no call to the customer function): the access token
+    // lives at most ACCESS_TOKEN_TTL_SECONDS (15 minutes by default) and cannot be renewed.
+    const claims = JSON.parse(Buffer.from(doomed.token.split(".")[1]!, "base64url").toString());
+    expect(claims.exp - claims.iat).toBeLessThanOrEqual(900);
+  });
+
+  // The order function hears bazaar.customer.deleted and refuses the account at once, without waiting for
+  // the token to expire. (Other functions still accept such a token until it expires; see RELIABILITY.md.)
+  it("refuses a deleted customer's token at the order function", async () => {
+    const customer = system.url("customer");
+    const doomed = await newShopper(customer);
+    await call("DELETE", `${customer}/api/customers/${doomed.id}`, { token: admin });
+    const placed = await eventually(async () => {
+      const answer = await call("POST", `${system.url("order")}/api/orders`, {
+        token: doomed.token,
+        body: { product_id: 1, quantity: 1 },
+      });
+      return answer.status === 401 ? answer : undefined;
+    });
+    expect(placed.body.detail).toBe("this account no longer exists");
+  });
+});
+
+describe("role escalation", () => {
+  it("refuses every attempt to act above one's role", async () => {
+    const attempts: [string, ServiceName, string, string, () => string, unknown?][] = [
+      [
+        "self-registration as admin",
+        "customer",
+        "POST",
+        "/auth/register",
+        () => "",
+        { name: "X", email: "x-admin@test.local", password: "a-good-password", role: "admin" },
+      ],
+      [
+        "self-registration as staff",
+        "customer",
+        "POST",
+        "/auth/register",
+        () => "",
+        { name: "X", email: "x-staff@test.local", password: "a-good-password", role: "staff" },
+      ],
+      [
+        "a customer registering an admin",
+        "customer",
+        "POST",
+        "/auth/register",
+        () => mallory.token,
+        { name: "X", email: "x2@test.local", password: "a-good-password", role: "admin" },
+      ],
+      [
+        "staff registering an admin",
+        "customer",
+        "POST",
+        "/auth/register",
+        () => staff.token,
+        { name: "X", email: "x3@test.local", password: "a-good-password", role: "admin" },
+      ],
+      [
+        "a customer making themself admin",
+        "customer",
+        "PUT",
+        `/api/customers/${mallory.id}`,
+        () => mallory.token,
+        { role: "admin" },
+      ],
+      [
+        "staff changing a customer",
+        "customer",
+        "PUT",
+        `/api/customers/${alice.id}`,
+        () => staff.token,
+        { name: "Changed" },
+      ],
+      ["a customer listing customers", "customer", "GET", "/api/customers", () => mallory.token],
+      [
+        "a customer creating a product",
+        "inventory",
+        "POST",
+        "/api/products",
+        () => mallory.token,
+        { name: "X", price: 1, sku: "ESC-1" },
+      ],
+      [
+        "a customer adjusting stock",
+        "inventory",
+        "POST",
+        "/api/products/1/stock",
+        () => mallory.token,
+        { delta: 1000 },
+      ],
+      ["staff deleting a product", "inventory", "DELETE", "/api/products/1", () => staff.token],
+      [
+        "a customer setting an order's status",
+        "order",
+        "PUT",
+        `/api/orders/${victim.orderId}/status`,
+        () => mallory.token,
+        { status: "delivered" },
+      ],
+      [
+        "staff cancelling an order",
+        "order",
+        "POST",
+        `/api/orders/${victim.orderId}/cancel`,
+        () => staff.token,
+      ],
+      ["staff reading card payments", "payment", "GET", "/api/payments", () => staff.token],
+      [
+        "a customer moving a shipment",
+        "shipping",
+        "PATCH",
+        `/api/shipments/${victim.shipmentId}/status`,
+        () => mallory.token,
+        { status: "delivered" },
+      ],
+      ["a customer reading dead letters", "dead-letters", "GET", "/api/dead-letters", () => mallory.token],
+      [
+        "staff replaying dead letters",
+        "dead-letters",
+        "POST",
+        "/api/dead-letters/1/replay",
+        () => staff.token,
+      ],
+    ];
+    for (const [what, service, method, path, token, body] of attempts)
+      for (const [door, base] of doors(service)) {
+        const answer = await call(method, `${base}${path}`, {
+          token: token() || undefined,
+          ...(body !== undefined && { body }),
+        });
+        refusedWith(answer, [403], `${what} at ${door}`);
+      }
+  });
+
+  it("refuses fields a caller may not set (mass assignment) with 400", async () => {
+    const attempts: [string, ServiceName, string, string, unknown][] = [
+      [
+        "an order for someone else",
+        "order",
+        "POST",
+        "/api/orders",
+        { product_id: 1, quantity: 1, customer_id: alice.id },
+      ],
+      [
+        "an order with its own price",
+        "order",
+        "POST",
+        "/api/orders",
+        { product_id: 1, quantity: 1, total_price: 0.01 },
+      ],
+      [
+        "a profile with another id",
+        "customer",
+        "PUT",
+        `/api/customers/${mallory.id}`,
+        { id: alice.id, name: "M" },
+      ],
+    ];
+    for (const [what, service, method, path, body] of attempts)
+      for (const [door, base] of doors(service))
+        refusedWith(
+          await call(method, `${base}${path}`, { token: mallory.token, body }),
+          [400],
+          `${what} at ${door}`,
+        );
+  });
+
+  it("takes a demotion into account at the customer function on the next request", async () => {
+    const demoted = await newShopper(system.url("customer"), "staff", admin);
+    const customer = system.url("customer");
+    expect((await call("GET", `${customer}/api/customers`, { token: demoted.token })).status).toBe(200);
+    await call("PUT", `${customer}/api/customers/${demoted.id}`, {
+      token: admin,
+      body: { role: "customer" },
+    });
+    refusedWith(
+      await call("GET", `${customer}/api/customers`, { token: demoted.token }),
+      [403],
+      "a demoted staff member's old token",
+    );
+  });
+});
+
+describe("identity headers", () => {
+  const spoofed = {
+    "x-user-id": "1",
+    "x-user-role": "admin",
+    "x-user-email": ADMIN.email,
+    "x-forwarded-user": "admin",
+  };
+  const routes: [ServiceName, string][] = [
+    ["customer", "/api/customers"],
+    ["order", "/api/orders"],
+    ["payment", "/api/payments"],
+    ["shipping", "/api/shipments"],
+    ["notification", "/api/notifications"],
+    ["dead-letters", "/api/dead-letters"],
+  ];
+
+  it("are ignored by every function: without a token they get 401", async () => {
+    for (const [service, path] of routes)
+      for (const [door, base] of doors(service))
+        refusedWith(
+          await call("GET", `${base}${path}`, { headers: spoofed }),
+          [401],
+          `${door} ${path} with identity headers`,
+        );
+  });
+
+  it("do not lift a customer's token to admin or to another customer", async () => {
+    const asAlice = { ...spoofed, "x-user-id": String(alice.id), "x-user-role": "customer" };
+    for (const headers of [spoofed, asAlice])
+      for (const [door, base] of doors("order")) {
+        refusedWith(
+          await call("GET", `${base}/api/orders/${victim.orderId}`, { token: mallory.token, headers }),
+          [403],
+          `${door}: Mallory's token with ${headers["x-user-id"]} headers`,
+        );
+        const list = await call("GET", `${base}/api/orders`, { token: mallory.token, headers });
+        expect(list.body.orders.every((o: { customer_id: number }) => o.customer_id === mallory.id)).toBe(
+          true,
+        );
+      }
+    refusedWith(
+      await call("GET", `${system.url("dead-letters")}/api/dead-letters`, {
+        token: mallory.token,
+        headers: spoofed,
+      }),
+      [403],
+      "dead letters as a spoofed admin",
+    );
+  });
+});
+
+describe("one customer reaching for another's records (IDOR)", () => {
+  it("refuses every read of Alice's records by Mallory", async () => {
+    const reads: [ServiceName, string][] = [
+      ["order", `/api/orders/${victim.orderId}`],
+      ["payment", `/api/payments/${victim.paymentId}`],
+      ["payment", `/api/payments/order/${victim.orderId}`],
+      ["shipping", `/api/shipments/${victim.shipmentId}`],
+      ["shipping", `/api/shipments/order/${victim.orderId}`],
+      ["shipping", `/api/shipments/track/${victim.tracking}`],
+      ["notification", `/api/notifications/customer/${alice.id}`],
+      ["notification", `/api/notifications?customer_id=${alice.id}`],
+      ["customer", `/api/customers/${alice.id}`],
+    ];
+    for (const [service, path] of reads)
+      for (const [door, base] of doors(service))
+        refusedWith(
+          await call("GET", `${base}${path}`, { token: mallory.token }),
+          [403],
+          `${door} GET ${path}`,
+        );
+  });
+
+  it("shows Mallory none of Alice's records in any list, whatever the filter", async () => {
+    const lists: [ServiceName, string, string][] = [
+      ["order", `/api/orders?customer_id=${alice.id}`, "orders"],
+      ["payment", "/api/payments", "payments"],
+      ["shipping", "/api/shipments", "shipments"],
+      ["notification", "/api/notifications", "notifications"],
+    ];
+    for (const [service, path, field] of lists)
+      for (const [door, base] of doors(service)) {
+        const answer = await call("GET", `${base}${path}`, { token: mallory.token });
+        figures.attempts++;
+        expect(answer.status, `${door} ${path}`).toBe(200);
+        expect(
+          (answer.body[field] as { customer_id: number }[]).filter((r) => r.customer_id === alice.id),
+        ).toEqual([]);
+        figures.refused++;
+      }
+  });
+
+  it("refuses every change to Alice's records by Mallory, and they stay as they were", async () => {
+    const writes: [ServiceName, string, string, unknown?][] = [
+      ["order", "POST", `/api/orders/${victim.orderId}/cancel`],
+      ["notification", "POST", `/api/notifications/${victim.notificationId}/read`],
+      [
+        "customer",
+        "PUT",
+        `/api/customers/${alice.id}`,
+        { email: "mallory-owns-this@test.local", password: "taken-over-now" },
+      ],
+      ["customer", "DELETE", `/api/customers/${alice.id}`],
+    ];
+    for (const [service, method, path, body] of writes)
+      for (const [door, base] of doors(service))
+        refusedWith(
+          await call(method, `${base}${path}`, { token: mallory.token, ...(body !== undefined && { body }) }),
+          [403, 404],
+          `${door} ${method} ${path}`,
+        );
+
+    const order = await call("GET", `${system.url("order")}/api/orders/${victim.orderId}`, {
+      token: alice.token,
+    });
+    expect(order.body.status).toBe("confirmed");
+    const notes = await call("GET", `${system.url("notification")}/api/notifications`, {
+      token: alice.token,
+    });
+    expect(notes.body.notifications.find((n: { id: number }) => n.id === victim.notificationId).read).toBe(
+      false,
+    );
+    expect(await login(system.url("customer"), alice.email, "a-good-password")).toBeTruthy();
+  });
+});

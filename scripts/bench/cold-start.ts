@@ -1,0 +1,162 @@
+/**
+ * Part 4: how long a function's bundle takes from spawn to its first 200 on /healthz (what a Knative
+ * scale-from-zero waits for before the first request goes through), against `node -e 0` measured the same way
+ * (spawn to exit) and by hyperfine, and how much memory it holds once started.
+ */
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { functionNames, type ServiceName } from "../../shared/config/services";
+import { freePort } from "../../tests/support/ports";
+import { rootDir, stopProcess } from "../dev/services";
+import { ADMIN, bundleOf } from "./bundles";
+import { median } from "./stats";
+import { cpuSecondsOf } from "./wrk";
+
+export interface ColdStart {
+  service: ServiceName;
+  /** Median over the runs after the first (the first creates the database: a fresh install, not a restart). */
+  medianMs: number;
+  runsMs: number[];
+  firstBootMs: number;
+  /** `node -e 0` spawn to exit, measured between this function's runs: the same moment's machine. */
+  noopMs: number;
+  /**
+   * CPU the process used up to its first 200 (all threads), median: unlike wall time it hardly moves when
+   * other work shares the cores, so it shows what a start costs on an idle machine.
+   */
+  cpuMs: number;
+  /** The same for `node -e 0`. */
+  noopCpuMs: number;
+  /** Resident set size right after the first 200, median over the runs. */
+  rssMB: number;
+}
+
+export interface ColdStartResult {
+  /** Median of the functions' own `node -e 0` medians. */
+  nodeNoopMs: number;
+  /** hyperfine's mean for `node -e 0`, as a check on this harness. */
+  hyperfineNoopMs: number;
+  functions: ColdStart[];
+}
+
+const run = promisify(execFile);
+
+/** Resident set size in MB (10^6 bytes, the unit of the target). */
+const rssMBOf = (pid: number): number => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return (kib * 1024) / 1e6;
+};
+
+/** Spawns the bundle and polls /healthz every 2 ms; resolves with the time to the first 200 and the RSS then. */
+async function startOnce(
+  service: ServiceName,
+  dataDir: string,
+): Promise<{ ms: number; rssMB: number; cpuMs: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [bundleOf(service)], {
+    cwd: rootDir,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      K_SERVICE: service,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "info",
+      NODE_ENV: "production",
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+    },
+    stdio: "ignore",
+  });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode} while starting`);
+      const answered = await fetch(`http://127.0.0.1:${port}/healthz`)
+        .then(async (response) => (await response.arrayBuffer(), response.status === 200))
+        .catch(() => false);
+      if (answered) {
+        const ms = performance.now() - started;
+        const pid = child.pid as number;
+        return { ms, rssMB: rssMBOf(pid), cpuMs: cpuSecondsOf(pid) * 1000 };
+      }
+      if (performance.now() - started > 30_000) throw new Error(`${service} did not answer within 30 s`);
+      await sleep(2);
+    }
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+// Prints the CPU the process used (getrusage: every thread) as it exits.
+const NOOP =
+  "process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system)); })";
+
+/** `node -e 0` (plus the one line that reports its CPU), spawn to exit. */
+async function nodeNoop(): Promise<{ ms: number; cpuMs: number }> {
+  const started = performance.now();
+  const { stdout } = await run(process.execPath, ["-e", NOOP]);
+  return { ms: performance.now() - started, cpuMs: Number(stdout) / 1000 };
+}
+
+async function hyperfineNoop(runs: number): Promise<number> {
+  const file = join(tmpdir(), `bazaar-hyperfine-${process.pid}.json`);
+  await run("hyperfine", [
+    "--warmup",
+    "3",
+    "--runs",
+    String(runs),
+    "--shell=none",
+    "--export-json",
+    file,
+    `${process.execPath} -e 0`,
+  ]);
+  const mean = (JSON.parse(readFileSync(file, "utf8")) as { results: { mean: number }[] }).results[0]?.mean;
+  rmSync(file, { force: true });
+  return (mean ?? 0) * 1000;
+}
+
+export async function benchColdStart(
+  runs: number,
+  progress: (line: string) => void,
+): Promise<ColdStartResult> {
+  const functions: ColdStart[] = [];
+  for (const service of functionNames) {
+    const dataDir = mkdtempSync(join(tmpdir(), "bazaar-cold-"));
+    try {
+      const first = await startOnce(service, dataDir);
+      const later: Awaited<ReturnType<typeof startOnce>>[] = [];
+      const noops: Awaited<ReturnType<typeof nodeNoop>>[] = [];
+      for (let i = 0; i < runs; i += 1) {
+        noops.push(await nodeNoop());
+        later.push(await startOnce(service, dataDir));
+      }
+      const result: ColdStart = {
+        service,
+        medianMs: median(later.map((r) => r.ms)),
+        runsMs: later.map((r) => Math.round(r.ms)),
+        firstBootMs: first.ms,
+        noopMs: median(noops.map((r) => r.ms)),
+        cpuMs: median(later.map((r) => r.cpuMs)),
+        noopCpuMs: median(noops.map((r) => r.cpuMs)),
+        rssMB: median(later.map((r) => r.rssMB)),
+      };
+      progress(
+        `${service}: ${result.medianMs.toFixed(0)} ms to first 200 (node -e 0: ${result.noopMs.toFixed(0)} ms), ` +
+          `${result.cpuMs.toFixed(0)} ms CPU, ${result.rssMB.toFixed(0)} MB`,
+      );
+      functions.push(result);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return {
+    nodeNoopMs: median(functions.map((f) => f.noopMs)),
+    hyperfineNoopMs: await hyperfineNoop(runs * 2),
+    functions,
+  };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { renderChart } from "./chart";
+import type { HttpCase } from "./http-paths";
+import type { PipelineResult } from "./pipeline";
+import { chartPanels, generatedSection } from "./report";
+import type { BenchResults } from "./results";
+
+const load = (requestsPerSecond: number) => ({
+  requests: requestsPerSecond * 10,
+  requestsPerSecond,
+  p50Ms: 1,
+  p99Ms: 5,
+  errors: 0,
+  non2xx: 0,
+  cpuMsPerRequest: { gateway: 0.5 },
+});
+const httpCase = (id: string, rps: number, target?: number): HttpCase => ({
+  id,
+  label: id,
+  request: "GET /api/products",
+  result: load(rps),
+  baseline: load(10_000),
+  ratio: rps / 10_000,
+  ...(target !== undefined && { target }),
+});
+const pipeline: PipelineResult = {
+  mode: "embedded",
+  saturation: {
+    placed: 3000,
+    placeErrors: 0,
+    confirmed: 3000,
+    seconds: 10,
+    ordersPerSecond: 300,
+    p50Ms: 90,
+    p99Ms: 400,
+    maxMs: 500,
+  },
+  halfRate: 150,
+  half: {
+    placed: 1500,
+    placeErrors: 0,
+    confirmed: 1500,
+    seconds: 10,
+    ordersPerSecond: 150,
+    p50Ms: 40,
+    p99Ms: 300,
+    maxMs: 320,
+  },
+  lost: 0,
+  deadLettered: 0,
+  outboxBacklog: 0,
+  eventsPerOrder: 7,
+  cpuMsPerOrder: { order: 2, broker: 2 },
+};
+const results: Partial<BenchResults> = {
+  loadAverageAtStart: 0.5,
+  command: "npm run bench",
+  http: {
+    measuredAt: "2026-11-25T18:00:00.000Z",
+    value: {
+      settings: "-t1 -c32 -d10s",
+      cases: [httpCase("gateway-products", 4000, 0.3), httpCase("bare", 900)],
+    },
+  },
+  embedded: { measuredAt: "2026-11-25T18:05:00.000Z", value: pipeline },
+  rabbitmq: { measuredAt: "2026-11-25T18:06:00.000Z", skipped: "transport not yet merged" },
+};
+
+describe("the generated report", () => {
+  const section = generatedSection(results);
+
+  it("states each target with its verdict", () => {
+    expect(section).toMatch(/\| gateway-products .*\*\*0\.400\*\* \| ≥ 0\.3 \*\*met\*\*/);
+    expect(section).toMatch(/300\.0 \(≥ 300 \*\*met\*\*\)/);
+    expect(section).toMatch(/150\/s: 40 \/ 300 ms \(< 250 \*\*missed\*\*\)/);
+    expect(section).toContain("0 lost, 0 dead-lettered, 0 unsent (**met**)");
+  });
+
+  it("says plainly what was not measured and why", () => {
+    expect(section).toContain("| RabbitMQ broker | not measured: transport not yet merged |");
+  });
+
+  it("turns CPU per order into the rate it allows", () => {
+    expect(section).toContain(
+      "CPU per confirmed order, embedded: 4.0 ms (order 2.0, broker 2.0); on 2 cores that allows at most 500 orders/s",
+    );
+  });
+});
+
+describe("the chart", () => {
+  const svg = renderChart("Bazaar benchmarks", "test", chartPanels(results));
+
+  it("is one SVG with a bar per figure, green when the target is met and red when missed", () => {
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    expect(svg).toContain(">gateway-products</text>");
+    expect(svg).toMatch(/fill="#2e7d32"/); // part 1 met, 300 orders/s met
+    expect(svg).toMatch(/fill="#c62828"/); // p99 at half rate missed
+  });
+
+  it("escapes what it prints", () => {
+    expect(renderChart("a < b & c", "", [])).toContain("a &lt; b &amp; c");
+  });
+});

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliver } from "./support/events";
 import { call, eventually, pause } from "./support/http";
 import { adminToken, newProduct, newShopper, orderReaches, product, type Shopper } from "./support/shop";
+import { serviceNames } from "../shared/config/services";
 import { startSystem, type System } from "./support/system";
 
 /** The whole saga over the embedded broker: every function a real process, driven over HTTP. */
@@ -15,16 +16,7 @@ describe("order saga on the embedded broker", () => {
 
   beforeAll(async () => {
     system = await startSystem({
-      services: [
-        "broker",
-        "customer",
-        "inventory",
-        "order",
-        "payment",
-        "shipping",
-        "notification",
-        "dead-letters",
-      ],
+      services: [...serviceNames],
       env: { broker: { BROKER_BACKOFF_DELAY_MS: "300" }, payment: { PAYMENT_SLOW_MS: "200" } },
     });
     orderUrl = system.url("order");
@@ -36,6 +28,34 @@ describe("order saga on the embedded broker", () => {
 
   const place = (body: unknown, token = shopper.token, headers: Record<string, string> = {}) =>
     call("POST", `${orderUrl}/api/orders`, { token, body, headers });
+
+  it("serves the original README's flow through the gateway, unchanged", async () => {
+    const gateway = system.url("gateway");
+    const email = `readme-${randomUUID().slice(0, 8)}@example.com`;
+    const registered = await call("POST", `${gateway}/auth/register`, {
+      body: { name: "Ann", email, password: "a-good-password" },
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.body.message).toBe("User registered successfully");
+    const login = await call("POST", `${gateway}/auth/login`, {
+      body: { email, password: "a-good-password" },
+    });
+    expect(login.status).toBe(200);
+    expect(login.body.user).toMatchObject({ email, role: "customer" });
+    const placed = await call("POST", `${gateway}/api/orders`, {
+      token: login.body.token,
+      body: { product_id: 1, quantity: 1 },
+    });
+    expect(placed.status).toBe(202);
+    expect(placed.body).toMatchObject({ product_id: 1, quantity: 1, status: "pending", total_price: 1200 });
+    const order = await eventually(async () => {
+      const answer = await call("GET", `${gateway}/api/orders/${placed.body.order_id}`, {
+        token: login.body.token,
+      });
+      return answer.body?.status === "confirmed" ? answer.body : undefined;
+    });
+    expect(order.payment_status).toBe("captured");
+  });
 
   it("confirms an order, schedules its shipment and tells the customer", async () => {
     const productId = await newProduct(inventoryUrl, admin, 10, 25.5);

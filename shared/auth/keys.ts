@@ -31,6 +31,15 @@ async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
   };
 }
 
+/** Parses the secret without ever repeating it: JSON.parse's own message quotes the input. */
+function parseJwk(text: string): JWK {
+  try {
+    return JSON.parse(text) as JWK;
+  } catch {
+    throw new Error("JWT_PRIVATE_JWK is not valid JSON (expected an Ed25519 private JWK)");
+  }
+}
+
 /**
  * The key that signs access tokens. In a cluster it comes from a Secret (JWT_PRIVATE_JWK); in dev it is
  * generated once and kept under the data folder (mode 0600) so tokens survive a restart.
@@ -39,7 +48,7 @@ export async function loadSigningKey(options: {
   privateJwk?: string | undefined;
   dataDir: string;
 }): Promise<SigningKey> {
-  if (options.privateJwk) return fromPrivateJwk(JSON.parse(options.privateJwk) as JWK);
+  if (options.privateJwk) return fromPrivateJwk(parseJwk(options.privateJwk));
   const folder = join(options.dataDir, "keys");
   const file = join(folder, "jwt-signing-key.json");
   if (existsSync(file)) return fromPrivateJwk(JSON.parse(readFileSync(file, "utf8")) as JWK);

@@ -10,13 +10,21 @@ export interface ClientOptions {
 const isFileUrl = (url: string): boolean => url.startsWith("file:");
 const BUSY_TIMEOUT_MS = 5000;
 
+/** Whether an error, or any error it wraps (drizzle wraps libSQL's), matches: codes and messages alike. */
+const anywhereInChain = (error: unknown, pattern: RegExp): boolean => {
+  for (let at = error, depth = 0; at && depth < 5; at = (at as { cause?: unknown }).cause, depth++) {
+    const { code, message } = at as { code?: unknown; message?: unknown };
+    if (pattern.test(String(code ?? "")) || pattern.test(String(message ?? at))) return true;
+  }
+  return false;
+};
+
 /** SQLITE_BUSY leaves a local libSQL client broken for good (libsql-client-ts#352): detect it to start over. */
-export const isBusyError = (error: unknown): boolean =>
-  /SQLITE_BUSY/.test(String((error as { code?: string })?.code ?? error));
+export const isBusyError = (error: unknown): boolean => anywhereInChain(error, /SQLITE_BUSY/);
 
 /** SQLite's unique-constraint failure, as libSQL reports it (directly or as the cause of a drizzle error). */
 export const isUniqueViolation = (error: unknown): boolean =>
-  /UNIQUE constraint failed/i.test(String((error as { cause?: unknown })?.cause ?? "") + String(error));
+  anywhereInChain(error, /UNIQUE constraint failed/i);
 
 function openClient({ url, authToken }: ClientOptions): Client {
   if (isFileUrl(url)) {

@@ -18,4 +18,4 @@ export {
   type ReceiverDeps,
 } from "./receiver";
 export { createRelay, type Relay, type RelayOptions } from "./relay";
-export { eventTables, outbox, processedEvents } from "./tables";
+export { outbox, processedEvents } from "./tables";

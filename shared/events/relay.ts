@@ -38,6 +38,7 @@ type OutboxRow = typeof outbox.$inferSelect;
 export function createRelay<S extends Record<string, unknown>>(options: RelayOptions<S>): Relay {
   const { database, sink, logger, metrics } = options;
   const batchSize = options.batchSize ?? 100;
+  const timeoutMs = options.timeoutMs ?? 5000;
   const retainSentMs = options.retainSentMs ?? 24 * 60 * 60 * 1000;
   let running: Promise<number> | undefined;
   let again = false;
@@ -54,16 +55,18 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
       traceparent: row.traceparent,
       correlationid: row.correlationId,
     });
+    // Aborted with the breaker's timeout: a late answer must not land after the row was re-sent.
     const response = await fetch(sink as string, {
       method: "POST",
       headers: message.headers,
       body: message.body,
+      signal: AbortSignal.timeout(timeoutMs),
     });
     await response.body?.cancel();
     if (!response.ok) throw new UpstreamStatusError(response.status, `broker answered ${response.status}`);
   };
   const breaker = createBreaker("broker", post, {
-    timeoutMs: options.timeoutMs ?? 5000,
+    timeoutMs,
     metrics,
     resetTimeoutMs: 2000,
   });

@@ -32,5 +32,3 @@ export const processedEvents = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.source, table.id] })],
 );
-
-export const eventTables = { outbox, processedEvents };

@@ -2,6 +2,21 @@ import { pino, type Logger } from "pino";
 
 export type { Logger } from "pino";
 
+/**
+ * drizzle reports a failed statement as "Failed query: <sql>\nparams: <values>" and keeps the values on the
+ * error: those are customers' data (emails, password hashes). Logs keep the query and the cause, never them.
+ */
+const PARAMS = /\nparams:[\s\S]*?(?=\n {4}at |$)/;
+export function withoutQueryParams(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  delete serialized["params"];
+  for (const key of ["message", "stack"]) {
+    const text = serialized[key];
+    if (typeof text === "string") serialized[key] = text.replace(PARAMS, "\nparams: [redacted]");
+  }
+  return serialized;
+}
+
 /** JSON logs, one line per event, with the service name on every line. */
 export function createLogger(service: string, level = "info"): Logger {
   return pino({
@@ -9,6 +24,7 @@ export function createLogger(service: string, level = "info"): Logger {
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: withoutQueryParams },
     redact: {
       paths: ["password", "*.password", "token", "refresh_token", "authorization"],
       censor: "[redacted]",

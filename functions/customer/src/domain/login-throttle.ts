@@ -11,7 +11,7 @@ export interface ThrottleSettings {
 
 /** Brute force: after N failed logins for one email within the window, further tries get 429 until it passes. */
 export async function assertLoginAllowed(
-  db: Db<CustomerSchema>,
+  db: Db<CustomerSchema> | Tx<CustomerSchema>,
   email: string,
   settings: ThrottleSettings,
 ): Promise<void> {

@@ -62,14 +62,16 @@ export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
     .post("/login", validate("json", loginBody), async (c) => {
       const { password } = c.req.valid("json");
       const email = normaliseEmail(c.req.valid("json").email);
-      await assertLoginAllowed(database.db, email, settings);
+      // Every attempt counts as a failure until it succeeds, decided in one serialised write: a burst of
+      // parallel guesses cannot all pass the check while the slow hash runs.
+      await database.write(async (tx) => {
+        await assertLoginAllowed(tx, email, settings);
+        await recordLoginFailure(tx, email, settings);
+      });
       const [customer] = await database.db.select().from(customers).where(eq(customers.email, email));
       // Hash even for an unknown email so timing does not reveal which accounts exist.
       const ok = await verifyPassword(password, customer?.passwordHash ?? (await missHash));
-      if (!customer || !ok) {
-        await database.write((tx) => recordLoginFailure(tx, email, settings));
-        throw new Unauthorized("invalid email or password");
-      }
+      if (!customer || !ok) throw new Unauthorized("invalid email or password");
       const session = await database.write(async (tx) => {
         await clearLoginFailures(tx, email);
         return issueSession(deps, tx, customer);

@@ -23,4 +23,4 @@ export const isFinal = (status: OrderStatus): boolean => transitions[status].len
 export const cancellable = (status: OrderStatus): boolean => canMove(status, "cancelled");
 
 /** What staff may set by hand with PUT /status (the rest is driven by events). */
-export const manualTargets: readonly OrderStatus[] = ["shipped", "delivered", "cancelled"];
+export const manualTargets = ["shipped", "delivered", "cancelled"] as const satisfies readonly OrderStatus[];

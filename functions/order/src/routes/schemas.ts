@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { orderStatuses } from "../db/schema";
+import { manualTargets } from "../domain/state-machine";
 
 const productId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const quantity = z.number().int().min(1, "must be at least 1").max(1000, "at most 1000 per item");
@@ -32,13 +34,11 @@ export const idParam = z.strictObject({
 export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  status: z
-    .enum(["pending", "awaiting_payment", "confirmed", "shipped", "delivered", "rejected", "cancelled"])
-    .optional(),
+  status: z.enum(orderStatuses).optional(),
   customer_id: z.coerce.number().int().positive().optional(),
 });
 export const statusBody = z.strictObject({
-  status: z.enum(["shipped", "delivered", "cancelled"]),
+  status: z.enum(manualTargets),
   reason: z.string().trim().max(500).optional(),
 });
 export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();

@@ -157,6 +157,12 @@ describe("PingSources", () => {
     expect(functionSource("order")).toContain('app.post("/tasks/sweep"');
   });
 
+  it("pick up pending charges on the payment function's route", () => {
+    const settle = pings.filter((ping) => ping.spec.sink.uri === "/tasks/settle");
+    expect(settle.map((ping) => ping.spec.sink.ref.name)).toEqual(["payment"]);
+    expect(functionSource("payment")).toContain('app.post("/tasks/settle"');
+  });
+
   it("have a five-field schedule and a Knative Service as sink", () => {
     for (const ping of pings) {
       expect(ping.spec.schedule).toMatch(cron);

@@ -104,6 +104,25 @@ describe("bazaar.payment.requested", () => {
     expect(await paymentOf(4)).toMatchObject({ status: "succeeded" });
     expect(await t.settler.settle()).toBe(0);
   });
+
+  it("charges them when a PingSource calls POST /tasks/settle (a scaled-to-zero pod has no timer)", async () => {
+    const now = new Date().toISOString();
+    await t.database.write((tx) =>
+      tx.insert(payments).values({
+        orderId: 5,
+        customerId: 7,
+        amountCents: 700,
+        method: "tok_visa",
+        status: "pending",
+        createdAt: now,
+        updatedAt: now,
+      }),
+    );
+    const response = await t.request("POST", "/tasks/settle");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ started: 1 });
+    expect(await paymentOf(5)).toMatchObject({ status: "succeeded" });
+  });
 });
 
 describe("bazaar.order.cancelled", () => {

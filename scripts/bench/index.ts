@@ -25,6 +25,7 @@ import { benchRabbitPublish, rabbitProblem, withThrowawayVhost } from "./rabbitm
 import { writeReport } from "./report";
 import { loadResults, saveResults, type BenchResults } from "./results";
 import type { LoadSettings } from "./wrk";
+import { serviceNames } from "../../shared/config/services";
 
 const PARTS = ["http", "pipeline", "rabbitmq", "cold"] as const;
 type PartName = (typeof PARTS)[number];
@@ -59,17 +60,7 @@ if (values["report-only"]) {
 }
 
 requireTools();
-assertBuilt([
-  "broker",
-  "customer",
-  "inventory",
-  "order",
-  "payment",
-  "shipping",
-  "notification",
-  "dead-letters",
-  "gateway",
-]);
+assertBuilt([...serviceNames]);
 
 const now = (): string => new Date().toISOString();
 const log = (line: string): void => void process.stdout.write(`  ${line}\n`);

@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { createClient, type Client } from "@libsql/client";
-import type { ServiceName } from "../../shared/config/services";
+import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { startBundles, type Bundles } from "./bundles";
 import { adminToken, newProduct, registerShopper } from "./shop";
 import { percentile } from "./stats";
@@ -61,16 +61,7 @@ export interface PipelineSettings {
   drainTimeoutSeconds: number;
 }
 
-const SERVICES: ServiceName[] = [
-  "broker",
-  "customer",
-  "inventory",
-  "order",
-  "payment",
-  "shipping",
-  "notification",
-  "dead-letters",
-];
+const SERVICES: ServiceName[] = serviceNames.filter((s) => s !== "gateway");
 const WITH_OUTBOX: ServiceName[] = SERVICES.filter((s) => s !== "broker");
 
 interface Placer {

@@ -4,13 +4,9 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readIncoming, type IncomingRequest } from "../testing/incoming";
 
-export interface Received {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
+export type Received = IncomingRequest;
 
 export interface Reply {
   status: number;
@@ -36,21 +32,10 @@ export async function startRecorder(respond: Responder = () => 202): Promise<Rec
   const received: Received[] = [];
   const withId = (id: string): Received[] => received.filter((r) => r.headers["ce-id"] === id);
   const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      const entry: Received = {
-        method: request.method ?? "",
-        path: request.url ?? "",
-        headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-      };
+    void readIncoming(request).then((entry) => {
       received.push(entry);
-      const answer = recorder.respond(entry, headers["ce-id"] ? withId(headers["ce-id"]).length : 1);
+      const id = entry.headers["ce-id"];
+      const answer = recorder.respond(entry, id ? withId(id).length : 1);
       const reply = typeof answer === "number" ? { status: answer } : answer;
       setTimeout(() => {
         response.writeHead(reply.status, reply.headers);

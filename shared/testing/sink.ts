@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readIncoming } from "./incoming";
 
 /** One request the sink received, read as a binary-mode CloudEvent (as the relay and broker send them). */
 export interface Captured {
@@ -41,14 +42,8 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   const events: Captured[] = [];
   const waiters = new Set<() => void>();
   const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      const event = readEvent(request.url ?? "/", headers, Buffer.concat(chunks).toString("utf8"));
+    void readIncoming(request).then(({ path, headers, body }) => {
+      const event = readEvent(path || "/", headers, body);
       events.push(event);
       const nth = events.filter((e) => e.id === event.id).length;
       response.writeHead(options.answer?.(nth, event) ?? 202).end();

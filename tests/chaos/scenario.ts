@@ -13,7 +13,7 @@ import {
 import { seededRandom, type Random } from "../support/random";
 import { adminToken, newProduct, newShopper } from "../support/shop";
 import { startSystem, type System, type SystemOptions } from "../support/system";
-import type { ServiceName } from "../../shared/config/services";
+import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { killAndRestart, runFaults, type Fault, type FaultStep } from "./faults";
 import { loadFigures, startLoad } from "./load";
 
@@ -23,16 +23,7 @@ import { loadFigures, startLoad } from "./load";
  * until they hold or the deadline passes. The result is written as JSON (and every log beside it).
  */
 
-export const FUNCTIONS: ServiceName[] = [
-  "customer",
-  "inventory",
-  "order",
-  "payment",
-  "shipping",
-  "notification",
-  "dead-letters",
-  "gateway",
-];
+export const FUNCTIONS: ServiceName[] = serviceNames.filter((s) => s !== "broker");
 
 export interface ChaosSettings {
   label: string;

@@ -9,6 +9,7 @@ import { call, eventually } from "../support/http";
 import { rabbitBroker, rabbitmqctl, requireRabbitMQ, type RabbitBroker } from "../support/rabbitmq";
 import { adminToken, newProduct, newShopper, orderReaches, product, type Shopper } from "../support/shop";
 import { startSystem, type System } from "../support/system";
+import { serviceNames } from "../../shared/config/services";
 
 const FINAL = ["confirmed", "rejected", "cancelled"];
 
@@ -23,16 +24,7 @@ beforeAll(async () => {
   await requireRabbitMQ();
   rabbit = rabbitBroker("saga");
   system = await startSystem({
-    services: [
-      "broker",
-      "customer",
-      "inventory",
-      "order",
-      "payment",
-      "shipping",
-      "notification",
-      "dead-letters",
-    ],
+    services: serviceNames.filter((s) => s !== "gateway"),
     env: {
       // 5 retries over about 19 s: long enough for a subscriber to come back, short for a test.
       broker: { ...rabbit.env, BROKER_BACKOFF_DELAY_MS: "300" },

@@ -3,13 +3,15 @@ import { Hono } from "hono";
 import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, Unauthorized } from "@bazaar/shared/errors";
 import { validate, type AppEnv, traceOf } from "@bazaar/shared/http";
+import { customerApi } from "@bazaar/shared/api";
 import { customers } from "../db/schema";
 import { customerView, normaliseEmail } from "../domain/customers";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../domain/login-throttle";
 import { dummyHash, hashPassword, verifyPassword } from "../domain/passwords";
 import { issueSession, revokeSession, rotateSession } from "../domain/sessions";
 import type { CustomerDeps } from "../deps";
-import { loginBody, refreshBody, registerBody } from "./schemas";
+
+const { loginBody, refreshBody, registerBody } = customerApi;
 
 export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
   const { database, outbox, settings } = deps;

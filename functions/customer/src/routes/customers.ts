@@ -4,12 +4,14 @@ import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, NotFound } from "@bazaar/shared/errors";
 import { validate, type AppEnv, traceOf } from "@bazaar/shared/http";
+import { customerApi } from "@bazaar/shared/api";
 import { customers } from "../db/schema";
 import { customerView, normaliseEmail } from "../domain/customers";
 import { hashPassword } from "../domain/passwords";
 import { revokeAll } from "../domain/sessions";
 import type { CustomerDeps } from "../deps";
-import { idParam, listQuery, updateBody } from "./schemas";
+
+const { idParam, listQuery, updateBody } = customerApi;
 
 /** RBAC as the original: admin any customer; staff read; a customer only their own record. */
 export function customerRoutes(deps: CustomerDeps): Hono<AppEnv> {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { requireRole } from "@bazaar/shared/auth";
 import { Conflict } from "@bazaar/shared/errors";
 import { PROBLEM_CONTENT_TYPE, problem, validate, type AppEnv } from "@bazaar/shared/http";
+import { deadLettersApi } from "@bazaar/shared/api";
 import {
   deadLetterView,
   deleteDeadLetter,
@@ -11,7 +12,8 @@ import {
 } from "../domain/dead-letters";
 import { originalEvent } from "../domain/replay";
 import type { DeadLettersDeps } from "../deps";
-import { idParam, listQuery } from "./schemas";
+
+const { idParam, listQuery } = deadLettersApi;
 
 /** Admin only: list, inspect, replay and discard dead letters. */
 export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {

@@ -1,5 +1,5 @@
 import type { products } from "../db/schema";
-import { toCents, toDecimal } from "@bazaar/shared/money";
+import { toDecimal } from "@bazaar/shared/money";
 
 export type Product = typeof products.$inferSelect;
 
@@ -18,7 +18,5 @@ export const productView = (p: Product) => ({
   created_at: p.createdAt,
   updated_at: p.updatedAt,
 });
-
-export const hasAtMostTwoDecimals = (price: number): boolean => Math.abs(price * 100 - toCents(price)) < 1e-6;
 
 export const now = (): string => new Date().toISOString();

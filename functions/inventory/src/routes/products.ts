@@ -3,11 +3,13 @@ import { principalOf, requireRole } from "@bazaar/shared/auth";
 import { validate, type AppEnv } from "@bazaar/shared/http";
 import { findProduct, listProducts } from "../domain/catalog";
 import { toCents } from "@bazaar/shared/money";
+import { inventoryApi } from "@bazaar/shared/api";
 import { productView } from "../domain/product-view";
 import { createProduct, deleteProduct, updateProduct } from "../domain/products";
 import { adjustStock } from "../domain/stock";
 import type { InventoryDeps } from "../deps";
-import { createBody, idParam, listQuery, stockBody, updateBody } from "./schemas";
+
+const { createBody, idParam, listQuery, stockBody, updateBody } = inventoryApi;
 
 /** Cents from whichever price field the body used. */
 const centsOf = (body: { price?: number | undefined; price_cents?: number | undefined }) =>

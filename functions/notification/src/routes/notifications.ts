@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { validate, type AppEnv } from "@bazaar/shared/http";
+import { notificationApi } from "@bazaar/shared/api";
 import { listNotifications, markAllRead, markRead } from "../domain/notifications";
 import type { NotificationDeps } from "../deps";
-import { customerListQuery, idParam, listQuery } from "./schemas";
+
+const { customerListQuery, idParam, listQuery } = notificationApi;
 
 /** A customer reads and marks their own messages; staff and admin read everyone's. */
 export function notificationRoutes(deps: NotificationDeps): Hono<AppEnv> {

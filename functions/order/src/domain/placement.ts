@@ -6,7 +6,7 @@ import type { Emit, TraceContext } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
 import { orderItems, orders } from "../db/schema";
 import { eventItems, recordStep, type Order } from "./orders";
-import type { PlaceOrderBody } from "../routes/schemas";
+import type { PlaceOrderBody } from "@bazaar/shared/api";
 import type { CatalogClient, CatalogProduct } from "./catalog-client";
 
 export interface PricedItem {

@@ -21,6 +21,3 @@ export const isFinal = (status: OrderStatus): boolean => transitions[status].len
 
 /** Statuses whose stock is held or taken and whose payment may be captured: cancelling them needs compensation. */
 export const cancellable = (status: OrderStatus): boolean => canMove(status, "cancelled");
-
-/** What staff may set by hand with PUT /status (the rest is driven by events). */
-export const manualTargets = ["shipped", "delivered", "cancelled"] as const satisfies readonly OrderStatus[];

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { Conflict, Invalid, NotFound } from "@bazaar/shared/errors";
 import { parseOrThrow, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
+import { orderApi } from "@bazaar/shared/api";
 import { orders } from "../db/schema";
 import type { OrderMetrics } from "../domain/metrics";
 import {
@@ -17,7 +18,8 @@ import {
 } from "../domain/orders";
 import { fingerprintOf, priceItems, recordPlacedOrder, requestedItems } from "../domain/placement";
 import type { OrderDeps } from "../deps";
-import { cancelBody, idempotencyHeaders, idParam, listQuery, placeOrderBody, statusBody } from "./schemas";
+
+const { cancelBody, idempotencyHeaders, idParam, listQuery, placeOrderBody, statusBody } = orderApi;
 
 /** Cancelling needs no body; one may give a reason as JSON. */
 async function optionalReason(request: Request): Promise<string | undefined> {

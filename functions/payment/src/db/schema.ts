@@ -1,8 +1,9 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { paymentApi } from "@bazaar/shared/api";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
 
-export const paymentStatuses = ["pending", "succeeded", "failed", "refunded", "voided"] as const;
+export const paymentStatuses = paymentApi.paymentStatuses;
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 /**

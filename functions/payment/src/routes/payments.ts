@@ -3,10 +3,12 @@ import { Hono } from "hono";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { NotFound } from "@bazaar/shared/errors";
 import { validate, type AppEnv, type Principal } from "@bazaar/shared/http";
+import { paymentApi } from "@bazaar/shared/api";
 import { payments } from "../db/schema";
 import { paymentViews } from "../domain/payments";
 import type { PaymentDeps } from "../deps";
-import { idParam, listQuery, orderIdParam } from "./schemas";
+
+const { idParam, listQuery, orderIdParam } = paymentApi;
 
 /** Payments are read by their owner and by admins; staff have no business with card payments. */
 export function paymentRoutes(deps: PaymentDeps): Hono<AppEnv> {

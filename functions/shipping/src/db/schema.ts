@@ -1,8 +1,9 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { shippingApi } from "@bazaar/shared/api";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
 
-export const shipmentStatuses = ["scheduled", "dispatched", "delivered", "cancelled"] as const;
+export const shipmentStatuses = shippingApi.shipmentStatuses;
 export type ShipmentStatus = (typeof shipmentStatuses)[number];
 
 /** One shipment per order (order_id is unique), so a redelivered order.confirmed schedules nothing new. */

@@ -7,7 +7,6 @@ export type Carrier = (typeof carriers)[number];
 export const carrierFor = (orderId: number): Carrier => carriers[orderId % carriers.length] ?? carriers[0];
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-export const TRACKING_NUMBER = /^BZ[0-9A-Z]{12}$/;
 
 /** `BZ` + 12 random uppercase letters or digits: 36^12 values, unguessable enough to share in a link. */
 export function newTrackingNumber(): string {

@@ -3,11 +3,13 @@ import { Hono } from "hono";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { NotFound } from "@bazaar/shared/errors";
 import { validate, type AppEnv, type Principal, traceOf } from "@bazaar/shared/http";
+import { shippingApi } from "@bazaar/shared/api";
 import { shipments } from "../db/schema";
 import { shipmentView } from "../domain/shipments";
 import { assertTransition } from "../domain/transitions";
 import type { ShippingDeps } from "../deps";
-import { idParam, listQuery, orderIdParam, statusBody, trackingParam } from "./schemas";
+
+const { idParam, listQuery, orderIdParam, statusBody, trackingParam } = shippingApi;
 
 const eventOf = {
   dispatched: "bazaar.shipment.dispatched",

@@ -1,7 +1,12 @@
 import { z } from "zod";
-import { hasAtMostTwoDecimals } from "../domain/product-view";
+import { toCents } from "../money";
+import { atLeastOneField, idParam, limit } from "./fields";
+import type { OperationInputs } from "./operations";
 
 const MAX_UNITS = 1_000_000_000;
+
+const hasAtMostTwoDecimals = (price: number): boolean => Math.abs(price * 100 - toCents(price)) < 1e-6;
+
 const name = z.string().trim().min(1, "must not be empty").max(200);
 const description = z.string().trim().max(2000);
 /** Decimal, as the original took it (e.g. 1200 or 25.5). */
@@ -9,7 +14,8 @@ const price = z
   .number()
   .min(0)
   .max(10_000_000)
-  .refine(hasAtMostTwoDecimals, "must have at most two decimals");
+  .refine(hasAtMostTwoDecimals, "must have at most two decimals")
+  .meta({ description: "at most two decimals" });
 const priceCents = z.number().int().min(0).max(1_000_000_000);
 const quantity = z.number().int().min(0).max(MAX_UNITS);
 const sku = z
@@ -18,12 +24,14 @@ const sku = z
   .min(1, "must not be empty")
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "may hold only letters, digits, '.', '_' and '-'")
+  .meta({ examples: ["MUG-001"] })
   .transform((s) => s.toUpperCase());
 
 const onePrice = {
   check: (body: { price?: number | undefined; price_cents?: number | undefined }) =>
     body.price === undefined || body.price_cents === undefined,
   message: { message: "give price or price_cents, not both", path: ["price_cents"] },
+  jsonSchema: { not: { required: ["price", "price_cents"] } },
 };
 
 export const createBody = z
@@ -39,7 +47,8 @@ export const createBody = z
     message: "price is required (or price_cents)",
     path: ["price"],
   })
-  .refine(onePrice.check, onePrice.message);
+  .refine(onePrice.check, onePrice.message)
+  .meta({ ...onePrice.jsonSchema, anyOf: [{ required: ["price"] }, { required: ["price_cents"] }] });
 
 export const updateBody = z
   .strictObject({
@@ -51,7 +60,8 @@ export const updateBody = z
     sku: sku.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, "give at least one field to change")
-  .refine(onePrice.check, onePrice.message);
+  .refine(onePrice.check, onePrice.message)
+  .meta({ ...atLeastOneField, ...onePrice.jsonSchema });
 
 export const stockBody = z.strictObject({
   delta: z
@@ -59,17 +69,16 @@ export const stockBody = z.strictObject({
     .int()
     .min(-MAX_UNITS)
     .max(MAX_UNITS)
-    .refine((n) => n !== 0, "must not be zero"),
+    .refine((n) => n !== 0, "must not be zero")
+    .meta({ not: { const: 0 }, examples: [5] }),
   reason: z.string().trim().min(1, "must not be empty").max(500).optional(),
 });
 
-export const idParam = z.strictObject({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
+export { idParam };
 
 export const listQuery = z
   .strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    limit,
     page: z.coerce.number().int().min(1).max(1_000_000).optional(),
     cursor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     q: z.string().trim().max(100).optional(),
@@ -78,3 +87,12 @@ export const listQuery = z
     message: "give page or cursor, not both",
     path: ["cursor"],
   });
+
+export const inputs = {
+  "GET /api/products": { query: listQuery },
+  "GET /api/products/:id": { params: idParam },
+  "POST /api/products": { body: createBody },
+  "PUT /api/products/:id": { params: idParam, body: updateBody },
+  "DELETE /api/products/:id": { params: idParam },
+  "POST /api/products/:id/stock": { params: idParam, body: stockBody },
+} satisfies OperationInputs;

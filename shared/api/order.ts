@@ -1,6 +1,22 @@
 import { z } from "zod";
-import { orderStatuses } from "../db/schema";
-import { manualTargets } from "../domain/state-machine";
+import { idParam, limit, page } from "./fields";
+import type { OperationInputs } from "./operations";
+
+export const orderStatuses = [
+  "pending",
+  "awaiting_payment",
+  "confirmed",
+  "shipped",
+  "delivered",
+  "rejected",
+  "cancelled",
+] as const;
+/** What staff may set by hand with PUT /status (the rest is driven by events). */
+export const manualTargets = [
+  "shipped",
+  "delivered",
+  "cancelled",
+] as const satisfies readonly (typeof orderStatuses)[number][];
 
 const productId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const quantity = z.number().int().min(1, "must be at least 1").max(1000, "at most 1000 per item");
@@ -28,12 +44,10 @@ export const idempotencyHeaders = z.object({
     .optional(),
 });
 
-export const idParam = z.strictObject({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
+export { idParam };
 export const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  limit,
+  page,
   status: z.enum(orderStatuses).optional(),
   customer_id: z.coerce.number().int().positive().optional(),
 });
@@ -41,4 +55,13 @@ export const statusBody = z.strictObject({
   status: z.enum(manualTargets),
   reason: z.string().trim().max(500).optional(),
 });
+/** Cancelling needs no body; one may give a reason. */
 export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();
+
+export const inputs = {
+  "POST /api/orders": { headers: idempotencyHeaders, body: placeOrderBody },
+  "GET /api/orders": { query: listQuery },
+  "GET /api/orders/:id": { params: idParam },
+  "POST /api/orders/:id/cancel": { params: idParam, body: cancelBody },
+  "PUT /api/orders/:id/status": { params: idParam, body: statusBody },
+} satisfies OperationInputs;

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { atLeastOneField, idParam, limit, page } from "./fields";
+import type { OperationInputs } from "./operations";
 
 const name = z.string().trim().min(1, "must not be empty").max(100);
 const email = z.email("must be an email address").max(254);
@@ -29,11 +31,19 @@ export const updateBody = z
     address: address.optional(),
     role: role.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, "give at least one field to change");
-export const idParam = z.strictObject({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
-export const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-});
+  .refine((body) => Object.keys(body).length > 0, "give at least one field to change")
+  .meta(atLeastOneField);
+export { idParam };
+export const listQuery = z.strictObject({ limit, page });
+
+export const inputs = {
+  "POST /auth/register": { body: registerBody },
+  "POST /auth/login": { body: loginBody },
+  "POST /auth/refresh": { body: refreshBody },
+  "POST /auth/logout": { body: refreshBody },
+  "GET /.well-known/jwks.json": {},
+  "GET /api/customers": { query: listQuery },
+  "GET /api/customers/:id": { params: idParam },
+  "PUT /api/customers/:id": { params: idParam, body: updateBody },
+  "DELETE /api/customers/:id": { params: idParam },
+} satisfies OperationInputs;

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { booleanFlag, idParam, limit, page } from "./fields";
+import type { OperationInputs } from "./operations";
+
+export const listQuery = z.strictObject({
+  type: z.string().trim().min(1).max(200).optional(),
+  replayed: booleanFlag,
+  limit,
+  page,
+});
+export { idParam };
+
+export const inputs = {
+  "GET /api/dead-letters": { query: listQuery },
+  "GET /api/dead-letters/:id": { params: idParam },
+  "POST /api/dead-letters/:id/replay": { params: idParam },
+  "DELETE /api/dead-letters/:id": { params: idParam },
+} satisfies OperationInputs;

@@ -8,18 +8,23 @@ const bearer = (header: string | undefined): string | undefined => {
   return match?.[1];
 };
 
+/** A further look at a verified principal, e.g. whether the account still exists; throws to refuse. */
+export type PrincipalCheck = (principal: Principal) => Promise<void>;
+
 /**
- * Reads the Authorization header once per request. No header: anonymous. A header that does not verify:
- * 401, even on routes that allow anonymous callers, so a broken token is never silently ignored. Identity
- * comes only from the verified token, never from headers like X-User-Id.
+ * Reads the Authorization header once per request. No header: anonymous. A header that does not verify, or
+ * whose principal a check refuses: 401, even on routes that allow anonymous callers, so a broken token is
+ * never silently ignored. Identity comes only from the verified token, never from headers like X-User-Id.
  */
-export function authenticate(verify: TokenVerifier): MiddlewareHandler<AppEnv> {
+export function authenticate(verify: TokenVerifier, ...checks: PrincipalCheck[]): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const header = c.req.header("authorization");
     if (header !== undefined) {
       const token = bearer(header);
       if (!token) throw new Unauthorized("authorization header must be 'Bearer <token>'");
-      c.set("principal", await verify(token));
+      const principal = await verify(token);
+      for (const check of checks) await check(principal);
+      c.set("principal", principal);
     }
     await next();
   };

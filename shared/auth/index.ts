@@ -1,4 +1,5 @@
-export { assertOwnerOr, authenticate, principalOf, requireRole } from "./guard";
+export { closeAccount, closedAccounts, isClosedAccount, openAccountsOnly } from "./closed-accounts";
+export { assertOwnerOr, authenticate, principalOf, requireRole, type PrincipalCheck } from "./guard";
 export { loadSigningKey, type SigningKey } from "./keys";
 export {
   createTokenVerifier,

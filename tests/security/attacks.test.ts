@@ -18,7 +18,7 @@ let staff: Shopper;
 let mallory: Shopper; // the attacker: an ordinary customer
 let alice: Shopper; // the victim
 const victim = { orderId: 0, paymentId: 0, shipmentId: 0, tracking: "", notificationId: 0 };
-const figures = { attempts: 0, refused: 0 };
+const figures = { attempts: 0, refused: 0, deletionHeardWithinMs: 0 };
 
 /** Counts an attempt; refused means a 4xx problem that is not a success in disguise. */
 function refusedWith(answer: Answer<any>, statuses: number[], what: string): void {
@@ -213,26 +213,103 @@ describe("replayed and orphaned tokens", () => {
       [401],
       "deleted user's refresh token",
     );
-    // The other functions verify tokens on their own (no call to the customer function): the access token
-    // lives at most ACCESS_TOKEN_TTL_SECONDS (15 minutes by default) and cannot be renewed.
+    // The other functions verify tokens on their own (no call to the customer function) and learn of the
+    // deletion by event (next test); the access token lives at most ACCESS_TOKEN_TTL_SECONDS and cannot be renewed.
     const claims = JSON.parse(Buffer.from(doomed.token.split(".")[1]!, "base64url").toString());
     expect(claims.exp - claims.iat).toBeLessThanOrEqual(900);
   });
 
-  // The order function hears bazaar.customer.deleted and refuses the account at once, without waiting for
-  // the token to expire. (Other functions still accept such a token until it expires; see RELIABILITY.md.)
-  it("refuses a deleted customer's token at the order function", async () => {
+  // Every function that serves customers hears bazaar.customer.deleted and refuses the account at once, without
+  // waiting for the token to expire (shared/auth/closed-accounts.ts).
+  it("refuses a deleted customer's token at order, payment, shipping and notification, reads and writes", async () => {
     const customer = system.url("customer");
     const doomed = await newShopper(customer);
-    await call("DELETE", `${customer}/api/customers/${doomed.id}`, { token: admin });
-    const placed = await eventually(async () => {
-      const answer = await call("POST", `${system.url("order")}/api/orders`, {
-        token: doomed.token,
-        body: { product_id: 1, quantity: 1 },
-      });
-      return answer.status === 401 ? answer : undefined;
+    const productId = await newProduct(system.url("inventory"), admin, 5, 7);
+    const placed = await call("POST", `${system.url("order")}/api/orders`, {
+      token: doomed.token,
+      body: { product_id: productId, quantity: 1 },
     });
-    expect(placed.body.detail).toBe("this account no longer exists");
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.order_id as number;
+    await orderReaches(system.url("order"), orderId, doomed.token, ["confirmed"]);
+    const shipment = await eventually(async () => {
+      const answer = await call("GET", `${system.url("shipping")}/api/shipments/order/${orderId}`, {
+        token: doomed.token,
+      });
+      return answer.status === 200 ? answer.body : undefined;
+    });
+    const payment = await call("GET", `${system.url("payment")}/api/payments/order/${orderId}`, {
+      token: doomed.token,
+    });
+    const notification = await eventually(async () => {
+      const answer = await call("GET", `${system.url("notification")}/api/notifications`, {
+        token: doomed.token,
+      });
+      return answer.body.notifications?.[0];
+    });
+
+    const lists: [ServiceName, string][] = [
+      ["order", "/api/orders"],
+      ["payment", "/api/payments"],
+      ["shipping", "/api/shipments"],
+      ["notification", "/api/notifications"],
+    ];
+    const reads: [ServiceName, string][] = [
+      ...lists,
+      ["order", `/api/orders/${orderId}`],
+      ["payment", `/api/payments/${payment.body.id}`],
+      ["payment", `/api/payments/order/${orderId}`],
+      ["shipping", `/api/shipments/${shipment.id}`],
+      ["shipping", `/api/shipments/order/${orderId}`],
+      ["shipping", `/api/shipments/track/${shipment.tracking_number}`],
+    ];
+    const writes: [ServiceName, string, unknown?][] = [
+      ["order", "/api/orders", { product_id: productId, quantity: 1 }],
+      ["order", `/api/orders/${orderId}/cancel`],
+      ["notification", `/api/notifications/${notification.id}/read`],
+      ["notification", "/api/notifications/read-all"],
+    ];
+    // Before the deletion the same requests succeed, so the 401s below come from the deletion alone.
+    for (const [service, path] of reads)
+      for (const [door, base] of doors(service))
+        expect((await call("GET", `${base}${path}`, { token: doomed.token })).status, `${door} ${path}`).toBe(
+          200,
+        );
+
+    const deletedAt = Date.now();
+    expect((await call("DELETE", `${customer}/api/customers/${doomed.id}`, { token: admin })).status).toBe(
+      200,
+    );
+    // The event reaches each function within moments; from then on every door refuses.
+    for (const [service, path] of lists)
+      await eventually(
+        async () => {
+          const answer = await call("GET", `${system.url(service)}${path}`, { token: doomed.token });
+          return answer.status === 401 ? answer : undefined;
+        },
+        15_000,
+        `${service} to hear of the deletion`,
+      );
+    figures.deletionHeardWithinMs = Date.now() - deletedAt;
+    const attempts = [
+      ...reads.map(([service, path]) => ["GET", service, path, undefined] as const),
+      ...writes.map(([service, path, body]) => ["POST", service, path, body] as const),
+    ];
+    for (const [method, service, path, body] of attempts)
+      for (const [door, base] of doors(service)) {
+        const answer = await call(method, `${base}${path}`, { token: doomed.token, body });
+        refusedWith(answer, [401], `deleted customer's token at ${door} ${method} ${path}`);
+        expect(answer.body.detail).toBe("this account no longer exists");
+      }
+
+    // Nothing changed, and another customer's token still works everywhere.
+    expect((await orderReaches(system.url("order"), orderId, admin, ["confirmed"])).status).toBe("confirmed");
+    for (const [service, path] of lists)
+      for (const [door, base] of doors(service))
+        expect(
+          (await call("GET", `${base}${path}`, { token: mallory.token })).status,
+          `${door} ${path}`,
+        ).toBe(200);
   });
 });
 

@@ -1,10 +1,7 @@
-import { eq } from "drizzle-orm";
-import type { Hono, MiddlewareHandler } from "hono";
-import { Unauthorized } from "@bazaar/shared/errors";
-import { authenticate } from "@bazaar/shared/auth";
+import type { Hono } from "hono";
+import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv, traceOf } from "@bazaar/shared/http";
-import { closedAccounts } from "./db/schema";
 import type { OrderDeps } from "./deps";
 import { orderEventHandlers } from "./events/handlers";
 import { createOrderMetrics, type OrderMetrics } from "./domain/metrics";
@@ -17,7 +14,7 @@ export function createApp(
   metrics: OrderMetrics = createOrderMetrics(deps.http.metrics.registry),
 ): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
-  app.use("/api/*", authenticate(deps.verify), openAccountsOnly(deps));
+  app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
   app.route("/api/orders", orderRoutes(deps, metrics));
   app.route(
     "/events",
@@ -38,22 +35,4 @@ export function createApp(
     return c.json({ cancelled });
   });
   return app;
-}
-
-/**
- * An access token outlives the account it was issued for by up to its lifetime; bazaar.customer.deleted tells
- * this function at once, so a deleted customer cannot place or read orders with a token still in hand.
- */
-function openAccountsOnly(deps: OrderDeps): MiddlewareHandler<AppEnv> {
-  return async function openAccountsOnly(c, next) {
-    const principal = c.get("principal");
-    if (principal) {
-      const [closed] = await deps.database.db
-        .select({ id: closedAccounts.customerId })
-        .from(closedAccounts)
-        .where(eq(closedAccounts.customerId, principal.id));
-      if (closed) throw new Unauthorized("this account no longer exists");
-    }
-    await next();
-  };
 }

@@ -1,6 +1,7 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
+export { closedAccounts } from "@bazaar/shared/auth";
 
 /** One readable message per customer per event; the receiver's (source, id) dedupe keeps it to one. */
 export const notifications = sqliteTable(
@@ -17,12 +18,3 @@ export const notifications = sqliteTable(
   },
   (table) => [index("notifications_customer_created").on(table.customerId, table.createdAt)],
 );
-
-/**
- * Customers whose account was deleted. Events can arrive late or out of order, so an order event that comes
- * after customer.deleted must not bring back a message for an account that no longer exists.
- */
-export const deletedCustomers = sqliteTable("deleted_customers", {
-  customerId: integer("customer_id").primaryKey(),
-  deletedAt: text("deleted_at").notNull(),
-});

@@ -1,9 +1,17 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { orderApi } from "@bazaar/shared/api";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
+export { closedAccounts } from "@bazaar/shared/auth";
 
-export const orderStatuses = orderApi.orderStatuses;
+export const orderStatuses = [
+  "pending",
+  "awaiting_payment",
+  "confirmed",
+  "shipped",
+  "delivered",
+  "rejected",
+  "cancelled",
+] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
 export const orders = sqliteTable(
@@ -62,9 +70,3 @@ export const orderTimeline = sqliteTable(
   },
   (table) => [index("order_timeline_order").on(table.orderId)],
 );
-
-/** Accounts the customer function deleted: their still-valid access tokens are refused here at once. */
-export const closedAccounts = sqliteTable("closed_accounts", {
-  customerId: integer("customer_id").primaryKey(),
-  closedAt: text("closed_at").notNull(),
-});

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
+import { closeAccount } from "@bazaar/shared/auth";
 import type { EventHandlers, HandlerContext } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
-import { closedAccounts, orders } from "../db/schema";
+import { orders } from "../db/schema";
 import type { OrderMetrics } from "../domain/metrics";
 import { formatUsd } from "@bazaar/shared/money";
 import {
@@ -52,13 +53,7 @@ async function note(
  */
 export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSchema> {
   return {
-    "bazaar.customer.deleted": async (event, context) => {
-      await context.tx
-        .insert(closedAccounts)
-        .values({ customerId: event.data.customer_id, closedAt: new Date().toISOString() })
-        .onConflictDoNothing();
-      return undefined;
-    },
+    "bazaar.customer.deleted": closeAccount,
 
     "bazaar.inventory.reserved": async (event, context) =>
       withOrder(context, event.data.order_id, async (order) => {

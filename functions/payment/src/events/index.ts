@@ -1,3 +1,4 @@
+import { closeAccount } from "@bazaar/shared/auth";
 import type { EventHandlers } from "@bazaar/shared/events";
 import type { PaymentSchema } from "../db";
 import { onOrderCancelled } from "./order-cancelled";
@@ -7,4 +8,5 @@ import { onPaymentRequested } from "./payment-requested";
 export const paymentEventHandlers: EventHandlers<PaymentSchema> = {
   "bazaar.payment.requested": onPaymentRequested,
   "bazaar.order.cancelled": onOrderCancelled,
+  "bazaar.customer.deleted": closeAccount,
 };

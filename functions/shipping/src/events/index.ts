@@ -1,3 +1,4 @@
+import { closeAccount } from "@bazaar/shared/auth";
 import type { EventHandlers } from "@bazaar/shared/events";
 import type { ShippingSchema } from "../db";
 import type { SchedulingSettings } from "../deps";
@@ -8,4 +9,5 @@ import { onOrderConfirmed } from "./order-confirmed";
 export const shippingEventHandlers = (scheduling: SchedulingSettings): EventHandlers<ShippingSchema> => ({
   "bazaar.order.confirmed": onOrderConfirmed(scheduling),
   "bazaar.order.cancelled": onOrderCancelled,
+  "bazaar.customer.deleted": closeAccount,
 });

@@ -1,17 +1,10 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { orderApi } from "@bazaar/shared/api";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
 export { closedAccounts } from "@bazaar/shared/auth";
 
-export const orderStatuses = [
-  "pending",
-  "awaiting_payment",
-  "confirmed",
-  "shipped",
-  "delivered",
-  "rejected",
-  "cancelled",
-] as const;
+export const orderStatuses = orderApi.orderStatuses;
 export type OrderStatus = (typeof orderStatuses)[number];
 
 export const orders = sqliteTable(

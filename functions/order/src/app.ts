@@ -3,6 +3,7 @@ import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv, traceOf } from "@bazaar/shared/http";
 import type { OrderDeps } from "./deps";
+import { afterCommit } from "./domain/after-commit";
 import { orderEventHandlers } from "./events/handlers";
 import { createOrderMetrics, type OrderMetrics } from "./domain/metrics";
 import { sweepStuckPayments } from "./domain/sweep";
@@ -16,11 +17,12 @@ export function createApp(
   const app = createHttpApp(deps.http);
   app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
   app.route("/api/orders", orderRoutes(deps, metrics));
+  const saga = afterCommit(deps.outbox);
   app.route(
     "/events",
     createEventReceiver({
-      outbox: deps.outbox,
-      handlers: orderEventHandlers(metrics),
+      outbox: saga.outbox,
+      handlers: orderEventHandlers(metrics, saga.later),
       metrics: deps.http.metrics,
     }),
   );

@@ -3,6 +3,7 @@ import { closeAccount } from "@bazaar/shared/auth";
 import type { EventHandlers, HandlerContext } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
 import { orders } from "../db/schema";
+import type { Later } from "../domain/after-commit";
 import type { OrderMetrics } from "../domain/metrics";
 import { formatUsd } from "@bazaar/shared/money";
 import {
@@ -50,8 +51,11 @@ async function note(
 /**
  * The orchestrator's side of the saga: each event moves the order one legal step and emits the next command;
  * an event that arrives too late, twice, or out of order changes nothing and is acknowledged as stale.
+ * Metrics count only once the step has committed (`later`), so a retried event never counts twice.
  */
-export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSchema> {
+export function orderEventHandlers(metrics: OrderMetrics, later: Later): EventHandlers<OrderSchema> {
+  const count = (context: Context, outcome: string) =>
+    later(context.tx, () => metrics.outcomes.inc({ outcome }));
   return {
     "bazaar.customer.deleted": closeAccount,
 
@@ -91,7 +95,7 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
             { order_id: order.id, customer_id: order.customerId, reason },
             order.id,
           );
-          metrics.outcomes.inc({ outcome: "rejected" });
+          count(context, "rejected");
         }
         return moved;
       }),
@@ -126,8 +130,8 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
           },
           order.id,
         );
-        metrics.outcomes.inc({ outcome: "confirmed" });
-        metrics.placedToConfirmed.observe((Date.now() - order.placedAtMs) / 1000);
+        count(context, "confirmed");
+        later(context.tx, () => metrics.placedToConfirmed.observe((Date.now() - order.placedAtMs) / 1000));
         return true;
       }),
 
@@ -142,7 +146,7 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
           `payment failed: ${event.data.reason}`,
           event.type,
         );
-        if (cancelled) metrics.outcomes.inc({ outcome: "cancelled" });
+        if (cancelled) count(context, "cancelled");
         return cancelled;
       }),
 
@@ -214,7 +218,7 @@ export function orderEventHandlers(metrics: OrderMetrics): EventHandlers<OrderSc
             },
             order.id,
           );
-          metrics.outcomes.inc({ outcome: "delivered" });
+          count(context, "delivered");
         }
         return moved;
       }),

@@ -1,4 +1,5 @@
 import { TrieRouter } from "hono/router/trie-router";
+import { operationInputs, type OperationInput, type OperationKey } from "@bazaar/shared/api";
 import type { Role } from "@bazaar/shared/http";
 
 /** The functions the gateway routes to (every function but itself). */
@@ -35,6 +36,11 @@ export interface RouteRule {
   summary: string;
   /** The upstream's success status when it is not 200 (documentation only). */
   successStatus?: 201 | 202;
+  /**
+   * The schemas the upstream validates this route's input with (shared/api), which the OpenAPI document is
+   * generated from. Undefined only by mistake, which the routing table's test catches.
+   */
+  input?: OperationInput | undefined;
 }
 
 const ANYONE = "public";
@@ -59,6 +65,7 @@ const row = (
   rateClass,
   summary,
   ...(successStatus && { successStatus }),
+  input: operationInputs[`${method} ${path}` as OperationKey],
 });
 
 /**

@@ -1,5 +1,8 @@
+import type { z } from "zod";
+import type { OperationInput } from "@bazaar/shared/api";
 import type { RateLimitPolicies } from "../edge/rate-limit";
 import type { Access, RouteRule } from "../routes-table";
+import { acceptsNothing, requestJsonSchema } from "./json-schema";
 
 type Json = Record<string, unknown>;
 
@@ -20,14 +23,30 @@ export interface OpenApiDocument extends Json {
 /** /api/orders/:id/cancel -> /api/orders/{id}/cancel */
 export const openApiPath = (path: string): string => path.replace(/:(\w+)/g, "{$1}");
 
-const pathParameters = (path: string): Json[] =>
-  [...path.matchAll(/:(\w+)/g)].map(([, name = ""]) => ({
+type ParameterPlace = "path" | "query" | "header";
+
+/** One OpenAPI parameter per property of the part's schema, with its JSON Schema and whether it is required. */
+function parametersOf(part: z.ZodType | undefined, place: ParameterPlace): Json[] {
+  if (!part) return [];
+  const { properties = {}, required = [] } = requestJsonSchema(part);
+  return Object.entries(properties).map(([name, schema]) => ({
     name,
-    in: "path",
-    required: true,
-    // Bazaar's ids (id, order_id) are integers; anything else (a tracking number) is a string.
-    schema: /(^|_)id$/.test(name) ? { type: "integer", minimum: 1 } : { type: "string" },
+    in: place,
+    required: place === "path" || required.includes(name),
+    schema,
   }));
+}
+
+const parameters = ({ params, query, headers }: OperationInput): Json[] => [
+  ...parametersOf(params, "path"),
+  ...parametersOf(query, "query"),
+  ...parametersOf(headers, "header"),
+];
+
+const requestBody = (body: z.ZodType): Json => ({
+  required: !acceptsNothing(body),
+  content: { "application/json": { schema: requestJsonSchema(body) } },
+});
 
 const problemRef = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
 
@@ -44,8 +63,8 @@ const operationId = (rule: RouteRule): string =>
 function routedOperation(rule: RouteRule, limits: RateLimitPolicies): OpenApiOperation {
   const limit = limits[rule.rateClass];
   const isPublic = rule.access === "public";
-  const hasBody = ["POST", "PUT", "PATCH"].includes(rule.method);
-  const parameters = pathParameters(rule.path);
+  const body = rule.input?.body;
+  const parameterList = parameters(rule.input ?? {});
   return {
     operationId: operationId(rule),
     summary: rule.summary,
@@ -59,13 +78,8 @@ function routedOperation(rule: RouteRule, limits: RateLimitPolicies): OpenApiOpe
       window_seconds: limit.windowSeconds,
       per: "user of the verified token, else client address",
     },
-    ...(parameters.length > 0 && { parameters }),
-    ...(hasBody && {
-      requestBody: {
-        required: false,
-        content: { "application/json": { schema: { type: "object" } } },
-      },
-    }),
+    ...(parameterList.length > 0 && { parameters: parameterList }),
+    ...(body && { requestBody: requestBody(body) }),
     responses: {
       [String(rule.successStatus ?? 200)]: {
         description: `The ${rule.upstream} function's answer, passed through unchanged`,
@@ -79,7 +93,8 @@ function routedOperation(rule: RouteRule, limits: RateLimitPolicies): OpenApiOpe
       "401": problemRef("Unauthorized"),
       ...(!isPublic && { "403": problemRef("Forbidden") }),
       "404": problemRef("NotFound"),
-      ...(hasBody && { "413": problemRef("TooLarge") }),
+      ...(["POST", "PUT", "PATCH"].includes(rule.method) && { "413": problemRef("TooLarge") }),
+      ...(body && { "415": problemRef("NotJson") }),
       "429": problemRef("TooManyRequests"),
       "503": problemRef("Unavailable"),
       "504": problemRef("Timeout"),
@@ -101,7 +116,10 @@ const problemResponse = (description: string): Json => ({
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
 });
 
-/** The public API as the gateway routes it: generated from the routing table, so the two cannot drift. */
+/**
+ * The public API as the gateway routes it: paths, roles and limits from the routing table; parameters and
+ * bodies from the zod schemas (shared/api) that the functions validate with. Neither can drift from the doc.
+ */
 export function openApiDocument(rules: readonly RouteRule[], limits: RateLimitPolicies): OpenApiDocument {
   const paths: OpenApiDocument["paths"] = {};
   for (const rule of rules) {
@@ -158,11 +176,14 @@ export function openApiDocument(rules: readonly RouteRule[], limits: RateLimitPo
         },
       },
       responses: {
-        Invalid: problemResponse("The request is malformed"),
+        Invalid: problemResponse(
+          "The request is malformed; `errors` names each field that failed its schema",
+        ),
         Unauthorized: problemResponse("No token, or one that does not verify"),
         Forbidden: problemResponse("The token's role may not do this"),
         NotFound: problemResponse("No such route or record"),
         TooLarge: problemResponse("The body exceeds the size limit"),
+        NotJson: problemResponse("The body is not sent as application/json"),
         TooManyRequests: problemResponse("Rate limit exceeded; see Retry-After"),
         Unavailable: problemResponse("The function is down or its circuit is open; see Retry-After"),
         Timeout: problemResponse("The function did not answer in time"),

@@ -29,7 +29,11 @@ beforeAll(async () => {
   target = await startSink();
   targetUrl = `${target.url}/events`;
 
-  system = await startSystem({ services: ["customer", "dead-letters"] });
+  // The sink plays the order function: replays go only to configured subscribers.
+  system = await startSystem({
+    services: ["customer", "dead-letters"],
+    env: { "dead-letters": { ORDER_URL: target.url } },
+  });
   deadLetters = system.url("dead-letters");
   admin = await adminToken(system);
   customer = (await newShopper(system.url("customer"))).token;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliver } from "../support/events";
 import { call, eventually } from "../support/http";
 import { adminToken, newProduct, product } from "../support/shop";
+import { startSink } from "../support/sink";
 import { startSystem, type System } from "../support/system";
 
 /**
@@ -108,5 +109,42 @@ describe("the dead-letter path", () => {
     expect(again.status).toBe(200);
     expect((await product(system.url("inventory"), productId)).reserved).toBe(2);
     expect((await lettersOf(id)).find((d) => d.id === letter!.id)?.replayed).toBe(true);
+  });
+
+  it("stores a dead letter that names an outside destination, but never replays to it", async () => {
+    // Whoever can POST to the intake chooses knativeerrordest; a server of theirs must get nothing.
+    const outsider = await startSink();
+    try {
+      const id = randomUUID();
+      const posted = await deliver(
+        `${system.url("dead-letters")}/events`,
+        "bazaar.order.placed",
+        { order_id: 1 },
+        {
+          id,
+          source: "/bazaar/order",
+          extensions: { knativeerrordest: `${outsider.url}/steal`, knativeerrorcode: "500" },
+        },
+      );
+      expect(posted.status).toBe(202);
+      const [letter] = await lettersOf(id);
+      const replay = await call(
+        "POST",
+        `${system.url("dead-letters")}/api/dead-letters/${letter!.id}/replay`,
+        {
+          token: admin,
+        },
+      );
+      expect(replay.status).toBe(409);
+      expect(replay.headers.get("content-type")).toBe("application/problem+json");
+      expect(replay.body.detail).toContain(
+        `${new URL(outsider.url).origin} is not a configured subscriber or broker`,
+      );
+      expect(replay.body.detail).toContain(system.url("inventory"));
+      expect(outsider.events).toEqual([]);
+      expect((await lettersOf(id))[0]).toMatchObject({ replayed: false });
+    } finally {
+      await outsider.stop();
+    }
   });
 });

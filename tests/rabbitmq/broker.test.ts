@@ -76,15 +76,19 @@ beforeAll(async () => {
     { id: 1, role: "admin", email: "admin@test.local" },
     { issuer: "bazaar", audience: "bazaar", ttlSeconds: 600 },
   );
+  // The broker delivers to the recorders, and dead-letters replays only to those same origins.
+  const subscriberUrls = Object.fromEntries(
+    SUBSCRIBERS.map((name) => [urlVariableOf(name), subscribers[name].url]),
+  );
   system = await startSystem({
     services: ["broker", "dead-letters"],
     env: {
       broker: {
         ...rabbit.env,
-        ...Object.fromEntries(SUBSCRIBERS.map((name) => [urlVariableOf(name), subscribers[name].url])),
+        ...subscriberUrls,
         BROKER_BACKOFF_DELAY_MS: "20", // 5 retries in about 1.2 s
       },
-      "dead-letters": { JWKS_URL: `${jwks.url}/.well-known/jwks.json` },
+      "dead-letters": { JWKS_URL: `${jwks.url}/.well-known/jwks.json`, ...subscriberUrls },
     },
   });
   broker = system.url("broker");

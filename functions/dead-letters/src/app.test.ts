@@ -4,6 +4,7 @@ import { createApp } from "./app";
 import { migrationsFolder, schema, type DeadLettersSchema } from "./db";
 import { deadLetters } from "./db/schema";
 import { createReplayer, type Replayer } from "./domain/replay";
+import { createReplayTargets } from "./domain/replay-targets";
 
 let t: AppTestKit<DeadLettersSchema>;
 let replayer: Replayer;
@@ -22,7 +23,9 @@ beforeAll(async () => {
   });
   replayer = createReplayer({ timeoutMs: 1000, metrics: kit.metrics });
   target = await startSink({ answer: () => targetStatus });
-  t = withApp(kit, createApp({ ...kit, replayer, fallbackTarget: `${target.url}/broker` }));
+  // The sink stands in for the subscribers and the broker; port 9 for a subscriber that is down.
+  const replayTargets = createReplayTargets([target.url, "http://127.0.0.1:9"]);
+  t = withApp(kit, createApp({ ...kit, replayer, replayTargets, fallbackTarget: `${target.url}/broker` }));
   admin = await t.tokenFor("admin");
 });
 afterAll(async () => {
@@ -210,6 +213,24 @@ describe("admin API", () => {
       last_replay_status: null,
       last_replay_error: expect.stringMatching(/could not reach/),
     });
+  });
+
+  it("stores a dead letter whose destination is not a configured origin, but refuses to replay it (409)", async () => {
+    const elsewhere = "http://169.254.169.254/latest/meta-data/";
+    expect((await send("/", deadLetter({ "ce-knativeerrordest": elsewhere }))).status).toBe(202);
+    const id = await storedId();
+    const refused = await api("POST", `/api/dead-letters/${id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(refused.body.detail).toBe(
+      `dead letter ${id} is not replayed to ${elsewhere}: http://169.254.169.254 is not a configured subscriber or broker (replays go only to ${target.url}, http://127.0.0.1:9)`,
+    );
+    expect((await api("GET", `/api/dead-letters/${id}`)).body).toMatchObject({
+      error_dest: elsewhere,
+      replayed: false,
+      replay_count: 0,
+    });
+    expect(target.events).toEqual([]);
   });
 
   it("discards one after handling", async () => {

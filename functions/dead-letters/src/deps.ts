@@ -3,6 +3,7 @@ import type { Database } from "@bazaar/shared/db";
 import type { HttpDeps } from "@bazaar/shared/http";
 import type { DeadLettersSchema } from "./db";
 import type { Replayer } from "./domain/replay";
+import type { ReplayTargets } from "./domain/replay-targets";
 
 /** Everything the dead-letters app needs, opened by server.ts (or by a test). */
 export interface DeadLettersDeps {
@@ -10,6 +11,8 @@ export interface DeadLettersDeps {
   database: Database<DeadLettersSchema>;
   verify: TokenVerifier;
   replayer: Replayer;
+  /** The origins a replay may go to (a dead letter's own destination is not trusted). */
+  replayTargets: ReplayTargets;
   /** Where a dead letter without knativeerrordest is replayed: the broker ingress (K_SINK). */
   fallbackTarget: string | undefined;
 }

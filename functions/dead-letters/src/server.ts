@@ -2,9 +2,10 @@ import { verifierFromConfig } from "@bazaar/shared/auth";
 import { loadConfig } from "@bazaar/shared/config";
 import { startFunction } from "@bazaar/shared/runtime";
 import { createApp } from "./app";
-import { deadLettersConfigSchema } from "./config";
+import { deadLettersConfigSchema, replayTargetUrls } from "./config";
 import { migrationsFolder, schema } from "./db";
 import { createReplayer, type Replayer } from "./domain/replay";
+import { createReplayTargets } from "./domain/replay-targets";
 
 const config = loadConfig(deadLettersConfigSchema);
 const verify = verifierFromConfig(config);
@@ -16,7 +17,14 @@ await startFunction({
   migrationsFolder,
   createApp: ({ http, database, metrics }) => {
     replayer = createReplayer({ timeoutMs: config.REPLAY_TIMEOUT_MS, metrics });
-    return createApp({ http, database, verify, replayer, fallbackTarget: config.K_SINK });
+    return createApp({
+      http,
+      database,
+      verify,
+      replayer,
+      replayTargets: createReplayTargets(replayTargetUrls(config)),
+      fallbackTarget: config.K_SINK,
+    });
   },
   onShutdown: () => replayer?.shutdown(),
 });

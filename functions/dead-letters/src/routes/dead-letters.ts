@@ -17,7 +17,7 @@ const { idParam, listQuery } = deadLettersApi;
 
 /** Admin only: list, inspect, replay and discard dead letters. */
 export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {
-  const { database, replayer, fallbackTarget } = deps;
+  const { database, replayer, replayTargets, fallbackTarget } = deps;
 
   return new Hono<AppEnv>()
     .use(requireRole("admin"))
@@ -36,6 +36,8 @@ export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {
         throw new Conflict(
           `dead letter ${id} names no subscriber and K_SINK is not set: nowhere to replay it`,
         );
+      const refusal = replayTargets.refusal(target);
+      if (refusal) throw new Conflict(`dead letter ${id} is not replayed to ${target}: ${refusal}`);
       const outcome = await replayer.replay(target, originalEvent(letter));
       await recordReplay(database, id, outcome);
       if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import { send, type Answer as HttpAnswer } from "../http/client";
 import { backoffMs, isRetryable } from "./backoff";
-import { logFieldsOf, readCloudEvent, toBinaryRequest, withExtensions, type BrokerEvent } from "./message";
+import { readCloudEvent, toBinaryRequest, withExtensions } from "../events/wire";
+import { logFieldsOf, type BrokerEvent } from "./message";
 import type { BrokerMetrics } from "./metrics";
 import type { Trigger } from "./triggers";
 
@@ -29,10 +31,7 @@ export interface Dispatcher {
 }
 
 /** What a subscriber answered; status 0 means no answer (refused, reset, timed out). */
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
+interface Answer extends HttpAnswer {
   error?: string;
 }
 
@@ -159,23 +158,10 @@ async function post(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Answer> {
-  const { headers, body } = toBinaryRequest(event);
-  // One controller per request rather than AbortSignal.any, which keeps every request's signal tied to the
-  // long-lived shutdown signal.
-  const request = new AbortController();
-  const stop = (): void => request.abort(signal.reason);
-  const timer = setTimeout(() => request.abort(new DOMException("timed out", "TimeoutError")), timeoutMs);
-  signal.addEventListener("abort", stop, { once: true });
   try {
-    if (signal.aborted) stop();
-    const response = await fetch(url, { method: "POST", headers, body, signal: request.signal });
-    const answer = new Uint8Array(await response.arrayBuffer());
-    return { status: response.status, headers: Object.fromEntries(response.headers), body: answer };
+    return await send(url, { method: "POST", ...toBinaryRequest(event), timeoutMs, signal });
   } catch (error) {
     return { status: 0, headers: {}, body: new Uint8Array(), error: describe(error) };
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener("abort", stop);
   }
 }
 
@@ -214,8 +200,8 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error && error.name === "TimeoutError") return "timed out";
-  const cause =
-    error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === "TimeoutError") return "timed out";
+  const { code, cause } = error as { code?: string; cause?: { code?: string } };
+  return code ?? cause?.code ?? error.message;
 }

@@ -6,7 +6,7 @@ export { parseDuration } from "./duration";
 export { createIngress } from "./ingress";
 export { matches } from "./matching";
 export { createMemoryTransport } from "./memory";
-export { readCloudEvent, toBinaryRequest, withExtensions, type BrokerEvent } from "./message";
+export { logFieldsOf, type BrokerEvent } from "./message";
 export { namesOf, type Names } from "./rabbitmq/naming";
 export { declareTopology, deleteTopology, type QueueType } from "./rabbitmq/topology";
 export { createRabbitTransport, type RabbitTransportOptions } from "./rabbitmq/transport";

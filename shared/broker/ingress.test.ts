@@ -51,8 +51,8 @@ describe("the broker ingress", () => {
   it("accepts a binary CloudEvent with 202 and delivers it", async () => {
     const response = await app.request("/", binary("i-1", "bazaar.customer.deleted"));
     expect(response.status).toBe(202);
-    // Two Triggers take customer.deleted (notification and order): one delivery each.
-    await until(() => everyone.withId("i-1").length === 2, "the deliveries");
+    // Four Triggers take customer.deleted (notification, order, payment, shipping): one delivery each.
+    await until(() => everyone.withId("i-1").length === 4, "the deliveries");
     for (const delivery of everyone.withId("i-1")) {
       expect(delivery).toMatchObject({ path: "/events", body: '{"customer_id":1}' });
     }
@@ -71,7 +71,7 @@ describe("the broker ingress", () => {
       }),
     });
     expect(response.status).toBe(202);
-    await until(() => everyone.withId("i-2").length === 2, "the deliveries");
+    await until(() => everyone.withId("i-2").length === 4, "the deliveries");
     expect(everyone.withId("i-2")[0]?.headers).toMatchObject({
       "ce-type": "bazaar.customer.deleted",
       "content-type": "application/json",

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { createHttpApp, PROBLEM_CONTENT_TYPE, problem, type AppEnv, type HttpDeps } from "../http";
 import type { Broker } from "./broker";
-import { readCloudEvent } from "./message";
+import { readCloudEvent } from "../events/wire";
 
 /**
  * The broker ingress with the RabbitMQ broker's contract: POST / with a binary or structured CloudEvent →

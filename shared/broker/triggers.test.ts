@@ -27,8 +27,8 @@ const saga: Record<string, string[]> = {
     "shipment.delivered",
     "shipment.cancelled",
   ],
-  payment: ["payment.requested", "order.cancelled"],
-  shipping: ["order.confirmed", "order.cancelled"],
+  payment: ["customer.deleted", "payment.requested", "order.cancelled"],
+  shipping: ["customer.deleted", "order.confirmed", "order.cancelled"],
   notification: [
     "customer.registered",
     "customer.deleted",

@@ -7,7 +7,8 @@ export {
   type EventData,
   type EventType,
 } from "./catalog";
-export { parseCloudEvent, toBazaarEvent, toBinaryMessage, type OutgoingEvent } from "./encoding";
+export { toBazaarEvent, toBinaryMessage, type OutgoingEvent } from "./encoding";
+export { checkAttributes, readCloudEvent, toBinaryRequest, withExtensions, type WireEvent } from "./wire";
 export { createOutbox, type Emit, type Outbox, type TraceContext } from "./outbox";
 export {
   createEventReceiver,

@@ -67,11 +67,11 @@ function delivery<T extends EventType>(
     source: overrides.source ?? "/bazaar/order",
     subject: "42",
     time: new Date().toISOString(),
-    data,
+    data: JSON.stringify(data),
     traceparent,
     correlationid: "checkout-42",
   });
-  return { method: "POST", headers, body };
+  return { method: "POST", headers, body: new TextDecoder().decode(body) };
 }
 
 const cancelled = (order_id = 42) => ({

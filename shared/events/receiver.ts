@@ -1,5 +1,3 @@
-import { and, eq } from "drizzle-orm";
-import type { CloudEvent } from "cloudevents";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import type { Tx } from "../db";
@@ -9,7 +7,8 @@ import { PROBLEM_CONTENT_TYPE, problem } from "../http/problem";
 import { nextTraceparent } from "../http/tracing";
 import type { Metrics } from "../observability";
 import type { BazaarEvent, EventType } from "./catalog";
-import { parseCloudEvent, toBazaarEvent } from "./encoding";
+import { toBazaarEvent } from "./encoding";
+import { readCloudEvent, type WireEvent } from "./wire";
 import type { Emit, Outbox } from "./outbox";
 import { processedEvents } from "./tables";
 
@@ -58,9 +57,9 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
 
   app.post("/", async (c) => {
     const headers = Object.fromEntries(c.req.raw.headers);
-    let cloudEvent: CloudEvent<unknown>;
+    let cloudEvent: WireEvent;
     try {
-      cloudEvent = parseCloudEvent(headers, await c.req.text());
+      cloudEvent = readCloudEvent(headers, new Uint8Array(await c.req.arrayBuffer()));
     } catch (error) {
       // A broker only delivers what its ingress parsed; a broken one that claims to be a CloudEvent is kept
       // (5xx: retried, then dead-lettered) rather than acknowledged and lost. Anything else is a plain 400.
@@ -69,15 +68,14 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
       c.get("log").error({ err: error }, "malformed CloudEvent; the broker will dead-letter it");
       return rejected(500, `event rejected: ${(error as Error).message}`);
     }
-    const log = c
-      .get("log")
-      .child({ event_id: cloudEvent.id, event_type: cloudEvent.type, order_id: cloudEvent.subject });
+    const { id, type, subject } = cloudEvent.attributes;
+    const log = c.get("log").child({ event_id: id, event_type: type, order_id: subject });
 
     let event: BazaarEvent;
     try {
       event = toBazaarEvent(cloudEvent);
     } catch (error) {
-      deps.metrics.eventsFailed.inc({ type: cloudEvent.type });
+      deps.metrics.eventsFailed.inc({ type: type ?? "unknown" });
       log.error({ err: error }, "event rejected; the broker will dead-letter it");
       return rejected(500, `event rejected: ${(error as Error).message}`);
     }
@@ -95,14 +93,15 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
     let outcome: HandlerOutcome | "duplicate";
     try {
       outcome = await deps.outbox.write(trace, async (tx, emit) => {
-        const key = and(eq(processedEvents.source, event.source), eq(processedEvents.id, event.id));
-        const seen = await tx.select({ id: processedEvents.id }).from(processedEvents).where(key).limit(1);
-        if (seen.length > 0) return "duplicate";
-        const result = (await handler(event, { tx, emit, log })) ?? "applied";
-        await tx
+        // Claiming the (source, id) first is the duplicate check and the record in one statement; if the
+        // handler fails, the transaction rolls the claim back with everything else.
+        const claimed = await tx
           .insert(processedEvents)
-          .values({ source: event.source, id: event.id, type: event.type, processedAt: Date.now() });
-        return result;
+          .values({ source: event.source, id: event.id, type: event.type, processedAt: Date.now() })
+          .onConflictDoNothing()
+          .returning({ id: processedEvents.id });
+        if (claimed.length === 0) return "duplicate";
+        return (await handler(event, { tx, emit, log })) ?? "applied";
       });
     } catch (error) {
       deps.metrics.eventsFailed.inc({ type: event.type });

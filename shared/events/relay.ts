@@ -1,6 +1,7 @@
-import { and, asc, count, isNull, lt, isNotNull, eq, sql } from "drizzle-orm";
+import { and, asc, count, inArray, isNull, lt, isNotNull, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Database } from "../db";
+import { send } from "../http/client";
 import type { Metrics } from "../observability";
 import { createBreaker, UpstreamStatusError } from "../resilience";
 import { toBinaryMessage } from "./encoding";
@@ -31,13 +32,14 @@ export interface Relay {
 type OutboxRow = typeof outbox.$inferSelect;
 
 /**
- * Posts outbox rows, oldest first, to the broker in binary mode until it answers 2xx (202 from a Knative
- * broker ingress), then marks them sent. The same CloudEvent id is used on every retry, so a consumer
- * dedupes a row that was published but not yet marked.
+ * Posts outbox rows to the broker in binary mode until it answers 2xx (202 from a Knative broker ingress), then
+ * marks them sent. A batch is posted at once, not one by one: the broker gives no order between events either
+ * (a Trigger delivers in parallel), and every consumer copes with reordered events. The same CloudEvent id is
+ * used on every retry, so a consumer dedupes a row that was published but not yet marked.
  */
 export function createRelay<S extends Record<string, unknown>>(options: RelayOptions<S>): Relay {
   const { database, sink, logger, metrics } = options;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? 64;
   const timeoutMs = options.timeoutMs ?? 5000;
   const retainSentMs = options.retainSentMs ?? 24 * 60 * 60 * 1000;
   let running: Promise<number> | undefined;
@@ -51,19 +53,15 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
       source: row.source,
       subject: row.subject,
       time: row.time,
-      data: JSON.parse(row.data),
+      data: row.data,
       traceparent: row.traceparent,
       correlationid: row.correlationId,
     });
     // Aborted with the breaker's timeout: a late answer must not land after the row was re-sent.
-    const response = await fetch(sink as string, {
-      method: "POST",
-      headers: message.headers,
-      body: message.body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.body?.cancel();
-    if (!response.ok) throw new UpstreamStatusError(response.status, `broker answered ${response.status}`);
+    const answer = await send(sink as string, { method: "POST", ...message, timeoutMs });
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new UpstreamStatusError(answer.status, `broker answered ${answer.status}`);
+    }
   };
   const breaker = createBreaker("broker", post, {
     timeoutMs,
@@ -81,24 +79,33 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
         .where(isNull(outbox.sentAt))
         .orderBy(asc(outbox.createdAt), sql`rowid`) // rowid: insertion order within one millisecond
         .limit(batchSize);
-      for (const row of rows) {
-        try {
-          await breaker.fire(row);
-        } catch (error) {
-          await database.write((tx) =>
-            tx
-              .update(outbox)
-              .set({ attempts: sql`${outbox.attempts} + 1` })
-              .where(eq(outbox.id, row.id)),
+      if (rows.length === 0) return accepted;
+      const results = await Promise.allSettled(rows.map((row) => breaker.fire(row)));
+      const sent = rows.filter((_row, i) => results[i]?.status === "fulfilled");
+      const failed = rows.filter((_row, i) => results[i]?.status === "rejected");
+      await database.write(async (tx) => {
+        const ids = (some: OutboxRow[]) =>
+          inArray(
+            outbox.id,
+            some.map((row) => row.id),
           );
-          logger.warn({ err: error, event_id: row.id, type: row.type }, "publish failed; will retry");
-          return accepted; // keep order: later events wait for this one
+        if (sent.length > 0) await tx.update(outbox).set({ sentAt: Date.now() }).where(ids(sent));
+        if (failed.length > 0) {
+          await tx
+            .update(outbox)
+            .set({ attempts: sql`${outbox.attempts} + 1` })
+            .where(ids(failed));
         }
-        await database.write((tx) =>
-          tx.update(outbox).set({ sentAt: Date.now() }).where(eq(outbox.id, row.id)),
+      });
+      for (const row of sent) metrics.eventsPublished.inc({ type: row.type });
+      accepted += sent.length;
+      if (failed.length > 0) {
+        const first = results.find((result) => result.status === "rejected");
+        logger.warn(
+          { err: first?.reason, failed: failed.length, event_ids: failed.map((row) => row.id) },
+          "publish failed; will retry",
         );
-        metrics.eventsPublished.inc({ type: row.type });
-        accepted += 1;
+        return accepted;
       }
       if (rows.length < batchSize) return accepted;
     }

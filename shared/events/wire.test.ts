@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Invalid } from "../errors";
-import { readCloudEvent, toBinaryRequest, withExtensions } from "./message";
+import { readCloudEvent, toBinaryRequest, withExtensions } from "./wire";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBroker, createRabbitTransport, namesOf, type Broker, type Trigger } from "../../shared/broker";
-import { readCloudEvent } from "../../shared/broker/message";
+import { readCloudEvent } from "../../shared/events/wire";
 import { startRecorder, until, type Recorder } from "../../shared/broker/testing";
 import { Unavailable } from "../../shared/errors";
 import { createLogger, createMetrics, type Metrics } from "../../shared/observability";

@@ -1,6 +1,7 @@
 import type { Message, Options } from "amqplib";
 import { Invalid } from "../../errors";
-import { checkAttributes, type BrokerEvent } from "../message";
+import { checkAttributes } from "../../events/wire";
+import type { BrokerEvent } from "../message";
 
 /**
  * Tells a returned (unroutable) message from the others on the publishing channel. An `x-` header: RabbitMQ's

@@ -1,5 +1,4 @@
-import type { CloudEvent } from "cloudevents";
-import { parseCloudEvent } from "@bazaar/shared/events";
+import { readCloudEvent } from "@bazaar/shared/events";
 import type { deadLetters } from "../db/schema";
 
 export type NewDeadLetter = typeof deadLetters.$inferInsert;
@@ -26,12 +25,8 @@ const statusOf = (value: unknown): number | null => {
 
 const isStructured = (headers: Record<string, string>): boolean =>
   /^application\/cloudevents/i.test(headers["content-type"] ?? "");
-
-/** Structured mode: the envelope's data as text; base64 data stays in `extensions` as data_base64. */
-function envelopeData(event: CloudEvent<unknown>): string | null {
-  if (event.data === undefined || event.data_base64 !== undefined) return null;
-  return typeof event.data === "string" ? event.data : JSON.stringify(event.data);
-}
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * Reads a dead-lettered CloudEvent of any type, in the catalog or not, without judging its data: it is
@@ -45,18 +40,17 @@ export function readDeadLetter(
   // Binary mode (how Knative delivers) keeps every attribute in headers: they are read without the body,
   // which is stored byte for byte, so data that is not even valid JSON is kept and replayed as it came.
   const structured = isStructured(headers);
-  const event = parseCloudEvent(headers, structured ? body : "");
-  const attributes = event.toJSON() as Record<string, unknown>;
+  const { attributes, data } = readCloudEvent(headers, structured ? encoder.encode(body) : new Uint8Array());
   const extensions = Object.fromEntries(
-    Object.entries(attributes).filter(([name, value]) => !COLUMN_ATTRIBUTES.has(name) && value !== undefined),
+    Object.entries(attributes).filter(([name]) => !COLUMN_ATTRIBUTES.has(name)),
   );
   return {
-    eventId: event.id,
-    eventSource: event.source,
-    eventType: event.type,
-    subject: event.subject ?? null,
-    data: structured ? envelopeData(event) : body === "" ? null : body,
-    datacontenttype: event.datacontenttype ?? null,
+    eventId: attributes["id"] ?? "",
+    eventSource: attributes["source"] ?? "",
+    eventType: attributes["type"] ?? "",
+    subject: attributes["subject"] ?? null,
+    data: structured ? (data.length > 0 ? decoder.decode(data) : null) : body === "" ? null : body,
+    datacontenttype: attributes["datacontenttype"] ?? null,
     extensions: JSON.stringify(extensions),
     errorDest: textOf(attributes["knativeerrordest"]) ?? "",
     errorCode: statusOf(attributes["knativeerrorcode"]),

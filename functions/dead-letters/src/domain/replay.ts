@@ -39,7 +39,7 @@ export function originalEvent(letter: DeadLetter): OutgoingEvent {
     subject: letter.subject,
     time: stringAt(extensions, "time") ?? letter.receivedAt,
     // The stored text is sent as the body unchanged, so even data that never parsed comes back as it was.
-    data: letter.data ?? undefined,
+    data: letter.data,
     traceparent: stringAt(extensions, "traceparent"),
     correlationid: stringAt(extensions, "correlationid"),
   };

@@ -1,0 +1,13 @@
+import type { WireEvent } from "../events/wire";
+
+/** The broker holds any CloudEvent as it travels: attributes as strings, data as bytes. */
+export type BrokerEvent = WireEvent;
+
+/** The fields every broker log line about an event carries. */
+export const logFieldsOf = (event: BrokerEvent): Record<string, string | undefined> => ({
+  event_id: event.attributes["id"],
+  event_type: event.attributes["type"],
+  event_source: event.attributes["source"],
+  order_id: event.attributes["subject"],
+  correlation_id: event.attributes["correlationid"],
+});

@@ -73,9 +73,9 @@ describe("closed accounts", () => {
     expect((await me(other)).status).toBe(200);
     expect(await (await me()).json()).toEqual({ id: null }); // anonymous callers are not looked up
 
-    // A redelivery is a duplicate; the same fact under a new id changes nothing either.
+    // A redelivery is a duplicate; the same fact under a new id changes nothing either (stale).
     expect((await deleted(doomed.id, id)).headers.get("x-bazaar-outcome")).toBe("duplicate");
-    expect((await deleted(doomed.id)).status).toBe(202);
+    expect((await deleted(doomed.id)).headers.get("x-bazaar-outcome")).toBe("stale");
     expect(await opened.database.db.select().from(closedAccounts)).toHaveLength(1);
     expect(await isClosedAccount(opened.database.db, doomed.id)).toBe(true);
     expect(await isClosedAccount(opened.database.db, other.id)).toBe(false);

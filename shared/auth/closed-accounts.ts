@@ -30,16 +30,17 @@ export async function isClosedAccount<S extends Record<string, unknown>>(
   return found.length > 0;
 }
 
-/** The handler of bazaar.customer.deleted: idempotent, a repeat changes nothing. */
+/** The handler of bazaar.customer.deleted. An account closed already is a repeat of the fact: stale. */
 export async function closeAccount<S extends Record<string, unknown>>(
   event: BazaarEvent<"bazaar.customer.deleted">,
   { tx }: HandlerContext<S>,
-): Promise<undefined> {
-  await tx
+): Promise<"stale" | undefined> {
+  const closed = await tx
     .insert(closedAccounts)
     .values({ customerId: event.data.customer_id, closedAt: new Date().toISOString() })
-    .onConflictDoNothing();
-  return undefined;
+    .onConflictDoNothing()
+    .returning({ id: closedAccounts.customerId });
+  return closed.length > 0 ? undefined : "stale";
 }
 
 /** For authenticate(): a verified token of a closed account is refused like an invalid one (401). */

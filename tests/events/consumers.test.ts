@@ -353,6 +353,26 @@ describe("notification", () => {
   });
 });
 
+describe("customer.deleted, at every function that serves customers", () => {
+  it.each(["order", "payment", "shipping", "notification"] as const)(
+    "%s closes the account once: a redelivery is a duplicate, the same fact again is stale",
+    async (service) => {
+      const gone = 660_000 + Math.floor(Math.random() * 10_000);
+      const id = randomUUID();
+      const deleted = (eventId = randomUUID()) =>
+        to(
+          service,
+          "bazaar.customer.deleted",
+          { customer_id: gone },
+          { id: eventId, source: source("customer") },
+        );
+      expect(await deleted(id)).toBe("applied");
+      expect(await deleted(id)).toBe("duplicate");
+      expect(await deleted()).toBe("stale");
+    },
+  );
+});
+
 describe("dead-letters", () => {
   it("stores a dead letter delivered twice once, and keeps data that is not even JSON", async () => {
     const id = randomUUID();

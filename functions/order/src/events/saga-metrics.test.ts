@@ -55,8 +55,8 @@ const confirmedCount = () => scrape('orders_total{outcome="confirmed",service="o
 const latencyCount = () => scrape('order_placed_to_confirmed_seconds_count{service="order"}');
 
 /**
- * Makes the next commit fail at COMMIT itself: every statement of the transaction succeeds, but the row the
- * receiver writes last breaks a deferred foreign key, which SQLite checks only when committing.
+ * Makes commits fail at COMMIT itself: every statement of the transaction succeeds, but the processed_events
+ * row the receiver writes also writes a row that breaks a deferred foreign key, checked only when committing.
  */
 async function failNextCommits(): Promise<() => Promise<void>> {
   const { client } = t.database;

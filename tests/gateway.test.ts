@@ -354,10 +354,17 @@ describe("gateway's own routes", () => {
     });
     const document = await call("GET", `${gateway}/openapi.json`);
     expect(document.body.openapi).toBe("3.1.0");
-    expect(document.body.paths["/api/orders"].post["x-rate-limit"]).toMatchObject({ limit: 3 });
+    const place = document.body.paths["/api/orders"].post;
+    expect(place["x-rate-limit"]).toMatchObject({ limit: 3 });
+    // Bodies and parameters come from the schemas the functions validate with (tests/openapi.test.ts).
+    expect(place.requestBody.content["application/json"].schema.anyOf[0].required).toEqual([
+      "product_id",
+      "quantity",
+    ]);
     const docs = await call("GET", `${gateway}/docs`);
     expect(docs.status).toBe(200);
     expect(docs.body).toContain("/api/orders/{id}/cancel");
+    expect(docs.body).toContain("product_id*: integer");
     const missing = await call("GET", `${gateway}/api/nothing-here`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toBe("application/problem+json");

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { rawRequestOf } from "../http/raw-request";
 import { createHttpApp, PROBLEM_CONTENT_TYPE, problem, type AppEnv, type HttpDeps } from "../http";
 import type { Broker } from "./broker";
 import { readCloudEvent } from "../events/wire";
@@ -12,8 +13,8 @@ export function createIngress(deps: { http: HttpDeps; broker: Broker }): Hono<Ap
   const app = createHttpApp(deps.http);
 
   app.post("/", async (c) => {
-    const headers = Object.fromEntries(c.req.raw.headers);
-    const event = readCloudEvent(headers, new Uint8Array(await c.req.arrayBuffer())); // Invalid -> 400
+    const { headers, body } = await rawRequestOf(c);
+    const event = readCloudEvent(headers, body); // Invalid -> 400
     await deps.broker.publish(event);
     return c.body(null, 202);
   });

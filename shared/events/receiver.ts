@@ -4,6 +4,7 @@ import type { Tx } from "../db";
 import { DomainError } from "../errors";
 import type { AppEnv } from "../http/context";
 import { PROBLEM_CONTENT_TYPE, problem } from "../http/problem";
+import { rawRequestOf } from "../http/raw-request";
 import { nextTraceparent } from "../http/tracing";
 import type { Metrics } from "../observability";
 import type { BazaarEvent, EventType } from "./catalog";
@@ -56,10 +57,10 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
     });
 
   app.post("/", async (c) => {
-    const headers = Object.fromEntries(c.req.raw.headers);
+    const { headers, body } = await rawRequestOf(c);
     let cloudEvent: WireEvent;
     try {
-      cloudEvent = readCloudEvent(headers, new Uint8Array(await c.req.arrayBuffer()));
+      cloudEvent = readCloudEvent(headers, body);
     } catch (error) {
       // A broker only delivers what its ingress parsed; a broken one that claims to be a CloudEvent is kept
       // (5xx: retried, then dead-lettered) rather than acknowledged and lost. Anything else is a plain 400.

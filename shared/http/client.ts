@@ -1,4 +1,5 @@
 import { Agent, request } from "node:http";
+import { flatHeaders } from "./raw-request";
 
 /** What a peer answered: status, headers with lower-case names, and the whole body. */
 export interface Answer {
@@ -27,10 +28,21 @@ const agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: 6
 /** Sends one request and reads the whole answer. Rejects when there is no answer (refused, reset, timed out). */
 export function send(url: string, options: SendOptions): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const body = options.body ?? "";
+    // As a latin1 string the body goes out in one write with the headers (bytes unchanged); as a buffer Node
+    // writes the two separately, and on a busy machine a syscall costs more than the copy.
+    const body =
+      options.body === undefined || typeof options.body === "string"
+        ? options.body
+        : Buffer.from(options.body.buffer, options.body.byteOffset, options.body.byteLength).toString(
+            "latin1",
+          );
+    const encoding = typeof options.body === "string" ? "utf8" : "latin1";
     const outgoing = request(url, {
       method: options.method,
-      headers: { ...options.headers, "content-length": Buffer.byteLength(body) },
+      headers:
+        body === undefined
+          ? options.headers
+          : { ...options.headers, "content-length": Buffer.byteLength(body, encoding) },
       agent,
       signal: options.signal,
     });
@@ -50,13 +62,14 @@ export function send(url: string, options: SendOptions): Promise<Answer> {
       incoming.on("aborted", () => fail(new Error("the answer was cut off")));
       incoming.on("end", () => {
         clearTimeout(timer);
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(incoming.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-        }
-        resolve({ status: incoming.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
+        resolve({
+          status: incoming.statusCode ?? 0,
+          headers: flatHeaders(incoming.headers),
+          body: new Uint8Array(Buffer.concat(chunks)),
+        });
       });
     });
-    outgoing.end(body);
+    if (body === undefined) outgoing.end();
+    else outgoing.end(body, encoding);
   });
 }

@@ -1,3 +1,4 @@
+import { send } from "@bazaar/shared/http";
 import { createBreaker, UpstreamStatusError } from "@bazaar/shared/resilience";
 import { Unavailable } from "@bazaar/shared/errors";
 import type { Metrics } from "@bazaar/shared/observability";
@@ -35,23 +36,20 @@ export function createCatalogClient(options: {
   metrics: Metrics;
 }): CatalogClient {
   const fetchProduct = async (id: number, trace: TraceContext): Promise<CatalogProduct | undefined> => {
-    const response = await fetch(`${options.baseUrl}/api/products/${id}`, {
+    const answer = await send(`${options.baseUrl}/api/products/${id}`, {
+      method: "GET",
       headers: {
         accept: "application/json",
         "x-correlation-id": trace.correlationId,
         traceparent: trace.traceparent,
       },
-      signal: AbortSignal.timeout(options.timeoutMs),
+      timeoutMs: options.timeoutMs,
     });
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return undefined;
+    if (answer.status === 404) return undefined;
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new UpstreamStatusError(answer.status, `inventory answered ${answer.status}`);
     }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new UpstreamStatusError(response.status, `inventory answered ${response.status}`);
-    }
-    const body = (await response.json()) as ProductBody;
+    const body = JSON.parse(Buffer.from(answer.body).toString("utf8")) as ProductBody;
     return {
       id: body.id,
       name: body.name,

@@ -4,8 +4,7 @@ import { authenticate, requireRole } from "@bazaar/shared/auth";
 import { createHttpApp, PROBLEM_CONTENT_TYPE, problem, type AppEnv } from "@bazaar/shared/http";
 import type { Metrics } from "@bazaar/shared/observability";
 import type { GatewayDeps } from "./deps";
-import { docsPage } from "./docs/page";
-import { openApiDocument } from "./docs/openapi";
+import { lazyDocs } from "./docs/lazy";
 import { resolveClient, socketAddressOf, trustedProxies, type Client } from "./edge/client";
 import { corsFor } from "./edge/cors";
 import { RateLimiter, rateLimit } from "./edge/rate-limit";
@@ -38,10 +37,9 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
 
   if (deps.corsOrigins.length > 0) app.use("*", corsFor(deps.corsOrigins));
 
-  const document = openApiDocument(routeTable, deps.rateLimits);
-  const page = docsPage(document);
-  app.get("/openapi.json", (c) => c.json(document));
-  app.get("/docs", (c) => c.html(page));
+  const docs = lazyDocs(routeTable, deps.rateLimits);
+  app.get("/openapi.json", (c) => c.json(docs.document()));
+  app.get("/docs", (c) => c.html(docs.page()));
 
   for (const rule of routeTable) {
     const roleCheck = rule.access === "public" ? [] : [requireRole(...rule.access)];

@@ -7,6 +7,7 @@ import { generousLimits } from "../testing/gateway-app";
 import { routeTable } from "../routes-table";
 import type { JsonSchema } from "./json-schema";
 import { openApiDocument, openApiPath, type OpenApiOperation } from "./openapi";
+import { lazyDocs } from "./lazy";
 import { docsPage } from "./page";
 
 const document = openApiDocument(routeTable, {
@@ -179,5 +180,14 @@ describe("docs page", () => {
 
   it("loads nothing from elsewhere", () => {
     expect(page).not.toMatch(/<script|<link|src=|https?:\/\//);
+  });
+});
+
+describe("lazyDocs", () => {
+  it("builds the document and page once, on first use", () => {
+    const docs = lazyDocs(routeTable, generousLimits);
+    const first = docs.document();
+    expect(docs.document()).toBe(first);
+    expect(docs.page()).toBe(docsPage(first));
   });
 });

@@ -3,6 +3,7 @@ export { assertOwnerOr, authenticate, principalOf, requireRole, type PrincipalCh
 export { loadSigningKey, type SigningKey } from "./keys";
 export {
   createTokenVerifier,
+  VerifiedTokens,
   localKeys,
   remoteKeys,
   signAccessToken,

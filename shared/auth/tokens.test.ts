@@ -1,11 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { base64url, SignJWT, UnsecuredJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { base64url, SignJWT, UnsecuredJWT, type JWTVerifyGetKey } from "jose";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { Unauthorized } from "../errors";
 import { loadSigningKey, type SigningKey } from "./keys";
-import { createTokenVerifier, localKeys, signAccessToken, type TokenVerifier } from "./tokens";
+import {
+  createTokenVerifier,
+  localKeys,
+  signAccessToken,
+  VerifiedTokens,
+  type TokenVerifier,
+} from "./tokens";
 
 const settings = { issuer: "bazaar", audience: "bazaar" };
 const alice = { id: 7, role: "customer" as const, email: "alice@example.com" };
@@ -117,5 +123,101 @@ describe("access tokens", () => {
     expect(error).toBeInstanceOf(Unauthorized);
     // One message for every failure: the caller learns nothing about which check failed.
     expect((error as Unauthorized).message).toBe("invalid or expired access token");
+  });
+});
+
+describe("verified tokens are remembered until they expire", () => {
+  const principal = { id: 7, role: "customer" as const, email: alice.email };
+  afterEach(() => vi.useRealTimers());
+
+  /** A verifier over our key that counts how often a signature had to be checked. */
+  function countingVerifier() {
+    const keys = localKeys(key);
+    const counter = { checks: 0 };
+    const counted: JWTVerifyGetKey = (header, token) => {
+      counter.checks += 1;
+      return keys(header, token);
+    };
+    return { verify: createTokenVerifier(counted, settings), counter };
+  }
+
+  it("checks a token's signature once, then answers from memory with the same principal", async () => {
+    const { verify: remembering, counter } = countingVerifier();
+    const token = await signAccessToken(key, alice, { ...settings, ttlSeconds: 60 });
+    expect(await remembering(token)).toEqual(alice);
+    expect(await remembering(token)).toEqual(alice);
+    expect(counter.checks).toBe(1);
+  });
+
+  it("refuses a remembered token once it has expired", async () => {
+    const { verify: remembering } = countingVerifier();
+    const exp = now() + 60;
+    const token = await signed({
+      sub: "7",
+      role: "customer",
+      email: alice.email,
+      iss: "bazaar",
+      aud: "bazaar",
+      exp,
+    });
+    expect(await remembering(token)).toEqual(alice);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(exp * 1000 - 1);
+    expect(await remembering(token)).toEqual(alice);
+    vi.setSystemTime(exp * 1000);
+    await expect(remembering(token)).rejects.toBeInstanceOf(Unauthorized);
+  });
+
+  it("never answers a token with another signature or payload from memory", async () => {
+    const { verify: remembering, counter } = countingVerifier();
+    const token = await signAccessToken(key, alice, { ...settings, ttlSeconds: 60 });
+    await remembering(token);
+    const [header, payload, signature] = token.split(".") as [string, string, string];
+    const flipped = (text: string, at: number) =>
+      `${text.slice(0, at)}${text[at] === "A" ? "B" : "A"}${text.slice(at + 1)}`;
+    const raised = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), role: "admin" }),
+    ).toString("base64url");
+    const another = await signAccessToken(await freshKey(), alice, { ...settings, ttlSeconds: 60 });
+    for (const forged of [
+      `${header}.${payload}.${flipped(signature, 10)}`,
+      `${header}.${raised}.${signature}`,
+      `${header}.${payload}.${another.split(".")[2]}`,
+    ]) {
+      await expect(remembering(forged)).rejects.toBeInstanceOf(Unauthorized);
+    }
+    expect(counter.checks).toBe(4);
+  });
+
+  it("never remembers a failure: a refused token is checked again", async () => {
+    const { verify: remembering, counter } = countingVerifier();
+    const token = await signAccessToken(key, alice, { ...settings, audience: "other", ttlSeconds: 60 });
+    await expect(remembering(token)).rejects.toBeInstanceOf(Unauthorized);
+    await expect(remembering(token)).rejects.toBeInstanceOf(Unauthorized);
+    expect(counter.checks).toBe(2);
+  });
+
+  it("keeps at most maxEntries tokens, dropping the least recently used", () => {
+    let clock = 1_000_000;
+    const tokens = new VerifiedTokens(2, () => clock);
+    const exp = clock / 1000 + 60;
+    tokens.remember("a", principal, exp);
+    tokens.remember("b", principal, exp);
+    expect(tokens.get("a")).toBe(principal); // a is now the most recently used
+    tokens.remember("c", principal, exp);
+    expect(tokens.size).toBe(2);
+    expect(tokens.get("b")).toBeUndefined();
+    expect(tokens.get("a")).toBe(principal);
+    expect(tokens.get("c")).toBe(principal);
+    clock = exp * 1000;
+    expect(tokens.get("a")).toBeUndefined();
+    expect(tokens.size).toBe(1);
+  });
+
+  it("does not keep a token without an expiry, or one already expired", () => {
+    const tokens = new VerifiedTokens(10, () => 5_000_000);
+    tokens.remember("no-exp", principal, undefined);
+    tokens.remember("expired", principal, 5_000);
+    expect(tokens.size).toBe(0);
   });
 });

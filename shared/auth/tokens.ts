@@ -28,11 +28,56 @@ export async function signAccessToken(
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
 /**
- * Verifies an access token: EdDSA only (no `none`, no HMAC confusion), known key, issuer, audience, expiry,
- * and claims of the right shape. Any failure is a 401 that does not say which check failed.
+ * Tokens that verified, with what they proved, until they expire: a client sends the same token on every
+ * request, and an EdDSA verification is the costliest step of an authenticated request. An access token
+ * cannot change and is never revoked before its `exp` (closing an account is a separate check, made on
+ * every request), so answering from here is the decision the full check would make. Keyed by the whole
+ * token, signature included; failures are never kept. The least recently used entry goes when it is full.
  */
-export function createTokenVerifier(keys: JWTVerifyGetKey, settings: TokenSettings): TokenVerifier {
+export class VerifiedTokens {
+  readonly #entries = new Map<string, { principal: Principal; expiresAt: number }>();
+
+  constructor(
+    readonly maxEntries = 10_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  get(token: string): Principal | undefined {
+    const entry = this.#entries.get(token);
+    if (!entry) return undefined;
+    this.#entries.delete(token);
+    // jose's rule: a token is expired from its `exp` second on.
+    if (this.now() >= entry.expiresAt) return undefined;
+    this.#entries.set(token, entry);
+    return entry.principal;
+  }
+
+  /** `exp` in seconds since the epoch, as in the token; a token without one is not kept. */
+  remember(token: string, principal: Principal, exp: number | undefined): void {
+    if (exp === undefined || this.now() >= exp * 1000) return;
+    const oldest = this.#entries.keys().next();
+    if (this.#entries.size >= this.maxEntries && !oldest.done) this.#entries.delete(oldest.value);
+    this.#entries.set(token, { principal, expiresAt: exp * 1000 });
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/**
+ * Verifies an access token: EdDSA only (no `none`, no HMAC confusion), known key, issuer, audience, expiry,
+ * and claims of the right shape. Any failure is a 401 that does not say which check failed. Tokens that
+ * passed are remembered in `verified` until they expire.
+ */
+export function createTokenVerifier(
+  keys: JWTVerifyGetKey,
+  settings: TokenSettings,
+  verified = new VerifiedTokens(),
+): TokenVerifier {
   return async (token) => {
+    const known = verified.get(token);
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, keys, {
         algorithms: ["EdDSA"],
@@ -44,7 +89,10 @@ export function createTokenVerifier(keys: JWTVerifyGetKey, settings: TokenSettin
       const email = payload["email"];
       if (!Number.isSafeInteger(id) || id <= 0 || !ROLES.has(role) || typeof email !== "string")
         throw new Error("bad claims");
-      return { id, role, email };
+      // Shared by every request that sends this token: nobody may change it.
+      const principal = Object.freeze({ id, role, email });
+      verified.remember(token, principal, payload.exp);
+      return principal;
     } catch {
       throw new Unauthorized("invalid or expired access token");
     }

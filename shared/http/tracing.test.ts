@@ -38,6 +38,13 @@ describe("nextTraceparent", () => {
     }
     expect(traceIdOf(nextTraceparent(undefined))).not.toBe(traceIdOf(nextTraceparent(undefined)));
   });
+
+  it("never hands out the same ids twice, across many refills of its random pool", () => {
+    const traces = Array.from({ length: 2000 }, () => nextTraceparent(undefined));
+    expect(new Set(traces.map(traceIdOf)).size).toBe(2000);
+    expect(new Set(traces.map((t) => t.split("-")[2])).size).toBe(2000);
+    for (const trace of traces) expect(trace).toMatch(TRACEPARENT);
+  });
 });
 
 describe("correlationIdFrom", () => {

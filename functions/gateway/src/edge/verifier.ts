@@ -1,5 +1,10 @@
 import type { JWTVerifyGetKey } from "jose";
-import { createTokenVerifier, type TokenSettings, type TokenVerifier } from "@bazaar/shared/auth";
+import {
+  createTokenVerifier,
+  VerifiedTokens,
+  type TokenSettings,
+  type TokenVerifier,
+} from "@bazaar/shared/auth";
 import { Unavailable } from "@bazaar/shared/errors";
 
 type Key = Awaited<ReturnType<JWTVerifyGetKey>>;
@@ -19,6 +24,7 @@ const isKeySetOutage = (error: unknown): boolean => {
  */
 export function createEdgeVerifier(keys: JWTVerifyGetKey, settings: TokenSettings): TokenVerifier {
   const knownKeys = new Map<string, Key>();
+  const verified = new VerifiedTokens();
   return async (token) => {
     let outage: unknown;
     const getKey: JWTVerifyGetKey = async (header, input) => {
@@ -35,7 +41,7 @@ export function createEdgeVerifier(keys: JWTVerifyGetKey, settings: TokenSetting
       }
     };
     try {
-      return await createTokenVerifier(getKey, settings)(token);
+      return await createTokenVerifier(getKey, settings, verified)(token);
     } catch (error) {
       if (outage === undefined) throw error;
       throw new Unavailable("access tokens cannot be verified right now: the key set is unreachable", {

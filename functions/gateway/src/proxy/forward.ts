@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { Context, Handler } from "hono";
 import type { AppEnv } from "@bazaar/shared/http";
 import type { Client } from "../edge/client";
@@ -6,6 +7,9 @@ import type { Upstream } from "./upstream";
 
 const WITHOUT_BODY = new Set(["GET", "HEAD"]);
 
+/** Path and query of the URL the app routed: what follows the authority (as Hono's own getPath reads it). */
+const pathAndQueryOf = (url: string): string => url.slice(url.indexOf("/", url.indexOf(":") + 3));
+
 /**
  * The last step of every routed request: send it to its function and hand back whatever the function
  * answered. The body is buffered; the shared body limit has already refused anything larger (413).
@@ -13,11 +17,10 @@ const WITHOUT_BODY = new Set(["GET", "HEAD"]);
 export function forwardTo(upstream: Upstream, clientOf: (c: Context<AppEnv>) => Client): Handler<AppEnv> {
   return async function forward(c) {
     const client = clientOf(c);
-    const url = new URL(c.req.url);
     const body = WITHOUT_BODY.has(c.req.method) ? undefined : await c.req.arrayBuffer();
     return upstream.forward({
       method: c.req.method,
-      pathAndQuery: `${url.pathname}${url.search}`,
+      pathAndQuery: pathAndQueryOf(c.req.url),
       headers: upstreamRequestHeaders(c.req.raw.headers, {
         forwardedFor: client.forwardedFor,
         forwardedProto: client.proto,
@@ -25,8 +28,9 @@ export function forwardTo(upstream: Upstream, clientOf: (c: Context<AppEnv>) => 
         correlationId: c.get("correlationId"),
         traceparent: c.get("traceparent"),
       }),
-      body: body && body.byteLength > 0 ? body : undefined,
-      signal: c.req.raw.signal,
+      body: body && body.byteLength > 0 ? new Uint8Array(body) : undefined,
+      // @hono/node-server's env; absent when the app is called without a server (app.request in tests).
+      client: (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing,
     });
   };
 }

@@ -40,10 +40,10 @@ describe("upstream request headers", () => {
   const headers = upstreamRequestHeaders(incoming, context);
 
   it("keeps what the function needs, Authorization unchanged", () => {
-    expect(headers.get("authorization")).toBe("Bearer abc.def.ghi");
-    expect(headers.get("content-type")).toBe("application/json");
-    expect(headers.get("idempotency-key")).toBe("k-1");
-    expect(headers.get("accept")).toBe("application/json");
+    expect(headers["authorization"]).toBe("Bearer abc.def.ghi");
+    expect(headers["content-type"]).toBe("application/json");
+    expect(headers["idempotency-key"]).toBe("k-1");
+    expect(headers["accept"]).toBe("application/json");
   });
 
   it("drops hop-by-hop headers and those the Connection header names", () => {
@@ -55,10 +55,10 @@ describe("upstream request headers", () => {
       "proxy-authorization",
       "te",
     ])
-      expect(headers.has(name), name).toBe(false);
-    expect(headers.has("x-secret-hop")).toBe(false);
-    expect(headers.has("host")).toBe(false);
-    expect(headers.has("content-length")).toBe(false);
+      expect(headers[name], name).toBeUndefined();
+    expect(headers["x-secret-hop"]).toBeUndefined();
+    expect(headers["host"]).toBeUndefined();
+    expect(headers["content-length"]).toBeUndefined();
   });
 
   it("drops every identity header a client could forge", () => {
@@ -72,15 +72,15 @@ describe("upstream request headers", () => {
       "forwarded",
       "remote-user",
     ])
-      expect(headers.has(name), name).toBe(false);
+      expect(headers[name], name).toBeUndefined();
   });
 
   it("sets forwarding and tracing headers from the gateway, not from the client", () => {
-    expect(headers.get("x-forwarded-for")).toBe("203.0.113.7");
-    expect(headers.get("x-forwarded-proto")).toBe("http");
-    expect(headers.get("x-forwarded-host")).toBe("shop.example");
-    expect(headers.get("x-correlation-id")).toBe("corr-1");
-    expect(headers.get("traceparent")).toBe(context.traceparent);
+    expect(headers["x-forwarded-for"]).toBe("203.0.113.7");
+    expect(headers["x-forwarded-proto"]).toBe("http");
+    expect(headers["x-forwarded-host"]).toBe("shop.example");
+    expect(headers["x-correlation-id"]).toBe("corr-1");
+    expect(headers["traceparent"]).toBe(context.traceparent);
   });
 
   it("recognises identity headers by name, in any case", () => {

@@ -53,23 +53,24 @@ export interface ForwardContext {
  * themselves) minus hop-by-hop, Connection-named and identity headers, plus the gateway's forwarding and
  * tracing headers.
  */
-export function upstreamRequestHeaders(incoming: Headers, context: ForwardContext): Headers {
+export function upstreamRequestHeaders(incoming: Headers, context: ForwardContext): Record<string, string> {
   const namedByConnection = new Set(
     (incoming.get("connection") ?? "")
       .split(",")
       .map((name) => name.trim().toLowerCase())
       .filter(Boolean),
   );
-  const headers = new Headers();
+  // No prototype: a client's header named __proto__ or constructor is just a header.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of incoming) {
     if (HOP_BY_HOP.has(name) || namedByConnection.has(name) || SET_BY_GATEWAY.has(name)) continue;
     if (isForgeableIdentityHeader(name)) continue;
-    headers.append(name, value);
+    headers[name] = value; // Headers iterates each name once, repeats already joined
   }
-  headers.set("x-forwarded-for", context.forwardedFor);
-  headers.set("x-forwarded-proto", context.forwardedProto);
-  if (context.forwardedHost) headers.set("x-forwarded-host", context.forwardedHost);
-  headers.set("x-correlation-id", context.correlationId);
-  headers.set("traceparent", context.traceparent);
+  headers["x-forwarded-for"] = context.forwardedFor;
+  headers["x-forwarded-proto"] = context.forwardedProto;
+  if (context.forwardedHost) headers["x-forwarded-host"] = context.forwardedHost;
+  headers["x-correlation-id"] = context.correlationId;
+  headers["traceparent"] = context.traceparent;
   return headers;
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { DomainError } from "@bazaar/shared/errors";
 import { createMetrics } from "@bazaar/shared/observability";
@@ -7,9 +8,8 @@ import { createUpstream, type ForwardRequest, type Upstream, type UpstreamSettin
 const request = (pathAndQuery = "/api/products?q=lap"): ForwardRequest => ({
   method: "GET",
   pathAndQuery,
-  headers: new Headers({ accept: "application/json" }),
+  headers: { accept: "application/json" },
   body: undefined,
-  signal: new AbortController().signal,
 });
 
 const settings = (baseUrl: string, extra: Partial<UpstreamSettings> = {}): UpstreamSettings => ({
@@ -119,5 +119,68 @@ describe("upstream behind a breaker", () => {
     expect((await upstream.forward(request())).status).toBe(200);
     expect((await upstream.forward(request())).status).toBe(200);
     expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(/\} 0/);
+  });
+
+  it("drops the answer's hop-by-hop headers and keeps repeated ones; a 204 has no body", async () => {
+    server = await startTestUpstream((_, response) => {
+      response.writeHead(200, [
+        ["content-type", "application/json"],
+        ["set-cookie", "a=1"],
+        ["set-cookie", "b=2"],
+        ["keep-alive", "timeout=5"],
+        ["connection", "x-hop"],
+        ["x-hop", "1"],
+      ]);
+      response.end("{}");
+    });
+    upstream = createUpstream("inventory", settings(server.url));
+    const response = await upstream.forward(request());
+    expect(response.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    for (const name of ["keep-alive", "connection", "x-hop"])
+      expect(response.headers.has(name), name).toBe(false);
+    expect(await response.json()).toEqual({});
+
+    server.answer((_, res) => res.writeHead(204).end());
+    const empty = await upstream.forward(request());
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+  });
+
+  it("stops the call when the client goes away first, without counting it against the function", async () => {
+    let cutOff = false;
+    server = await startTestUpstream((_, response) => {
+      response.on("close", () => (cutOff = !response.writableFinished));
+      setTimeout(() => response.end("late"), 1000);
+    });
+    const metrics = createMetrics("gateway");
+    upstream = createUpstream("order", settings(server.url, { volumeThreshold: 1 }), metrics);
+    const client = new EventEmitter();
+    const started = Date.now();
+    const pending = upstream.forward({ ...request(), client });
+    setTimeout(() => client.emit("close"), 50);
+    expect((await pending).status).toBe(499);
+    expect(Date.now() - started).toBeLessThan(800);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cutOff).toBe(true);
+    expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(/\} 0/);
+  });
+
+  it("tries a GET once more when the function closed the kept-alive connection it reused, never a POST", async () => {
+    let calls = 0;
+    server = await startTestUpstream((request, response) => {
+      calls += 1;
+      // The second request arrives on the first one's connection: the function drops it unanswered.
+      if (calls === 2 || calls === 4) response.socket?.destroy();
+      else response.end(JSON.stringify(request));
+    });
+    upstream = createUpstream("inventory", settings(server.url));
+    expect((await upstream.forward(request())).status).toBe(200);
+    expect((await upstream.forward(request())).status).toBe(200);
+    expect(calls).toBe(3);
+
+    const post = { ...request("/api/products"), method: "POST", body: new TextEncoder().encode("{}") };
+    const error = await failureOf(upstream.forward(post));
+    expect(error.kind).toBe("unavailable");
+    expect(calls).toBe(4);
   });
 });

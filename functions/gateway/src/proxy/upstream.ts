@@ -1,4 +1,3 @@
-import { proxy } from "hono/proxy";
 import { Timeout, Unavailable } from "@bazaar/shared/errors";
 import type { Metrics } from "@bazaar/shared/observability";
 import {
@@ -9,6 +8,7 @@ import {
   type CircuitBreaker,
 } from "@bazaar/shared/resilience";
 import { upstreamNames, type UpstreamName } from "../routes-table";
+import { ClientGone, connectionTo, ExchangeTimeout, type Exchange, type UpstreamAnswer } from "./exchange";
 
 export interface UpstreamSettings {
   baseUrl: string;
@@ -23,10 +23,10 @@ export interface ForwardRequest {
   method: string;
   /** Path and query exactly as the client sent them, e.g. /api/products?q=lap. */
   pathAndQuery: string;
-  headers: Headers;
-  body: ArrayBuffer | undefined;
-  /** Aborts when the client goes away, so the upstream call stops too. */
-  signal: AbortSignal;
+  headers: Record<string, string>;
+  body: Uint8Array | undefined;
+  /** The client's connection: when it closes first, the upstream call stops too. */
+  client?: Exchange["client"];
 }
 
 export interface Upstream {
@@ -39,13 +39,14 @@ export interface Upstream {
 
 /** An upstream 5xx: the breaker counts it as a failure, yet the client still gets that answer unchanged. */
 class UpstreamServerError extends Error {
-  constructor(readonly response: Response) {
-    super(`upstream answered ${response.status}`);
+  constructor(readonly answer: UpstreamAnswer) {
+    super(`upstream answered ${answer.status}`);
   }
 }
 
-const isConnectionFailure = (error: unknown): boolean => error instanceof TypeError; // fetch: refused, reset, DNS
-const isAbortTimeout = (error: unknown): boolean => (error as Error | null)?.name === "TimeoutError";
+/** The function's answer as the client gets it. 204, 304 and HEAD answers have no body to pass on. */
+const responseOf = ({ status, headers, body }: UpstreamAnswer): Response =>
+  new Response(body.byteLength > 0 ? body : null, { status, headers });
 
 /**
  * One function behind its own opossum breaker with a timeout. A 4xx is the caller's business and never trips
@@ -54,27 +55,30 @@ const isAbortTimeout = (error: unknown): boolean => (error as Error | null)?.nam
  */
 export function createUpstream(name: string, settings: UpstreamSettings, metrics?: Metrics): Upstream {
   const base = settings.baseUrl.replace(/\/+$/, "");
+  const connection = connectionTo(base);
 
-  const send = async (request: ForwardRequest): Promise<Response> => {
+  const send = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
     try {
-      const response = await proxy(`${base}${request.pathAndQuery}`, {
+      const answer = await connection.send({
         method: request.method,
+        path: request.pathAndQuery,
         headers: request.headers,
-        ...(request.body && { body: request.body }),
-        // The fetch stops at the same deadline at which the breaker gives up on it.
-        signal: AbortSignal.any([request.signal, AbortSignal.timeout(settings.timeoutMs)]),
+        body: request.body,
+        // The call stops at the same deadline at which the breaker gives up on it.
+        timeoutMs: settings.timeoutMs,
+        client: request.client,
       });
-      if (response.status >= 500) throw new UpstreamServerError(response);
-      return response;
+      if (answer.status >= 500) throw new UpstreamServerError(answer);
+      return answer;
     } catch (error) {
       // A client that hung up says nothing about the upstream's health: a 4xx never trips the breaker.
-      if (request.signal.aborted) throw new UpstreamStatusError(499, "client closed the request");
+      if (error instanceof ClientGone) throw new UpstreamStatusError(499, error.message);
       throw error;
     }
   };
 
   let openedAt = 0;
-  const breaker: CircuitBreaker<[ForwardRequest], Response> = createBreaker(name, send, {
+  const breaker: CircuitBreaker<[ForwardRequest], UpstreamAnswer> = createBreaker(name, send, {
     timeoutMs: settings.timeoutMs,
     resetTimeoutMs: settings.resetTimeoutMs,
     errorThresholdPercentage: settings.errorThresholdPercentage,
@@ -90,15 +94,18 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
     baseUrl: base,
     async forward(request) {
       try {
-        return await breaker.fire(request);
+        return responseOf(await breaker.fire(request));
       } catch (error) {
-        if (error instanceof UpstreamServerError) return error.response;
+        if (error instanceof UpstreamServerError) return responseOf(error.answer);
         // Nobody is listening any more; the status only shows in the access log (nginx's convention).
         if (error instanceof UpstreamStatusError) return new Response(null, { status: error.status });
         throw asDomainError(name, error, settings.timeoutMs, secondsUntilTrial);
       }
     },
-    shutdown: () => breaker.shutdown(),
+    shutdown: () => {
+      breaker.shutdown();
+      connection.close();
+    },
   };
 }
 
@@ -110,13 +117,11 @@ function asDomainError(name: string, error: unknown, timeoutMs: number, secondsU
       { retryAfterSeconds: seconds, cause: error },
     );
   }
-  if (isBreakerTimeout(error) || isAbortTimeout(error)) {
+  if (isBreakerTimeout(error) || error instanceof ExchangeTimeout) {
     return new Timeout(`the ${name} service did not answer within ${timeoutMs} ms`, { cause: error });
   }
-  if (isConnectionFailure(error)) {
-    return new Unavailable(`the ${name} service cannot be reached`, { cause: error });
-  }
-  return error;
+  // Refused, reset, unknown host, an answer cut off: whatever went wrong, it is on the way to the function.
+  return new Unavailable(`the ${name} service cannot be reached`, { cause: error });
 }
 
 export type Upstreams = Record<UpstreamName, Upstream>;

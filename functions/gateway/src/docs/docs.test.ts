@@ -174,6 +174,9 @@ describe("docs page", () => {
     expect(page).toContain("body*</span> name*: string, email*: string (email), password*: string");
     expect(page).toContain("path</span> id*: integer");
     expect(page).toContain("status*: shipped | delivered | cancelled");
+    expect(page).toContain(
+      "quantity*: integer, payment_method: string, shipping_address: string } or { items*:",
+    );
     expect(page).toContain("items*: { product_id*: integer, quantity*: integer }[]");
     expect(page).toContain("header</span> idempotency-key: string");
   });

@@ -29,8 +29,8 @@ function typeOf(schema: JsonSchema): string {
 
 /** `name*: string, phone: string`; a star marks a required field. */
 function fieldsOf(schema: JsonSchema): string {
-  if (!schema.properties)
-    return schema.anyOf ? schema.anyOf.map((branch) => fieldsOf(branch)).join(" | ") : "";
+  // Alternative shapes (an order's single product or list of items): each in braces, "or" between.
+  if (!schema.properties) return (schema.anyOf ?? []).map((branch) => `{ ${fieldsOf(branch)} }`).join(" or ");
   const required = new Set(schema.required);
   return Object.entries(schema.properties)
     .map(([name, field]) => `${name}${required.has(name) ? "*" : ""}: ${typeOf(field)}`)

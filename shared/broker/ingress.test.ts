@@ -51,11 +51,12 @@ describe("the broker ingress", () => {
   it("accepts a binary CloudEvent with 202 and delivers it", async () => {
     const response = await app.request("/", binary("i-1", "bazaar.customer.deleted"));
     expect(response.status).toBe(202);
-    // Four Triggers take customer.deleted (notification, order, payment, shipping): one delivery each.
-    await until(() => everyone.withId("i-1").length === 4, "the deliveries");
-    for (const delivery of everyone.withId("i-1")) {
-      expect(delivery).toMatchObject({ path: "/events", body: '{"customer_id":1}' });
-    }
+    // Six Triggers take customer.deleted (every function but customer and the gateway): one delivery each,
+    // dead-letters' on /accounts/events (its /events is the dead-letter intake).
+    await until(() => everyone.withId("i-1").length === 6, "the deliveries");
+    const paths = everyone.withId("i-1").map((delivery) => delivery.path);
+    expect(paths.sort()).toEqual(["/accounts/events", ...Array(5).fill("/events")]);
+    for (const delivery of everyone.withId("i-1")) expect(delivery.body).toBe('{"customer_id":1}');
   });
 
   it("accepts a structured CloudEvent with 202 and delivers it in binary mode", async () => {
@@ -71,7 +72,7 @@ describe("the broker ingress", () => {
       }),
     });
     expect(response.status).toBe(202);
-    await until(() => everyone.withId("i-2").length === 4, "the deliveries");
+    await until(() => everyone.withId("i-2").length === 6, "the deliveries");
     expect(everyone.withId("i-2")[0]?.headers).toMatchObject({
       "ce-type": "bazaar.customer.deleted",
       "content-type": "application/json",

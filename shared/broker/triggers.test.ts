@@ -12,7 +12,7 @@ const typeOf = (trigger: Trigger): string | undefined => trigger.filter["type"];
 
 /** The saga contract (docs: who consumes what); the Trigger folder must say exactly this. */
 const saga: Record<string, string[]> = {
-  inventory: ["order.placed", "order.confirmed", "order.cancelled"],
+  inventory: ["customer.deleted", "order.placed", "order.confirmed", "order.cancelled"],
   order: [
     "customer.deleted",
     "inventory.reserved",
@@ -44,6 +44,7 @@ const saga: Record<string, string[]> = {
     "shipment.dispatched",
     "shipment.delivered",
   ],
+  "dead-letters": ["customer.deleted"],
 };
 
 describe("the Trigger manifests in knative/triggers", () => {
@@ -73,9 +74,11 @@ describe("the Trigger manifests in knative/triggers", () => {
     }
   });
 
-  it("deliver to /events and dead-letter to the root of dead-letters, with retries", () => {
+  it("deliver to /events (dead-letters: /accounts/events) and dead-letter to its root, with retries", () => {
     for (const trigger of triggers) {
-      expect(trigger.subscriber.uri).toBe("/events");
+      // dead-letters' /events is its dead-letter intake; its account events have a receiver of their own.
+      const receiver = trigger.subscriber.service === "dead-letters" ? "/accounts/events" : "/events";
+      expect(trigger.subscriber.uri).toBe(receiver);
       expect(trigger.delivery.deadLetterSink).toMatchObject({ service: "dead-letters", uri: undefined });
       expect(trigger.delivery).toMatchObject({ retry: 5, backoffPolicy: "exponential", backoffDelayMs: 200 });
       expect(trigger.parallelism).toBeGreaterThanOrEqual(1);

@@ -62,7 +62,9 @@ describe("Triggers", () => {
 
       expect(trigger.spec.subscriber.ref).toEqual(ksvcRef(subscriberOf(trigger)));
       expect(deployment.services.has(subscriberOf(trigger))).toBe(true);
-      expect(trigger.spec.subscriber.uri).toBe("/events");
+      // dead-letters' /events is its dead-letter intake: it hears catalog events on /accounts/events.
+      const receiver = subscriberOf(trigger) === "dead-letters" ? "/accounts/events" : "/events";
+      expect(trigger.spec.subscriber.uri).toBe(receiver);
       expect(
         await handledTypes(subscriberOf(trigger)),
         `${subscriberOf(trigger)} has no handler for ${type}`,

@@ -1,5 +1,13 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestKit, startSink, withApp, type AppTestKit, type Sink } from "@bazaar/shared/testing";
+import {
+  binaryEvent,
+  createTestKit,
+  startSink,
+  withApp,
+  type AppTestKit,
+  type Sink,
+} from "@bazaar/shared/testing";
 import { createApp } from "./app";
 import { migrationsFolder, schema, type DeadLettersSchema } from "./db";
 import { deadLetters } from "./db/schema";
@@ -242,5 +250,69 @@ describe("admin API", () => {
     });
     expect((await api("DELETE", `/api/dead-letters/${id}`)).status).toBe(404);
     expect((await api("GET", "/api/dead-letters")).body.total).toBe(0);
+  });
+});
+
+describe("account events", () => {
+  const deleted = (customerId: number, id = randomUUID()) => {
+    const { headers, body } = binaryEvent(
+      "bazaar.customer.deleted",
+      { customer_id: customerId },
+      { id, source: "/bazaar/customer" },
+    );
+    return t.app.request("/accounts/events", { method: "POST", headers, body });
+  };
+  const outcome = async (answer: Response | Promise<Response>) => {
+    const response = await answer;
+    return response.status === 202 ? response.headers.get("x-bazaar-outcome") : String(response.status);
+  };
+
+  it("close an account once (applied, duplicate, stale), and its admin token is 401 on every admin route", async () => {
+    const doomed = await t.tokenFor("admin", 41);
+    await send("/", deadLetter());
+    const id = await storedId();
+    const routes: [string, string][] = [
+      ["GET", "/api/dead-letters"],
+      ["GET", `/api/dead-letters/${id}`],
+      ["POST", `/api/dead-letters/${id}/replay`],
+      ["DELETE", `/api/dead-letters/${id}`],
+    ];
+    expect((await api("GET", "/api/dead-letters", doomed)).status).toBe(200);
+
+    const eventId = randomUUID();
+    expect(await outcome(deleted(41, eventId))).toBe("applied");
+    expect(await outcome(deleted(41, eventId))).toBe("duplicate");
+    expect(await outcome(deleted(41))).toBe("stale");
+    for (const [method, path] of routes) {
+      const refused = await api(method, path, doomed);
+      expect(refused.status, `${method} ${path}`).toBe(401);
+      expect(refused.body.detail).toBe("this account no longer exists");
+    }
+    // Nothing was replayed or discarded by the refused calls; another admin still works.
+    expect(target.events).toEqual([]);
+    expect((await api("GET", `/api/dead-letters/${id}`)).body).toMatchObject({ id, replay_count: 0 });
+  });
+
+  it("are not dead letters: /accounts/events stores nothing, and a customer.deleted at the intake closes nothing", async () => {
+    const doomed = await t.tokenFor("admin", 42);
+    const atIntake = binaryEvent(
+      "bazaar.customer.deleted",
+      { customer_id: 42 },
+      { source: "/bazaar/customer" },
+    );
+    expect(
+      (await t.app.request("/events", { method: "POST", ...atIntake })).headers.get("x-bazaar-outcome"),
+    ).toBe("stored");
+    expect((await api("GET", "/api/dead-letters", doomed)).status).toBe(200);
+
+    // Any other type is not this receiver's: 5xx, so the broker retries and then dead-letters it.
+    const other = binaryEvent("bazaar.order.cancelled", {
+      order_id: 1,
+      customer_id: 1,
+      reason: "test",
+      previous_status: "pending",
+    });
+    expect((await t.app.request("/accounts/events", { method: "POST", ...other })).status).toBe(500);
+    expect((await api("GET", "/api/dead-letters")).body.total).toBe(1);
   });
 });

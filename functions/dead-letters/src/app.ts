@@ -1,9 +1,11 @@
 import type { Hono } from "hono";
-import { authenticate } from "@bazaar/shared/auth";
+import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
+import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import { countUnreplayed } from "./domain/dead-letters";
 import { registerDeadLetterMetrics } from "./domain/metrics";
 import type { DeadLettersDeps } from "./deps";
+import { accountEventHandlers } from "./events";
 import { deadLetterRoutes } from "./routes/dead-letters";
 import { intakeRoutes } from "./routes/intake";
 
@@ -15,7 +17,12 @@ export function createApp(deps: DeadLettersDeps): Hono<AppEnv> {
   const intake = intakeRoutes(deps, metrics);
   app.route("/", intake);
   app.route("/events", intake);
-  app.use("/api/*", authenticate(deps.verify));
+  // Its /events is the intake, so the catalog event that closes accounts comes in on a path of its own.
+  app.route(
+    "/accounts/events",
+    createEventReceiver({ outbox: deps.outbox, handlers: accountEventHandlers, metrics: deps.http.metrics }),
+  );
+  app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
   app.route("/api/dead-letters", deadLetterRoutes(deps));
   return app;
 }

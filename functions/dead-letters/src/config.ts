@@ -1,13 +1,17 @@
 import { z } from "zod";
 import { baseConfigSchema, jwksConfigSchema, serviceUrlsSchema } from "@bazaar/shared/config";
 
-/** The functions that subscribe to events (knative/triggers): the only ones a dead letter is replayed to. */
+/**
+ * The functions that subscribe to events (knative/triggers): the only ones a dead letter is replayed to.
+ * dead-letters is one of them (bazaar.customer.deleted on /accounts/events).
+ */
 const subscriberUrls = serviceUrlsSchema.pick({
   INVENTORY_URL: true,
   ORDER_URL: true,
   PAYMENT_URL: true,
   SHIPPING_URL: true,
   NOTIFICATION_URL: true,
+  DEAD_LETTERS_URL: true,
 });
 
 export const deadLettersConfigSchema = baseConfigSchema

@@ -1,5 +1,6 @@
 import type { TokenVerifier } from "@bazaar/shared/auth";
 import type { Database } from "@bazaar/shared/db";
+import type { Outbox } from "@bazaar/shared/events";
 import type { HttpDeps } from "@bazaar/shared/http";
 import type { DeadLettersSchema } from "./db";
 import type { Replayer } from "./domain/replay";
@@ -9,6 +10,8 @@ import type { ReplayTargets } from "./domain/replay-targets";
 export interface DeadLettersDeps {
   http: HttpDeps;
   database: Database<DeadLettersSchema>;
+  /** Dedupes the account events /accounts/events receives (processed_events); nothing is published. */
+  outbox: Outbox<DeadLettersSchema>;
   verify: TokenVerifier;
   replayer: Replayer;
   /** The origins a replay may go to (a dead letter's own destination is not trusted). */

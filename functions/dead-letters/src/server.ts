@@ -15,11 +15,12 @@ await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: ({ http, database, metrics }) => {
+  createApp: ({ http, database, outbox, metrics }) => {
     replayer = createReplayer({ timeoutMs: config.REPLAY_TIMEOUT_MS, metrics });
     return createApp({
       http,
       database,
+      outbox,
       verify,
       replayer,
       replayTargets: createReplayTargets(replayTargetUrls(config)),

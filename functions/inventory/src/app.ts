@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { authenticate } from "@bazaar/shared/auth";
+import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import type { InventoryDeps } from "./deps";
@@ -10,7 +10,8 @@ import { productRoutes } from "./routes/products";
 export function createApp(deps: InventoryDeps): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
 
-  app.use("/api/*", authenticate(deps.verify));
+  // A deleted staff or admin account's token is refused at once, not when it expires.
+  app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
   app.route("/api/products", productRoutes(deps));
   app.route(
     "/events",

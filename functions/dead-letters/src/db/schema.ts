@@ -1,7 +1,8 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-// Not used here, but the shared runtime's relay reads the outbox of every function.
+// processed_events dedupes the account events; the outbox stays empty, but the shared relay reads every one.
 export { outbox, processedEvents } from "@bazaar/shared/events";
+export { closedAccounts } from "@bazaar/shared/auth";
 
 /** Events the broker gave up on, stored raw: any type, any data, exactly as they came. */
 export const deadLetters = sqliteTable(

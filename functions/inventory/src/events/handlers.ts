@@ -1,11 +1,12 @@
+import { closeAccount } from "@bazaar/shared/auth";
 import type { EventHandlers } from "@bazaar/shared/events";
 import type { InventorySchema } from "../db";
 import { commitOrder, releaseOrder, reserveOrder } from "../domain/reservations";
 
 /**
- * The inventory's part of the order saga. Each handler runs in the receiver's one transaction (with the
- * (source, id) dedupe), so a change and the events it causes commit together. Late or repeated events
- * answer "stale" and change nothing.
+ * The inventory's part of the order saga, and the closing of deleted accounts (staff and admins write the
+ * catalog). Each handler runs in the receiver's one transaction (with the (source, id) dedupe), so a change
+ * and the events it causes commit together. Late or repeated events answer "stale" and change nothing.
  */
 export const inventoryHandlers = (): EventHandlers<InventorySchema> => ({
   "bazaar.order.placed": async (event, { tx, emit, log }) => {
@@ -41,4 +42,6 @@ export const inventoryHandlers = (): EventHandlers<InventorySchema> => ({
     if (result === "released") emit("bazaar.inventory.released", { order_id }, order_id);
     return result === "nothing" ? "stale" : "applied";
   },
+
+  "bazaar.customer.deleted": closeAccount,
 });

@@ -244,6 +244,21 @@ describe("products API", () => {
       expect(adminAnswers).toEqual([201, 200, 200, 200]);
     });
 
+    it("a deleted staff account's token is 401 on every call once bazaar.customer.deleted arrived", async () => {
+      const deleted = await kit.deliver("bazaar.customer.deleted", { customer_id: 2 });
+      expect(deleted.headers.get("x-bazaar-outcome")).toBe("applied");
+      for (const [method, path, body] of [["GET", "/api/products", undefined] as const, ...writes()]) {
+        const res = await kit.request(method, path, { body, token: staff });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect((await json(res)).detail).toBe("this account no longer exists");
+      }
+      // Another account, and anonymous reads, are untouched.
+      expect(
+        (await kit.request("PUT", "/api/products/1", { body: { name: "Kept" }, token: admin })).status,
+      ).toBe(200);
+      expect((await kit.request("GET", "/api/products")).status).toBe(200);
+    });
+
     it("a token that does not verify is 401, even on a public read", async () => {
       const res = await kit.app.request("/api/products", {
         headers: { authorization: "Bearer not-a-token" },

@@ -40,14 +40,17 @@ afterAll(async () => {
 
 const source = (service: string) => `/bazaar/${service}`;
 
-/** Delivers to a function's /events and says what it made of it: applied, duplicate, stale, or the status. */
+/** dead-letters' /events is its dead-letter intake: the catalog events it consumes come in on their own path. */
+const receiverOf = (service: ServiceName) => (service === "dead-letters" ? "/accounts/events" : "/events");
+
+/** Delivers to a function's event receiver and says what it made of it: applied, duplicate, stale, or the status. */
 async function to(
   service: ServiceName,
   type: string,
   data: unknown,
   options: EventOptions = {},
 ): Promise<string> {
-  const answer: Answer = await deliver(`${system.url(service)}/events`, type, data, options);
+  const answer: Answer = await deliver(`${system.url(service)}${receiverOf(service)}`, type, data, options);
   const outcome =
     answer.status === 202 ? (answer.headers.get("x-bazaar-outcome") ?? "202") : String(answer.status);
   figures.deliveries++;
@@ -353,8 +356,8 @@ describe("notification", () => {
   });
 });
 
-describe("customer.deleted, at every function that serves customers", () => {
-  it.each(["order", "payment", "shipping", "notification"] as const)(
+describe("customer.deleted, at every function that checks whose token it is", () => {
+  it.each(["order", "payment", "shipping", "notification", "inventory", "dead-letters"] as const)(
     "%s closes the account once: a redelivery is a duplicate, the same fact again is stale",
     async (service) => {
       const gone = 660_000 + Math.floor(Math.random() * 10_000);
@@ -369,6 +372,10 @@ describe("customer.deleted, at every function that serves customers", () => {
       expect(await deleted(id)).toBe("applied");
       expect(await deleted(id)).toBe("duplicate");
       expect(await deleted()).toBe("stale");
+      const broken = { customer_id: -1 };
+      expect(await to(service, "bazaar.customer.deleted", broken, { source: source("customer") })).toMatch(
+        /^5\d\d$/,
+      );
     },
   );
 });

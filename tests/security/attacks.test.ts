@@ -1,6 +1,16 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deliver } from "../support/events";
 import { call, eventually, type Answer } from "../support/http";
-import { adminToken, login, newProduct, newShopper, orderReaches, type Shopper } from "../support/shop";
+import {
+  adminToken,
+  login,
+  newProduct,
+  newShopper,
+  orderReaches,
+  product,
+  type Shopper,
+} from "../support/shop";
 import { ADMIN, startSystem, type System } from "../support/system";
 import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { forgeries } from "./forgeries";
@@ -18,7 +28,7 @@ let staff: Shopper;
 let mallory: Shopper; // the attacker: an ordinary customer
 let alice: Shopper; // the victim
 const victim = { orderId: 0, paymentId: 0, shipmentId: 0, tracking: "", notificationId: 0 };
-const figures = { attempts: 0, refused: 0, deletionHeardWithinMs: 0 };
+const figures = { attempts: 0, refused: 0, deletionHeardWithinMs: 0, staffDeletionHeardWithinMs: 0 };
 
 /** Counts an attempt; refused means a 4xx problem that is not a success in disguise. */
 function refusedWith(answer: Answer<any>, statuses: number[], what: string): void {
@@ -310,6 +320,104 @@ describe("replayed and orphaned tokens", () => {
           (await call("GET", `${base}${path}`, { token: mallory.token })).status,
           `${door} ${path}`,
         ).toBe(200);
+  });
+  // inventory (staff and admin write the catalog) and dead-letters (admins only) hear the deletion too, on
+  // their /events and /accounts/events; an account deleted by an admin loses its rights there at once.
+  it("refuses a deleted staff member's and admin's token at inventory and dead-letters, on every door", async () => {
+    const customer = system.url("customer");
+    const [doomedStaff, doomedAdmin] = [
+      await newShopper(customer, "staff", admin),
+      await newShopper(customer, "admin", admin),
+    ];
+    const productId = await newProduct(system.url("inventory"), admin, 5);
+    // A dead letter for the admin routes to name, put straight into the intake as the broker would.
+    const eventId = randomUUID();
+    const letter = await deliver(
+      `${system.url("dead-letters")}/`,
+      "bazaar.order.placed",
+      { broken: true },
+      {
+        id: eventId,
+        source: "/bazaar/order",
+        extensions: { knativeerrordest: `${system.url("inventory")}/events`, knativeerrorcode: "500" },
+      },
+    );
+    expect(letter.status).toBe(202);
+    const letters = await call("GET", `${system.url("dead-letters")}/api/dead-letters?limit=100`, {
+      token: admin,
+    });
+    const letterId = letters.body.dead_letters.find((d: { event_id: string }) => d.event_id === eventId)
+      .id as number;
+
+    // Each route as the role that may use it: staff write the catalog, an admin deletes and reads dead letters.
+    const staffRoutes: [ServiceName, string, string, unknown][] = [
+      ["inventory", "GET", `/api/products/${productId}`, undefined],
+      ["inventory", "POST", "/api/products", { name: "Ghost", price: 1, sku: "GHOST-1" }],
+      ["inventory", "PUT", `/api/products/${productId}`, { name: "Renamed by a ghost" }],
+      ["inventory", "POST", `/api/products/${productId}/stock`, { delta: 100 }],
+    ];
+    const adminRoutes: [ServiceName, string, string, unknown][] = [
+      ["inventory", "DELETE", `/api/products/${productId}`, undefined],
+      ["dead-letters", "GET", "/api/dead-letters", undefined],
+      ["dead-letters", "GET", `/api/dead-letters/${letterId}`, undefined],
+      ["dead-letters", "POST", `/api/dead-letters/${letterId}/replay`, undefined],
+      ["dead-letters", "DELETE", `/api/dead-letters/${letterId}`, undefined],
+    ];
+    const attempts = [
+      ...staffRoutes.map((route) => [...route, doomedStaff] as const),
+      ...adminRoutes.map((route) => [...route, doomedAdmin] as const),
+    ];
+    // Before the deletion their reads succeed, so the 401s below come from the deletion alone.
+    for (const [service, path, who] of [
+      ["inventory", "/api/products", doomedStaff],
+      ["dead-letters", "/api/dead-letters", doomedAdmin],
+    ] as const)
+      for (const [door, base] of doors(service))
+        expect((await call("GET", `${base}${path}`, { token: who.token })).status, `${door} ${path}`).toBe(
+          200,
+        );
+
+    const deletedAt = Date.now();
+    for (const doomed of [doomedStaff, doomedAdmin])
+      expect((await call("DELETE", `${customer}/api/customers/${doomed.id}`, { token: admin })).status).toBe(
+        200,
+      );
+    for (const [service, path, who] of [
+      ["inventory", "/api/products", doomedStaff],
+      ["inventory", "/api/products", doomedAdmin],
+      ["dead-letters", "/api/dead-letters", doomedAdmin],
+    ] as const)
+      await eventually(
+        async () => {
+          const answer = await call("GET", `${system.url(service)}${path}`, { token: who.token });
+          return answer.status === 401 ? answer : undefined;
+        },
+        15_000,
+        `${service} to hear of the deletion`,
+      );
+    figures.staffDeletionHeardWithinMs = Date.now() - deletedAt;
+    for (const [service, method, path, body, who] of attempts)
+      for (const [door, base] of doors(service)) {
+        const answer = await call(method, `${base}${path}`, { token: who.token, body });
+        refusedWith(answer, [401], `deleted ${service} user's token at ${door} ${method} ${path}`);
+        expect(answer.body.detail).toBe("this account no longer exists");
+      }
+
+    // Nothing changed, and another staff member's and admin's tokens still work at every door.
+    const kept = await product(system.url("inventory"), productId);
+    expect(kept).toMatchObject({ quantity: 5 });
+    expect((kept as { name?: string }).name).toMatch(/^Test /);
+    for (const [door, base] of doors("inventory")) {
+      const renamed = await call("PUT", `${base}/api/products/${productId}`, {
+        token: staff.token,
+        body: { name: `Renamed by staff at ${door}` },
+      });
+      expect(renamed.status, door).toBe(200);
+    }
+    for (const [door, base] of doors("dead-letters")) {
+      const stored = await call("GET", `${base}/api/dead-letters/${letterId}`, { token: admin });
+      expect([door, stored.status, stored.body.replay_count]).toEqual([door, 200, 0]);
+    }
   });
 });
 

@@ -19,7 +19,11 @@ export async function login(customerUrl: string, email: string, password: string
 export const adminToken = (system: System): Promise<string> =>
   login(system.url("customer"), ADMIN.email, ADMIN.password);
 
-export async function newShopper(customerUrl: string, role?: "staff", adminToken?: string): Promise<Shopper> {
+export async function newShopper(
+  customerUrl: string,
+  role?: "staff" | "admin",
+  adminToken?: string,
+): Promise<Shopper> {
   const email = `${role ?? "shopper"}-${randomUUID().slice(0, 8)}@test.local`;
   const password = "a-good-password";
   const registered = await call("POST", `${customerUrl}/auth/register`, {

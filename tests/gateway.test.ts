@@ -346,6 +346,28 @@ describe("upstream trouble", () => {
   });
 });
 
+describe("edge cache of the catalog", () => {
+  it("answers a repeated anonymous catalog GET from memory for a moment, a signed-in one never", async () => {
+    const path = `/api/products?q=edge-cache-${Date.now()}`;
+    const before = echo.seen.length;
+    const first = await call("GET", `${gateway}${path}`);
+    const again = await call("GET", `${gateway}${path}`);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.body).toEqual(first.body);
+    expect(Number(again.headers.get("age"))).toBeGreaterThanOrEqual(0);
+    expect(echo.seen.length).toBe(before + 1);
+    for (let i = 0; i < 2; i++) await call("GET", `${gateway}${path}`, { token: tokens.customer });
+    expect(echo.seen.length).toBe(before + 3);
+    // GATEWAY_CATALOG_CACHE_MS (1000 by default) later, the function is asked again.
+    await eventually(
+      async () => ((await call("GET", `${gateway}${path}`)).headers.get("age") === null ? true : undefined),
+      3000,
+      "a fresh answer",
+    );
+    expect(echo.seen.length).toBe(before + 4);
+  });
+});
+
 describe("gateway's own routes", () => {
   it("serves health, the OpenAPI document and a docs page without limits or tokens", async () => {
     expect((await call("GET", `${gateway}/readyz`)).body).toMatchObject({

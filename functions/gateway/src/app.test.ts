@@ -292,3 +292,39 @@ describe("documentation", () => {
     expect(await page.text()).toContain("/api/orders/{id}/cancel");
   });
 });
+
+describe("edge cache of the public catalog", () => {
+  it("answers anonymous catalog GETs from memory per path and query; never signed-in, other or failed ones", async () => {
+    const cached = await testGateway(upstream.url, { catalogCacheMs: 60_000 });
+    const customer = await cached.tokenFor("customer");
+    const get = (path: string, token?: string) =>
+      cached.app.request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    try {
+      const first = await get("/api/products?q=lap");
+      const again = await get("/api/products?q=lap");
+      expect(upstream.seen).toHaveLength(1);
+      expect(await again.json()).toEqual(await first.json());
+      expect(again.headers.get("age")).toBe("0");
+      expect(first.headers.get("age")).toBeNull();
+      // Per-request headers stay per request.
+      expect(again.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+      expect(again.headers.get("ratelimit-remaining")).not.toBe(first.headers.get("ratelimit-remaining"));
+
+      await get("/api/products?q=desk");
+      await get("/api/products/1");
+      await get("/api/products/1");
+      expect(upstream.seen).toHaveLength(3);
+
+      for (let i = 0; i < 2; i++) await get("/api/products?q=lap", customer);
+      for (let i = 0; i < 2; i++) await get("/api/orders", customer);
+      expect(upstream.seen).toHaveLength(7);
+
+      upstream.answer((_, res) => res.writeHead(500, { "content-type": "application/json" }).end("{}"));
+      for (let i = 0; i < 2; i++) expect((await get("/api/products?q=broken")).status).toBe(500);
+      expect(upstream.seen).toHaveLength(9);
+    } finally {
+      upstream.answer((await import("./testing/upstream-server")).echo);
+      cached.close();
+    }
+  });
+});

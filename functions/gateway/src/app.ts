@@ -7,14 +7,20 @@ import type { GatewayDeps } from "./deps";
 import { lazyDocs } from "./docs/lazy";
 import { resolveClient, socketAddressOf, trustedProxies, type Client } from "./edge/client";
 import { corsFor } from "./edge/cors";
+import { MicroCache } from "./edge/micro-cache";
 import { RateLimiter, rateLimit } from "./edge/rate-limit";
 import { forwardTo } from "./proxy/forward";
-import { createRouteLookup, routeTable } from "./routes-table";
+import { createRouteLookup, routeTable, type RouteRule } from "./routes-table";
+
+/** The public catalog: the same for every anonymous reader, so its answers may be shared for a moment. */
+const isCatalogRead = (rule: RouteRule): boolean =>
+  rule.method === "GET" && rule.access === "public" && rule.upstream === "inventory";
 
 /**
  * The gateway: the only public function. Every path of the routing table passes, in order: token check
  * (a bad token is 401 even on a public route), rate limit, role check, then the proxy to its function behind
- * that function's breaker. /healthz, /readyz and /metrics come from the shared app and are never limited.
+ * that function's breaker (anonymous catalog reads may be answered from the edge cache instead).
+ * /healthz, /readyz and /metrics come from the shared app and are never limited.
  */
 export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
@@ -34,6 +40,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
     },
   };
   const checkToken = authenticate(deps.verify);
+  const catalogCache = deps.catalogCacheMs > 0 ? new MicroCache({ ttlMs: deps.catalogCacheMs }) : undefined;
 
   if (deps.corsOrigins.length > 0) app.use("*", corsFor(deps.corsOrigins));
 
@@ -49,7 +56,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
       checkToken,
       rateLimit(rule, limits),
       ...roleCheck,
-      forwardTo(deps.upstreams[rule.upstream], clientOf),
+      forwardTo(deps.upstreams[rule.upstream], clientOf, isCatalogRead(rule) ? catalogCache : undefined),
     );
   }
 

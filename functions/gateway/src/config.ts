@@ -52,6 +52,8 @@ export const gatewayConfigSchema = z
     GATEWAY_BREAKER_ERROR_PERCENTAGE: z.coerce.number().min(1).max(100).default(50),
     /** Calls within the rolling window before the error percentage can open a breaker. */
     GATEWAY_BREAKER_VOLUME_THRESHOLD: count.default(5),
+    /** Milliseconds anonymous GETs of the catalog are answered from the edge cache; 0 turns it off. */
+    GATEWAY_CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     RATE_LIMIT_WINDOW_SECONDS: count.default(60),
     /** Login and registration per client per window (brute force). */
     RATE_LIMIT_AUTH: count.default(10),

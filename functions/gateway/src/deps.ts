@@ -14,4 +14,6 @@ export interface GatewayDeps {
   corsOrigins: readonly string[];
   /** Proxies (addresses or CIDRs) whose X-Forwarded-For is believed; empty: none. */
   trustedProxies: readonly string[];
+  /** Milliseconds anonymous catalog reads are answered from the edge cache; 0: never. */
+  catalogCacheMs: number;
 }

@@ -31,6 +31,7 @@ const app = createApp({
   rateLimits: rateLimitPoliciesOf(config),
   corsOrigins: config.CORS_ORIGINS,
   trustedProxies: config.GATEWAY_TRUSTED_PROXIES,
+  catalogCacheMs: config.GATEWAY_CATALOG_CACHE_MS,
 });
 
 await serve(app, {

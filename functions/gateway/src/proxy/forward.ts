@@ -2,35 +2,50 @@ import type { ServerResponse } from "node:http";
 import type { Context, Handler } from "hono";
 import type { AppEnv } from "@bazaar/shared/http";
 import type { Client } from "../edge/client";
+import type { MicroCache } from "../edge/micro-cache";
 import { upstreamRequestHeaders } from "./headers";
-import type { Upstream } from "./upstream";
+import { responseOf, type Upstream } from "./upstream";
 
 const WITHOUT_BODY = new Set(["GET", "HEAD"]);
 
 /** Path and query of the URL the app routed: what follows the authority (as Hono's own getPath reads it). */
 const pathAndQueryOf = (url: string): string => url.slice(url.indexOf("/", url.indexOf(":") + 3));
 
+/** A request whose answer may be shared: nothing in it says who is asking. */
+const isAnonymous = (c: Context<AppEnv>): boolean =>
+  c.req.header("authorization") === undefined && c.req.header("cookie") === undefined;
+
 /**
  * The last step of every routed request: send it to its function and hand back whatever the function
- * answered. The body is buffered; the shared body limit has already refused anything larger (413).
+ * answered. The body is buffered; the shared body limit has already refused anything larger (413). With a
+ * cache (the public catalog's GETs), anonymous requests may be answered from it.
  */
-export function forwardTo(upstream: Upstream, clientOf: (c: Context<AppEnv>) => Client): Handler<AppEnv> {
+export function forwardTo(
+  upstream: Upstream,
+  clientOf: (c: Context<AppEnv>) => Client,
+  cache?: MicroCache,
+): Handler<AppEnv> {
   return async function forward(c) {
-    const client = clientOf(c);
-    const body = WITHOUT_BODY.has(c.req.method) ? undefined : await c.req.arrayBuffer();
-    return upstream.forward({
-      method: c.req.method,
-      pathAndQuery: pathAndQueryOf(c.req.url),
-      headers: upstreamRequestHeaders(c.req.raw.headers, {
-        forwardedFor: client.forwardedFor,
-        forwardedProto: client.proto,
-        forwardedHost: c.req.header("host"),
-        correlationId: c.get("correlationId"),
-        traceparent: c.get("traceparent"),
-      }),
-      body: body && body.byteLength > 0 ? new Uint8Array(body) : undefined,
-      // @hono/node-server's env; absent when the app is called without a server (app.request in tests).
-      client: (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing,
-    });
+    const pathAndQuery = pathAndQueryOf(c.req.url);
+    const send = async () => {
+      const client = clientOf(c);
+      const body = WITHOUT_BODY.has(c.req.method) ? undefined : await c.req.arrayBuffer();
+      return upstream.forward({
+        method: c.req.method,
+        pathAndQuery,
+        headers: upstreamRequestHeaders(c.req.raw.headers, {
+          forwardedFor: client.forwardedFor,
+          forwardedProto: client.proto,
+          forwardedHost: c.req.header("host"),
+          correlationId: c.get("correlationId"),
+          traceparent: c.get("traceparent"),
+        }),
+        body: body && body.byteLength > 0 ? new Uint8Array(body) : undefined,
+        // @hono/node-server's env; absent when the app is called without a server (app.request in tests).
+        client: (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing,
+      });
+    };
+    const answer = cache && isAnonymous(c) ? await cache.through(pathAndQuery, send) : await send();
+    return responseOf(answer);
   };
 }

@@ -3,7 +3,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DomainError } from "@bazaar/shared/errors";
 import { createMetrics } from "@bazaar/shared/observability";
 import { startTestUpstream, type TestUpstream } from "../testing/upstream-server";
-import { createUpstream, type ForwardRequest, type Upstream, type UpstreamSettings } from "./upstream";
+import {
+  createUpstream,
+  responseOf,
+  type ForwardRequest,
+  type Upstream,
+  type UpstreamSettings,
+} from "./upstream";
 
 const request = (pathAndQuery = "/api/products?q=lap"): ForwardRequest => ({
   method: "GET",
@@ -20,6 +26,10 @@ const settings = (baseUrl: string, extra: Partial<UpstreamSettings> = {}): Upstr
   volumeThreshold: 3,
   ...extra,
 });
+
+/** The answer as the gateway hands it to the client. */
+const forwarded = async (upstream: Upstream, request: ForwardRequest): Promise<Response> =>
+  responseOf(await upstream.forward(request));
 
 const failureOf = async (promise: Promise<unknown>): Promise<DomainError> => {
   const error = await promise.then(
@@ -48,7 +58,7 @@ describe("upstream behind a breaker", () => {
   it("passes the path, query, status, headers and body through unchanged", async () => {
     server = await startTestUpstream();
     upstream = createUpstream("inventory", settings(`${server.url}/`));
-    const response = await upstream.forward(request());
+    const response = await forwarded(upstream, request());
     expect(response.status).toBe(200);
     expect(response.headers.get("x-upstream")).toBe("echo");
     const seen = (await response.json()) as { method: string; url: string };
@@ -59,7 +69,7 @@ describe("upstream behind a breaker", () => {
     server = await startTestUpstream(statusAnswer(404));
     const metrics = createMetrics("gateway");
     upstream = createUpstream("inventory", settings(server.url), metrics);
-    for (let i = 0; i < 10; i++) expect((await upstream.forward(request())).status).toBe(404);
+    for (let i = 0; i < 10; i++) expect((await forwarded(upstream, request())).status).toBe(404);
     expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(
       /circuit_breaker_state\{breaker="inventory",service="gateway"\} 0/,
     );
@@ -70,7 +80,7 @@ describe("upstream behind a breaker", () => {
     const metrics = createMetrics("gateway");
     upstream = createUpstream("order", settings(server.url, { resetTimeoutMs: 5000 }), metrics);
     for (let i = 0; i < 3; i++) {
-      const response = await upstream.forward(request());
+      const response = await forwarded(upstream, request());
       expect(response.status).toBe(500);
       expect(response.headers.get("x-from")).toBe("upstream");
       expect(await response.json()).toEqual({ status: 500, detail: "upstream said 500" });
@@ -116,8 +126,8 @@ describe("upstream behind a breaker", () => {
     await server.start();
     await new Promise((resolve) => setTimeout(resolve, 350));
     expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(/\} 1/);
-    expect((await upstream.forward(request())).status).toBe(200);
-    expect((await upstream.forward(request())).status).toBe(200);
+    expect((await forwarded(upstream, request())).status).toBe(200);
+    expect((await forwarded(upstream, request())).status).toBe(200);
     expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(/\} 0/);
   });
 
@@ -134,14 +144,14 @@ describe("upstream behind a breaker", () => {
       response.end("{}");
     });
     upstream = createUpstream("inventory", settings(server.url));
-    const response = await upstream.forward(request());
+    const response = await forwarded(upstream, request());
     expect(response.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
     for (const name of ["keep-alive", "connection", "x-hop"])
       expect(response.headers.has(name), name).toBe(false);
     expect(await response.json()).toEqual({});
 
     server.answer((_, res) => res.writeHead(204).end());
-    const empty = await upstream.forward(request());
+    const empty = await forwarded(upstream, request());
     expect(empty.status).toBe(204);
     expect(empty.body).toBeNull();
   });
@@ -156,7 +166,7 @@ describe("upstream behind a breaker", () => {
     upstream = createUpstream("order", settings(server.url, { volumeThreshold: 1 }), metrics);
     const client = new EventEmitter();
     const started = Date.now();
-    const pending = upstream.forward({ ...request(), client });
+    const pending = forwarded(upstream, { ...request(), client });
     setTimeout(() => client.emit("close"), 50);
     expect((await pending).status).toBe(499);
     expect(Date.now() - started).toBeLessThan(800);
@@ -174,8 +184,8 @@ describe("upstream behind a breaker", () => {
       else response.end(JSON.stringify(request));
     });
     upstream = createUpstream("inventory", settings(server.url));
-    expect((await upstream.forward(request())).status).toBe(200);
-    expect((await upstream.forward(request())).status).toBe(200);
+    expect((await forwarded(upstream, request())).status).toBe(200);
+    expect((await forwarded(upstream, request())).status).toBe(200);
     expect(calls).toBe(3);
 
     const post = { ...request("/api/products"), method: "POST", body: new TextEncoder().encode("{}") };

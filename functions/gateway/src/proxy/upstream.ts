@@ -33,7 +33,7 @@ export interface Upstream {
   name: string;
   baseUrl: string;
   /** The upstream's answer as it is (4xx and 5xx included), or a 503/504 domain error. */
-  forward(request: ForwardRequest): Promise<Response>;
+  forward(request: ForwardRequest): Promise<UpstreamAnswer>;
   shutdown(): void;
 }
 
@@ -45,7 +45,7 @@ class UpstreamServerError extends Error {
 }
 
 /** The function's answer as the client gets it. 204, 304 and HEAD answers have no body to pass on. */
-const responseOf = ({ status, headers, body }: UpstreamAnswer): Response =>
+export const responseOf = ({ status, headers, body }: UpstreamAnswer): Response =>
   new Response(body.byteLength > 0 ? body : null, { status, headers });
 
 /**
@@ -94,11 +94,12 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
     baseUrl: base,
     async forward(request) {
       try {
-        return responseOf(await breaker.fire(request));
+        return await breaker.fire(request);
       } catch (error) {
-        if (error instanceof UpstreamServerError) return responseOf(error.answer);
+        if (error instanceof UpstreamServerError) return error.answer;
         // Nobody is listening any more; the status only shows in the access log (nginx's convention).
-        if (error instanceof UpstreamStatusError) return new Response(null, { status: error.status });
+        if (error instanceof UpstreamStatusError)
+          return { status: error.status, headers: [], body: new Uint8Array() };
         throw asDomainError(name, error, settings.timeoutMs, secondsUntilTrial);
       }
     },

@@ -62,6 +62,8 @@ export async function testGateway(
     rateLimits: overrides.rateLimits ?? generousLimits,
     corsOrigins: overrides.corsOrigins ?? [],
     trustedProxies: overrides.trustedProxies ?? [],
+    // Off unless a test is about it: other tests look at what reached the function.
+    catalogCacheMs: overrides.catalogCacheMs ?? 0,
   });
   const ids: Record<Role, number> = { customer: 7, staff: 8, admin: 9 };
   return {

@@ -1,7 +1,7 @@
 /**
  * The image's whole node_modules: the packages the bundles still load at run time (scripts/build.ts keeps
- * @libsql/client and its native driver out of the bundles) and everything they depend on, exactly as npm
- * installed them from the lockfile. The Dockerfile's build stage runs it; tests/deploy runs it too.
+ * libSQL's native driver out of the bundles) and everything they depend on, exactly as npm installed them
+ * from the lockfile. The Dockerfile's build stage runs it; tests/deploy runs it too.
  *
  *   tsx scripts/docker/runtime-deps.ts <out>      copies them to <out>/node_modules
  *
@@ -15,8 +15,8 @@ import { pathToFileURL } from "node:url";
 
 export const rootDir = resolve(import.meta.dirname, "../..");
 
-/** What the bundles import at run time; the rest of their dependencies is inlined (see build.ts `external`). */
-export const runtimeRoots = ["@libsql/client"];
+/** What the bundles require at run time (build.ts reads this); the rest of their dependencies is inlined. */
+export const runtimeRoots = ["libsql"];
 
 interface InstalledPackage {
   name: string;

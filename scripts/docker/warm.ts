@@ -1,8 +1,10 @@
 /**
  * The image's last build step: starts every bundle under <app>/dist once, waits until it answers /readyz,
  * and stops it with SIGTERM as Knative would. That proves each function starts with nothing but the image's
- * node_modules and, where Node has a module compile cache (22.1+, NODE_COMPILE_CACHE set), leaves V8's
- * compiled code of every bundle in that folder, so a cold start in the cluster skips most of the compiling.
+ * node_modules, and leaves V8's compiled code of every bundle beside it (dist/<name>/bundle.<hash>.cache, see
+ * shared/runtime/code-cache.ts), so a cold start in the cluster skips most of the compiling. Where Node has a
+ * module compile cache (22.1+, NODE_COMPILE_CACHE set), it also keeps the rest there (the loaders, libSQL's
+ * JavaScript).
  *
  *   node warm.mjs <app>     (the Dockerfile runs an esbuild bundle of this file; tests run it with tsx)
  *
@@ -123,6 +125,12 @@ export async function warmAll(app: string, concurrency = availableParallelism())
   return results.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The bundles that have a code cache beside them now. */
+export const bundlesWithCodeCache = (app: string): string[] =>
+  bundlesIn(app).filter((name) =>
+    readdirSync(join(app, "dist", name)).some((file) => /^bundle\.\w+\.cache$/.test(file)),
+  );
+
 const countFiles = (folder: string): number =>
   existsSync(folder)
     ? readdirSync(folder, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
@@ -132,6 +140,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const app = resolve(process.argv[2] ?? ".");
   const results = await warmAll(app);
   for (const { name, ms } of results) process.stdout.write(`started and stopped ${name} in ${ms} ms\n`);
+  const cached = bundlesWithCodeCache(app);
+  // Like the compile cache below, a missing code cache is a slower start, not a broken image.
+  if (cached.length < results.length)
+    process.stderr.write(`code cache: WARNING, written for ${cached.length} of ${results.length} bundles\n`);
+  else process.stdout.write(`code cache: written for all ${cached.length} bundles\n`);
   const cache = process.env["NODE_COMPILE_CACHE"];
   if (!hasCompileCache() || !cache) {
     process.stdout.write(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashPassword, verifyPassword } from "./passwords";
+import { hashPassword, verifyNothing, verifyPassword } from "./passwords";
 
 describe("passwords", () => {
   it("verifies the right password and refuses a wrong one", async () => {
@@ -15,6 +15,12 @@ describe("passwords", () => {
     ]);
     expect(a).not.toEqual(b);
     expect(a).toMatch(/^scrypt\$1024\$8\$1\$/);
+  });
+
+  it("refuses any password for an unknown account, after hashing it at the configured cost", async () => {
+    expect(await verifyNothing("correct horse battery", 1024)).toBe(false);
+    // A cost scrypt refuses (not a power of two) fails as a real verification at that cost would.
+    await expect(verifyNothing("x", 1000)).rejects.toThrow();
   });
 
   it("refuses a stored value of another scheme", async () => {

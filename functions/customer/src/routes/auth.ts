@@ -7,7 +7,7 @@ import { customerApi } from "@bazaar/shared/api";
 import { customers } from "../db/schema";
 import { customerView, normaliseEmail } from "../domain/customers";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../domain/login-throttle";
-import { dummyHash, hashPassword, verifyPassword } from "../domain/passwords";
+import { hashPassword, verifyNothing, verifyPassword } from "../domain/passwords";
 import { issueSession, revokeSession, rotateSession } from "../domain/sessions";
 import type { CustomerDeps } from "../deps";
 
@@ -15,7 +15,6 @@ const { loginBody, refreshBody, registerBody } = customerApi;
 
 export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
   const { database, outbox, settings } = deps;
-  const missHash = dummyHash(settings.scryptCost);
 
   return new Hono<AppEnv>()
     .post("/register", validate("json", registerBody), async (c) => {
@@ -72,7 +71,9 @@ export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
       });
       const [customer] = await database.db.select().from(customers).where(eq(customers.email, email));
       // Hash even for an unknown email so timing does not reveal which accounts exist.
-      const ok = await verifyPassword(password, customer?.passwordHash ?? (await missHash));
+      const ok = customer
+        ? await verifyPassword(password, customer.passwordHash)
+        : await verifyNothing(password, settings.scryptCost);
       if (!customer || !ok) throw new Unauthorized("invalid email or password");
       const session = await database.write(async (tx) => {
         await clearLoginFailures(tx, email);

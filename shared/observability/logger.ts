@@ -1,4 +1,5 @@
-import { pino, type DestinationStream, type Logger } from "pino";
+import { pino, type Logger } from "pino";
+import { batchedStdout } from "./stdout";
 
 export type { Logger } from "pino";
 
@@ -17,18 +18,8 @@ export function withoutQueryParams(error: Error): Record<string, unknown> {
   return serialized;
 }
 
-/**
- * stdout, written in batches: a synchronous write per line was 8-10 % of a request's CPU. Lines collect up to
- * 4 KiB, or for at most 250 ms, then go out in one write. pino flushes what is left synchronously when the
- * process exits (process.exit, as the SIGTERM drain ends, or an empty event loop), so no line is lost then.
- * One per process, shared by every logger.
- */
-let stdout: DestinationStream | undefined;
-export const bufferedStdout = (): DestinationStream =>
-  (stdout ??= pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }));
-
-/** JSON logs, one line per event, with the service name on every line. */
-export function createLogger(service: string, level = "info", destination = bufferedStdout()): Logger {
+/** JSON logs, one line per event, with the service name on every line; stdout is written in batches. */
+export function createLogger(service: string, level = "info"): Logger {
   return pino(
     {
       level,
@@ -41,6 +32,6 @@ export function createLogger(service: string, level = "info", destination = buff
         censor: "[redacted]",
       },
     },
-    destination,
+    batchedStdout(),
   );
 }

@@ -24,8 +24,12 @@ export function isAddressOrCidr(value: string): boolean {
   return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
 }
 
-/** The proxies whose X-Forwarded-For the gateway believes. Values were checked by isAddressOrCidr. */
-export function trustedProxies(items: readonly string[]): BlockList {
+/**
+ * The proxies whose X-Forwarded-For the gateway believes; undefined for none (the common case, and a
+ * BlockList check parses the address anew each time). Values were checked by isAddressOrCidr.
+ */
+export function trustedProxies(items: readonly string[]): BlockList | undefined {
+  if (items.length === 0) return undefined;
   const list = new BlockList();
   for (const item of items) {
     const [address = "", prefix] = item.split("/");
@@ -36,7 +40,8 @@ export function trustedProxies(items: readonly string[]): BlockList {
   return list;
 }
 
-const isTrusted = (trusted: BlockList, address: string): boolean => {
+const isTrusted = (trusted: BlockList | undefined, address: string): boolean => {
+  if (!trusted) return false;
   const family = isIP(address);
   return family !== 0 && trusted.check(address, family === 6 ? "ipv6" : "ipv4");
 };
@@ -49,7 +54,7 @@ const isTrusted = (trusted: BlockList, address: string): boolean => {
 export function resolveClient(
   socketAddress: string,
   headers: { forwardedFor?: string | undefined; forwardedProto?: string | undefined },
-  trusted: BlockList,
+  trusted: BlockList | undefined,
 ): Client {
   const chain = [
     ...(headers.forwardedFor ?? "")

@@ -14,6 +14,7 @@ import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { Script } from "node:vm";
 import { build, type Plugin } from "esbuild";
+import type { ServiceName } from "../shared/config/services";
 import { BUNDLE, BUNDLE_PARAMETERS } from "../shared/runtime/code-cache";
 import { availableServices, entryOf, rootDir } from "./dev/services";
 import { runtimeRoots } from "./docker/runtime-deps";
@@ -39,9 +40,9 @@ const requireAtRunTime: Plugin = {
   },
 };
 
-async function bundle(service: string, outdir: string): Promise<string> {
+async function bundle(service: ServiceName, outdir: string): Promise<string> {
   const { outputFiles } = await build({
-    entryPoints: [entryOf(service as never)],
+    entryPoints: [entryOf(service)],
     outfile: join(outdir, BUNDLE),
     bundle: true,
     platform: "node",
@@ -50,6 +51,7 @@ async function bundle(service: string, outdir: string): Promise<string> {
     // Less to read and parse at each start; names stay as written, so stack traces still say where.
     minifySyntax: true,
     minifyWhitespace: true,
+    charset: "ascii", // the loader reads it as one-byte text
     sourcemap: "linked",
     plugins: [requireAtRunTime],
     define: {
@@ -67,6 +69,9 @@ async function bundle(service: string, outdir: string): Promise<string> {
   const code = outputFiles.find((file) => file.path.endsWith(BUNDLE))?.text ?? "";
   // An import or export statement, or an import.meta left over, would only fail at start: fail here instead.
   new Script(code, { filename: join(outdir, BUNDLE) });
+  // esbuild escapes other characters everywhere but in the licence comments it keeps.
+  const nonAscii = /[^\0-\x7f]/.exec(code);
+  if (nonAscii) throw new Error(`${service}: non-ASCII text at offset ${nonAscii.index} of ${BUNDLE}`);
   return createHash("sha256").update(code).digest("hex").slice(0, 16);
 }
 

@@ -294,7 +294,7 @@ describe("documentation", () => {
 });
 
 describe("edge cache of the public catalog", () => {
-  it("answers anonymous catalog GETs from memory per path and query; never signed-in, other or failed ones", async () => {
+  it("answers anonymous catalog GETs from memory per host, path and query; never signed-in, other or failed ones", async () => {
     const cached = await testGateway(upstream.url, { catalogCacheMs: 60_000 });
     const customer = await cached.tokenFor("customer");
     const get = (path: string, token?: string) =>
@@ -314,14 +314,18 @@ describe("edge cache of the public catalog", () => {
       await get("/api/products/1");
       await get("/api/products/1");
       expect(upstream.seen).toHaveLength(3);
+      // Another Host (X-Forwarded-Host upstream) is another entry.
+      await cached.app.request("/api/products?q=lap", { headers: { host: "elsewhere.example" } });
+      expect(upstream.seen).toHaveLength(4);
+      expect(upstream.seen[3]?.headers["x-forwarded-host"]).toBe("elsewhere.example");
 
       for (let i = 0; i < 2; i++) await get("/api/products?q=lap", customer);
       for (let i = 0; i < 2; i++) await get("/api/orders", customer);
-      expect(upstream.seen).toHaveLength(7);
+      expect(upstream.seen).toHaveLength(8);
 
       upstream.answer((_, res) => res.writeHead(500, { "content-type": "application/json" }).end("{}"));
       for (let i = 0; i < 2; i++) expect((await get("/api/products?q=broken")).status).toBe(500);
-      expect(upstream.seen).toHaveLength(9);
+      expect(upstream.seen).toHaveLength(10);
     } finally {
       upstream.answer((await import("./testing/upstream-server")).echo);
       cached.close();

@@ -45,7 +45,12 @@ export function forwardTo(
         client: (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing,
       });
     };
-    const answer = cache && isAnonymous(c) ? await cache.through(pathAndQuery, send) : await send();
+    // Keyed by Host too, which the function learns as X-Forwarded-Host: an answer built from it (links) is
+    // never served to a client that named another host.
+    const answer =
+      cache && isAnonymous(c)
+        ? await cache.through(`${c.req.header("host") ?? ""} ${pathAndQuery}`, send)
+        : await send();
     return responseOf(answer);
   };
 }

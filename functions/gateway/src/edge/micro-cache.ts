@@ -40,9 +40,9 @@ export function sharedLifetimeMs(answer: UpstreamAnswer, ttlMs: number): number 
 /**
  * A short-lived cache of the public catalog's answers at the edge, by a key the caller makes (host, path and
  * query): in a burst of reads most answers come from memory and only one request per key and TTL reaches
- * the function. Concurrent
- * misses of one key wait for the first one's answer rather than all asking the function. Each hit carries
- * an Age header (RFC 9111 §5.1). Errors and anything not meant for sharing are never kept.
+ * the function. Concurrent misses of one key wait for the first one's answer rather than all asking the
+ * function. Each hit carries an Age header (RFC 9111 §5.1). Errors and anything not meant for sharing are
+ * never kept.
  */
 export class MicroCache {
   readonly #entries = new Map<string, Entry>();

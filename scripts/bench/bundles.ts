@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServiceName } from "../../shared/config/services";
+import { BUNDLE } from "../../shared/runtime/code-cache";
 import { freePort } from "../../tests/support/ports";
 import { rootDir, stopProcess, waitUntilReady, wiringEnv } from "../dev/services";
 
@@ -17,6 +18,8 @@ export const ADMIN = { email: "admin@bench.local", password: "admin-password-for
 const distDir = process.env["BENCH_DIST"] ?? join(rootDir, "dist");
 
 export const bundleOf = (service: ServiceName): string => join(distDir, service, "index.js");
+/** The service's code itself, which index.js loads (see scripts/build.ts). */
+export const codeOf = (service: ServiceName): string => join(distDir, service, BUNDLE);
 
 export interface Bundles {
   dataDir: string;

@@ -16,7 +16,7 @@
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { assertBuilt, bundleOf } from "./bundles";
+import { assertBuilt, codeOf } from "./bundles";
 import { benchColdStart } from "./cold-start";
 import { benchHttpPaths } from "./http-paths";
 import { describeMachine, requireTools } from "./machine";
@@ -111,7 +111,7 @@ if (only.has("rabbitmq")) {
   console.log("part 3: RabbitMQ's publish-with-confirm ceiling, and the order pipeline over RabbitMQ");
   const absent = await rabbitProblem(amqpUrl);
   results.rabbitPublish = absent ? { measuredAt: now(), skipped: absent } : await measureCeiling();
-  const supported = readFileSync(bundleOf("broker"), "utf8").includes("AMQP_URL");
+  const supported = readFileSync(codeOf("broker"), "latin1").includes("AMQP_URL");
   if (!supported) results.rabbitmq = { measuredAt: now(), skipped: "transport not yet merged" };
   else if (absent) results.rabbitmq = { measuredAt: now(), skipped: absent };
   else {

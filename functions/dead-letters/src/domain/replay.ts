@@ -1,4 +1,5 @@
 import { toBinaryMessage, type OutgoingEvent } from "@bazaar/shared/events";
+import { send } from "@bazaar/shared/http";
 import type { Metrics } from "@bazaar/shared/observability";
 import {
   createBreaker,
@@ -56,17 +57,10 @@ export function createReplayer(options: { timeoutMs: number; metrics?: Metrics }
   const breakers = new Map<string, CircuitBreaker<[string, Message], number>>();
 
   const post = async (target: string, message: Message): Promise<number> => {
-    const response = await fetch(target, {
-      method: "POST",
-      headers: message.headers,
-      body: message.body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.body?.cancel();
+    const { status } = await send(target, { method: "POST", ...message, timeoutMs });
     // A 5xx counts against the target's breaker; a 4xx is an answer about this event, not an outage.
-    if (response.status >= 500)
-      throw new UpstreamStatusError(response.status, `target answered ${response.status}`);
-    return response.status;
+    if (status >= 500) throw new UpstreamStatusError(status, `target answered ${status}`);
+    return status;
   };
 
   const breakerFor = (origin: string) => {
@@ -95,8 +89,8 @@ export function createReplayer(options: { timeoutMs: number; metrics?: Metrics }
           return { status: null, error: `${origin} failed repeatedly; replays to it pause briefly` };
         if (isBreakerTimeout(error) || (error as Error).name === "TimeoutError")
           return { status: null, error: `no answer from ${origin} within ${timeoutMs} ms` };
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
-        return { status: null, error: `could not reach ${origin}: ${cause ?? (error as Error).message}` };
+        const { code } = error as { code?: string };
+        return { status: null, error: `could not reach ${origin}: ${code ?? (error as Error).message}` };
       }
     },
     shutdown() {

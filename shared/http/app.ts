@@ -51,14 +51,17 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
  * `c.req.raw.body` makes @hono/node-server build a full WHATWG Request, a tenth of a small request's cost.
  */
 function bodyLimitOf(maxSize: number): MiddlewareHandler<AppEnv> {
-  const limit = bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new PayloadTooLarge(`request body exceeds ${maxSize} bytes`);
-    },
-  });
+  const tooLarge = (): never => {
+    throw new PayloadTooLarge(`request body exceeds ${maxSize} bytes`);
+  };
+  const limit = bodyLimit({ maxSize, onError: () => tooLarge() });
   return async function bodyLimitUnlessBodiless(c, next) {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    // A declared length is checked from the header alone: hono's limit would build the Request to ask.
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && c.req.header("transfer-encoding") === undefined) {
+      return Number(declared) > maxSize ? tooLarge() : next();
+    }
     return limit(c, next);
   };
 }

@@ -18,7 +18,11 @@ import { cpuSecondsOf } from "./wrk";
 
 export interface ColdStart {
   service: ServiceName;
-  /** Median over the runs after the first (the first creates the database: a fresh install, not a restart). */
+  /**
+   * Median over the runs after the first. The first creates the database (a fresh install, not a restart)
+   * and, after a build, compiles without a code cache, which it leaves at exit for the others, as an image's
+   * warm step does (shared/runtime/code-cache.ts).
+   */
   medianMs: number;
   runsMs: number[];
   firstBootMs: number;

@@ -1,3 +1,6 @@
+import { request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Role } from "@bazaar/shared/http";
 import { fromAddress, generousLimits, testGateway, type TestGateway } from "./testing/gateway-app";
@@ -226,6 +229,34 @@ describe("limits", () => {
 });
 
 describe("upstream trouble", () => {
+  it("stops the function's call when the client hangs up (a real server)", async () => {
+    let cutOff = false;
+    const slow = await startTestUpstream((_, response) => {
+      response.on("close", () => (cutOff = !response.writableFinished));
+      setTimeout(() => response.end("[]"), 2000);
+    });
+    const slowGateway = await testGateway(slow.url);
+    const server = serve({ fetch: slowGateway.app.fetch, port: 0, hostname: "127.0.0.1" });
+    try {
+      await new Promise((resolve) => server.once("listening", resolve));
+      const client = request({
+        host: "127.0.0.1",
+        port: (server.address() as AddressInfo).port,
+        path: "/api/products",
+      });
+      client.on("error", () => undefined); // the hang-up below
+      client.end();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      client.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(cutOff).toBe(true);
+    } finally {
+      server.close();
+      slowGateway.close();
+      await slow.stop();
+    }
+  });
+
   it("answers 503 problem when the function cannot be reached", async () => {
     const down = await startTestUpstream();
     await down.stop();

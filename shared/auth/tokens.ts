@@ -31,8 +31,9 @@ export type TokenVerifier = (token: string) => Promise<Principal>;
  * Tokens that verified, with what they proved, until they expire: a client sends the same token on every
  * request, and an EdDSA verification is the costliest step of an authenticated request. An access token
  * cannot change and is never revoked before its `exp` (closing an account is a separate check, made on
- * every request), so answering from here is the decision the full check would make. Keyed by the whole
- * token, signature included; failures are never kept. The least recently used entry goes when it is full.
+ * every request), so answering from here is the decision the full check would make; a key dropped from the
+ * key set keeps its tokens valid until they expire (15 minutes by default). Keyed by the whole token,
+ * signature included; failures are never kept. The least recently used entry goes when it is full.
  */
 export class VerifiedTokens {
   readonly #entries = new Map<string, { principal: Principal; expiresAt: number }>();

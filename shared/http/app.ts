@@ -69,7 +69,8 @@ function bodyLimitOf(maxSize: number): MiddlewareHandler<AppEnv> {
 /**
  * Sets a header on the answer in place. `c.header()` on a finished answer copies it into a new Response
  * whose body is a stream, which @hono/node-server then writes chunk by chunk; the Responses our handlers
- * build have mutable headers. Only a Response passed through from `fetch` has immutable ones.
+ * build have mutable headers. Only a Response passed through from `fetch` has immutable ones. So a handler
+ * must answer with a Response of its own, never one shared between requests.
  */
 function setAnswerHeader(c: Context<AppEnv>, name: string, value: string): void {
   try {

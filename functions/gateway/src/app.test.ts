@@ -345,18 +345,24 @@ describe("edge cache of the public catalog", () => {
       await get("/api/products/1");
       await get("/api/products/1");
       expect(upstream.seen).toHaveLength(3);
+      // HEAD runs the GET route but its answer has no body: never kept, never answered from memory.
+      const head = await cached.app.request("/api/products?q=new", { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect((await get("/api/products?q=new")).headers.get("age")).toBeNull();
+      expect(upstream.seen).toHaveLength(5);
+      expect(upstream.seen[3]?.method).toBe("HEAD");
       // Another Host (X-Forwarded-Host upstream) is another entry.
       await cached.app.request("/api/products?q=lap", { headers: { host: "elsewhere.example" } });
-      expect(upstream.seen).toHaveLength(4);
-      expect(upstream.seen[3]?.headers["x-forwarded-host"]).toBe("elsewhere.example");
+      expect(upstream.seen).toHaveLength(6);
+      expect(upstream.seen[5]?.headers["x-forwarded-host"]).toBe("elsewhere.example");
 
       for (let i = 0; i < 2; i++) await get("/api/products?q=lap", customer);
       for (let i = 0; i < 2; i++) await get("/api/orders", customer);
-      expect(upstream.seen).toHaveLength(8);
+      expect(upstream.seen).toHaveLength(10);
 
       upstream.answer((_, res) => res.writeHead(500, { "content-type": "application/json" }).end("{}"));
       for (let i = 0; i < 2; i++) expect((await get("/api/products?q=broken")).status).toBe(500);
-      expect(upstream.seen).toHaveLength(10);
+      expect(upstream.seen).toHaveLength(12);
     } finally {
       upstream.answer((await import("./testing/upstream-server")).echo);
       cached.close();

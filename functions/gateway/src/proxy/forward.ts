@@ -11,9 +11,14 @@ const WITHOUT_BODY = new Set(["GET", "HEAD"]);
 /** Path and query of the URL the app routed: what follows the authority (as Hono's own getPath reads it). */
 const pathAndQueryOf = (url: string): string => url.slice(url.indexOf("/", url.indexOf(":") + 3));
 
-/** A request whose answer may be shared: nothing in it says who is asking. */
-const isAnonymous = (c: Context<AppEnv>): boolean =>
-  c.req.header("authorization") === undefined && c.req.header("cookie") === undefined;
+/**
+ * A request whose answer may be shared: a GET (Hono also runs GET routes for HEAD, whose answer has no body)
+ * in which nothing says who is asking.
+ */
+const isSharable = (c: Context<AppEnv>): boolean =>
+  c.req.method === "GET" &&
+  c.req.header("authorization") === undefined &&
+  c.req.header("cookie") === undefined;
 
 /**
  * The last step of every routed request: send it to its function and hand back whatever the function
@@ -48,7 +53,7 @@ export function forwardTo(
     // Keyed by Host too, which the function learns as X-Forwarded-Host: an answer built from it (links) is
     // never served to a client that named another host.
     const answer =
-      cache && isAnonymous(c)
+      cache && isSharable(c)
         ? await cache.through(`${c.req.header("host") ?? ""} ${pathAndQuery}`, send)
         : await send();
     return responseOf(answer);

@@ -4,12 +4,14 @@ interface Entry {
   answer: UpstreamAnswer;
   storedAt: number;
   expiresAt: number;
+  /** What it holds in memory, roughly: body, key and headers. */
+  bytes: number;
 }
 
 export interface MicroCacheOptions {
   /** How long an answer is served from memory, unless the function's Cache-Control asks for less. */
   ttlMs: number;
-  /** Bytes of bodies held at most; the oldest entries go first. Query strings are the client's to vary. */
+  /** Bytes held at most (bodies, keys, headers); the oldest entries go first. Query strings are the client's. */
   maxBytes?: number;
   now?: () => number;
 }
@@ -90,15 +92,24 @@ export class MicroCache {
 
   #store(key: string, answer: UpstreamAnswer): void {
     const lifetime = sharedLifetimeMs(answer, this.#ttlMs);
-    const size = answer.body.byteLength;
-    if (lifetime <= 0 || size > this.#maxBytes / 4) return;
+    if (lifetime <= 0) return;
+    const headers = answer.headers.filter(([name]) => name !== "age");
+    const bytes =
+      answer.body.byteLength +
+      key.length +
+      headers.reduce((sum, [name, value]) => sum + name.length + value.length, 0);
+    if (bytes > this.#maxBytes / 4) return;
     const storedAt = this.#now();
     const previous = this.#entries.get(key);
     if (previous) this.#drop(key, previous);
+    this.#bytes += bytes;
     // The Age each hit gets is the cache's own; a function has none to give.
-    const headers = answer.headers.filter(([name]) => name !== "age");
-    this.#bytes += size;
-    this.#entries.set(key, { answer: { ...answer, headers }, storedAt, expiresAt: storedAt + lifetime });
+    this.#entries.set(key, {
+      answer: { ...answer, headers },
+      storedAt,
+      expiresAt: storedAt + lifetime,
+      bytes,
+    });
     for (const [oldKey, old] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
       this.#drop(oldKey, old);
@@ -107,7 +118,7 @@ export class MicroCache {
 
   #drop(key: string, entry: Entry): void {
     this.#entries.delete(key);
-    this.#bytes -= entry.answer.body.byteLength;
+    this.#bytes -= entry.bytes;
   }
 }
 

@@ -114,6 +114,40 @@ describe("order saga on the embedded broker", () => {
     );
   });
 
+  it("lists a customer's orders, each with its own lines, newest first", async () => {
+    const buyer = await newShopper(system.url("customer"));
+    const [a, b] = [
+      await newProduct(inventoryUrl, admin, 10, 3),
+      await newProduct(inventoryUrl, admin, 10, 4),
+    ];
+    const first = await place({ items: [{ product_id: a, quantity: 1 }] }, buyer.token);
+    const second = await place(
+      {
+        items: [
+          { product_id: a, quantity: 2 },
+          { product_id: b, quantity: 3 },
+        ],
+      },
+      buyer.token,
+    );
+    const listed = await call("GET", `${orderUrl}/api/orders`, { token: buyer.token });
+    expect(listed.status).toBe(200);
+    expect(listed.body.total).toBe(2);
+    const lines = (order: { items: { product_id: number; quantity: number }[] }) =>
+      order.items.map((item) => [item.product_id, item.quantity]);
+    expect(listed.body.orders.map((order: { id: number }) => order.id)).toEqual([
+      second.body.order_id,
+      first.body.order_id,
+    ]);
+    expect(listed.body.orders.map(lines)).toEqual([
+      [
+        [a, 2],
+        [b, 3],
+      ],
+      [[a, 1]],
+    ]);
+  });
+
   it("refuses an unknown product and more than the stock with clear problems", async () => {
     const unknown = await place({ product_id: 999_999, quantity: 1 });
     expect(unknown.status).toBe(400);

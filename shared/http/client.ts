@@ -21,9 +21,10 @@ export interface SendOptions {
 /**
  * One keep-alive pool per process for service-to-service calls (outbox → broker, broker → subscriber).
  * node:http costs about a third of the CPU of the global `fetch` per call on Node 20 (BENCHMARKS.md), and
- * unlike the undici package it adds nothing to a function's bundle, start time or memory.
+ * unlike the undici package it adds nothing to a function's bundle, start time or memory. Idle sockets close
+ * after 4 s, before a Node server's 5 s keep-alive timeout could close one just as a request goes out on it.
  */
-const agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: 64 });
+const agent = new Agent({ keepAlive: true, timeout: 4000, maxSockets: 64 });
 
 /** Sends one request and reads the whole answer. Rejects when there is no answer (refused, reset, timed out). */
 export function send(url: string, options: SendOptions): Promise<Answer> {

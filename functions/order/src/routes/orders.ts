@@ -11,6 +11,7 @@ import {
   findByIdempotencyKey,
   findOrder,
   itemsOf,
+  itemsOfEach,
   moveTo,
   orderView,
   timelineOf,
@@ -118,9 +119,11 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
         .limit(limit)
         .offset((page - 1) * limit);
       const [total] = await database.db.select({ n: count() }).from(orders).where(where);
-      const list = await Promise.all(
-        rows.map(async (order) => orderView(order, await itemsOf(database.db, order.id))),
+      const items = await itemsOfEach(
+        database.db,
+        rows.map((order) => order.id),
       );
+      const list = rows.map((order) => orderView(order, items.get(order.id) ?? []));
       return c.json({ orders: list, page, limit, total: total?.n ?? 0 });
     })
 

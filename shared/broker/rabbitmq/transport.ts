@@ -134,6 +134,9 @@ export function createRabbitTransport(options: RabbitTransportOptions): Transpor
     }
 
     const connection = await connect(withHeartbeat(options.url), {
+      // Without it Nagle's algorithm holds each small frame until the last one's ACK, which the peer delays
+      // by up to 40 ms: that was most of every hop's latency over RabbitMQ (BENCHMARKS.md, part 3).
+      noDelay: true,
       clientProperties: {
         connection_name: `bazaar broker ${options.broker} on ${hostname()} (pid ${process.pid})`,
       },

@@ -1,4 +1,4 @@
-import { Agent, request } from "node:http";
+import { Agent, request, type IncomingMessage } from "node:http";
 import { flatHeaders } from "./raw-request";
 
 /** What a peer answered: status, headers with lower-case names, and the whole body. */
@@ -57,20 +57,27 @@ export function send(url: string, options: SendOptions): Promise<Answer> {
     };
     outgoing.on("error", fail);
     outgoing.on("response", (incoming) => {
-      const chunks: Buffer[] = [];
-      incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-      incoming.on("error", fail);
-      incoming.on("aborted", () => fail(new Error("the answer was cut off")));
-      incoming.on("end", () => {
+      readAnswerBody(incoming).then((body) => {
         clearTimeout(timer);
         resolve({
           status: incoming.statusCode ?? 0,
           headers: flatHeaders(incoming.headers),
-          body: new Uint8Array(Buffer.concat(chunks)),
+          body: new Uint8Array(body),
         });
-      });
+      }, fail);
     });
     if (body === undefined) outgoing.end();
     else outgoing.end(body, encoding);
+  });
+}
+
+/** The whole body of an answer; rejects when it is cut off. */
+export function readAnswerBody(incoming: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.on("error", reject);
+    incoming.on("aborted", () => reject(new Error("the answer was cut off")));
+    incoming.on("end", () => resolve(Buffer.concat(chunks)));
   });
 }

@@ -1,5 +1,5 @@
 export { createHttpApp } from "./app";
-export { send, type Answer, type SendOptions } from "./client";
+export { readAnswerBody, send, type Answer, type SendOptions } from "./client";
 export type { AppEnv, AppVariables, HttpDeps, Principal, Role } from "./context";
 export { PROBLEM_CONTENT_TYPE, problem, problemType, toProblemResponse, type Problem } from "./problem";
 export { serve, type ServeOptions } from "./serve";

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import * as http from "node:http";
 import * as https from "node:https";
+import { readAnswerBody } from "@bazaar/shared/http";
 
 /** One request to a function, as the gateway sends it. */
 export interface Exchange {
@@ -95,18 +96,14 @@ export function connectionTo(baseUrl: string): {
       };
       outgoing.on("error", fail);
       outgoing.on("response", (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-        incoming.on("error", fail);
-        incoming.on("aborted", () => fail(new Error("the answer was cut off")));
-        incoming.on("end", () => {
+        readAnswerBody(incoming).then((body) => {
           if (!settle()) return;
           resolve({
             status: incoming.statusCode ?? 502,
             headers: endToEndHeaders(incoming.rawHeaders),
-            body: Buffer.concat(chunks),
+            body,
           });
-        });
+        }, fail);
       });
       outgoing.end(exchange.body);
     });

@@ -125,9 +125,20 @@ describe("toBinaryRequest", () => {
     expect(text(body)).toBe('{"a":1}');
   });
 
-  it("percent-encodes what a header cannot carry and nothing else", () => {
-    const event = withExtensions(readCloudEvent(binaryHeaders, bytes("{}")), { note: "café au lait\n" });
-    expect(toBinaryRequest(event).headers["ce-note"]).toBe("caf%C3%A9 au lait%0A");
+  it("percent-encodes space, quote, percent and what a header cannot carry, and decodes them on the way in", () => {
+    const note = 'café "au" lait 100%\n';
+    const event = withExtensions(readCloudEvent(binaryHeaders, bytes("{}")), { note });
+    const { headers, body } = toBinaryRequest(event);
+    expect(headers["ce-note"]).toBe("caf%C3%A9%20%22au%22%20lait%20100%25%0A");
+    expect(readCloudEvent(headers, body).attributes["note"]).toBe(note);
+  });
+
+  it("keeps a percent run that is not UTF-8, and replaces a lone surrogate", () => {
+    expect(readCloudEvent({ ...binaryHeaders, "ce-note": "50%ZZ %C3" }, bytes("{}")).attributes["note"]).toBe(
+      "50%ZZ %C3",
+    );
+    const event = withExtensions(readCloudEvent(binaryHeaders, bytes("{}")), { note: "a\ud800b" });
+    expect(toBinaryRequest(event).headers["ce-note"]).toBe("a%EF%BF%BDb");
   });
 
   it("round-trips through readCloudEvent", () => {

@@ -41,7 +41,7 @@ function fromBinary(headers: Record<string, string>, body: Uint8Array): WireEven
   }
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith("ce-")) attributes[name.slice(3)] = value;
+    if (name.startsWith("ce-")) attributes[name.slice(3)] = attributeValue(value);
   }
   const contentType = headers["content-type"];
   if (contentType) attributes["datacontenttype"] = contentType;
@@ -123,12 +123,28 @@ export function toBinaryRequest(event: WireEvent): { headers: Record<string, str
 }
 
 /**
- * HTTP cannot carry control or non-ASCII characters in a header, so those are percent-encoded (UTF-8), as the
- * HTTP binding asks. Printable ASCII is sent as is: the JavaScript SDK the functions use does not decode
- * percent-encoding, so encoding a space or a "%" would change the value they see.
+ * The HTTP binding's header encoding: space, double quote, percent and everything outside printable ASCII are
+ * percent-encoded as UTF-8 on the way out, and decoded on the way in (a run that is not valid UTF-8 is kept).
  */
 const headerValue = (value: string): string =>
-  value.replace(/[^\x20-\x7e]/gu, (character) => encodeURIComponent(character));
+  value.replace(/[^\x21\x23-\x24\x26-\x7e]/gu, (character) => {
+    try {
+      return encodeURIComponent(character);
+    } catch {
+      return "%EF%BF%BD"; // a lone surrogate has no UTF-8: the replacement character
+    }
+  });
+
+const attributeValue = (header: string): string =>
+  header.includes("%")
+    ? header.replace(/(?:%[0-9a-f]{2})+/giu, (run) => {
+        try {
+          return decodeURIComponent(run);
+        } catch {
+          return run;
+        }
+      })
+    : header;
 
 /** The same event with extra extension attributes (e.g. the knativeerror* ones of a dead letter). */
 export const withExtensions = (event: WireEvent, extensions: Record<string, string>): WireEvent => ({

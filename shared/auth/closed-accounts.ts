@@ -1,15 +1,13 @@
 import { eq } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Db, Tx } from "../db";
-import { Unauthorized } from "../errors";
 import type { BazaarEvent, HandlerContext } from "../events";
-import type { PrincipalCheck } from "./guard";
 
 /**
  * Accounts the customer function deleted. An access token outlives its account by up to its lifetime, and
  * functions verify tokens without asking the customer function; bazaar.customer.deleted fills this table so
- * each function that serves customers refuses such a token at once. A function's db/schema.ts re-exports it
- * so drizzle-kit puts it in its migrations (as with the outbox).
+ * each function that serves customers refuses such a token at once (currentTokensOnly). A function's
+ * db/schema.ts re-exports it so drizzle-kit puts it in its migrations (as with the outbox).
  */
 export const closedAccounts = sqliteTable("closed_accounts", {
   customerId: integer("customer_id").primaryKey(),
@@ -42,10 +40,3 @@ export async function closeAccount<S extends Record<string, unknown>>(
     .returning({ id: closedAccounts.customerId });
   return closed.length > 0 ? undefined : "stale";
 }
-
-/** For authenticate(): a verified token of a closed account is refused like an invalid one (401). */
-export const openAccountsOnly =
-  <S extends Record<string, unknown>>(db: Db<S>): PrincipalCheck =>
-  async (principal) => {
-    if (await isClosedAccount(db, principal.id)) throw new Unauthorized("this account no longer exists");
-  };

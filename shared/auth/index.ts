@@ -1,4 +1,6 @@
-export { closeAccount, closedAccounts, isClosedAccount, openAccountsOnly } from "./closed-accounts";
+export { closeAccount, closedAccounts, isClosedAccount } from "./closed-accounts";
+export { currentTokensOnly } from "./current-tokens";
+export { recordRoleChange, roleChanges } from "./role-changes";
 export { assertOwnerOr, authenticate, principalOf, requireRole, type PrincipalCheck } from "./guard";
 export { loadSigningKey, type SigningKey } from "./keys";
 export {

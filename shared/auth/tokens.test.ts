@@ -15,6 +15,8 @@ import {
 
 const settings = { issuer: "bazaar", audience: "bazaar" };
 const alice = { id: 7, role: "customer" as const, email: "alice@example.com" };
+/** What a token of alice's proves: her, and when it was issued. */
+const aliceSince = { ...alice, issuedAt: expect.any(Number) as number };
 const dirs: string[] = [];
 let key: SigningKey;
 let verify: TokenVerifier;
@@ -41,8 +43,10 @@ afterAll(() => {
 
 describe("access tokens", () => {
   it("round-trips: sign, verify, same principal", async () => {
+    const before = now();
     const token = await signAccessToken(key, alice, { ...settings, ttlSeconds: 60 });
-    expect(await verify(token)).toEqual(alice);
+    expect(await verify(token)).toEqual(aliceSince);
+    expect((await verify(token)).issuedAt).toBeGreaterThanOrEqual(before);
     const header = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString());
     expect(header).toEqual({ alg: "EdDSA", kid: key.kid, typ: "JWT" });
   });
@@ -144,8 +148,8 @@ describe("verified tokens are remembered until they expire", () => {
   it("checks a token's signature once, then answers from memory with the same principal", async () => {
     const { verify: remembering, counter } = countingVerifier();
     const token = await signAccessToken(key, alice, { ...settings, ttlSeconds: 60 });
-    expect(await remembering(token)).toEqual(alice);
-    expect(await remembering(token)).toEqual(alice);
+    expect(await remembering(token)).toEqual(aliceSince);
+    expect(await remembering(token)).toEqual(aliceSince);
     expect(counter.checks).toBe(1);
   });
 
@@ -160,7 +164,7 @@ describe("verified tokens are remembered until they expire", () => {
       aud: "bazaar",
       exp,
     });
-    expect(await remembering(token)).toEqual(alice);
+    expect(await remembering(token)).toEqual(alice); // no `iat` in this token
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(exp * 1000 - 1);
     expect(await remembering(token)).toEqual(alice);

@@ -30,10 +30,11 @@ export type TokenVerifier = (token: string) => Promise<Principal>;
 /**
  * Tokens that verified, with what they proved, until they expire: a client sends the same token on every
  * request, and an EdDSA verification is the costliest step of an authenticated request. An access token
- * cannot change and is never revoked before its `exp` (closing an account is a separate check, made on
- * every request), so answering from here is the decision the full check would make; a key dropped from the
- * key set keeps its tokens valid until they expire (15 minutes by default). Keyed by the whole token,
- * signature included; failures are never kept. The least recently used entry goes when it is full.
+ * cannot change and is never revoked before its `exp` (a closed account or a role changed since `iat` is a
+ * separate check, made on every request), so answering from here is the decision the full check would
+ * make; a key dropped from the key set keeps its tokens valid until they expire (15 minutes by default).
+ * Keyed by the whole token, signature included; failures are never kept. The least recently used entry
+ * goes when it is full.
  */
 export class VerifiedTokens {
   readonly #entries = new Map<string, { principal: Principal; expiresAt: number }>();
@@ -88,10 +89,12 @@ export function createTokenVerifier(
       const id = Number(payload.sub);
       const role = payload["role"] as Role;
       const email = payload["email"];
+      const issuedAt = payload.iat;
       if (!Number.isSafeInteger(id) || id <= 0 || !ROLES.has(role) || typeof email !== "string")
         throw new Error("bad claims");
-      // Shared by every request that sends this token: nobody may change it.
-      const principal = Object.freeze({ id, role, email });
+      // Shared by every request that sends this token: nobody may change it. `iat` lets a check refuse a
+      // token older than a fact about its account (a role change).
+      const principal = Object.freeze({ id, role, email, ...(issuedAt !== undefined && { issuedAt }) });
       verified.remember(token, principal, payload.exp);
       return principal;
     } catch {

@@ -12,9 +12,16 @@ const typeOf = (trigger: Trigger): string | undefined => trigger.filter["type"];
 
 /** The saga contract (docs: who consumes what); the Trigger folder must say exactly this. */
 const saga: Record<string, string[]> = {
-  inventory: ["customer.deleted", "order.placed", "order.confirmed", "order.cancelled"],
+  inventory: [
+    "customer.deleted",
+    "customer.role_changed",
+    "order.placed",
+    "order.confirmed",
+    "order.cancelled",
+  ],
   order: [
     "customer.deleted",
+    "customer.role_changed",
     "inventory.reserved",
     "inventory.rejected",
     "inventory.committed",
@@ -27,11 +34,12 @@ const saga: Record<string, string[]> = {
     "shipment.delivered",
     "shipment.cancelled",
   ],
-  payment: ["customer.deleted", "payment.requested", "order.cancelled"],
-  shipping: ["customer.deleted", "order.confirmed", "order.cancelled"],
+  payment: ["customer.deleted", "customer.role_changed", "payment.requested", "order.cancelled"],
+  shipping: ["customer.deleted", "customer.role_changed", "order.confirmed", "order.cancelled"],
   notification: [
     "customer.registered",
     "customer.deleted",
+    "customer.role_changed",
     "order.placed",
     "order.confirmed",
     "order.rejected",
@@ -44,14 +52,15 @@ const saga: Record<string, string[]> = {
     "shipment.dispatched",
     "shipment.delivered",
   ],
-  "dead-letters": ["customer.deleted"],
+  "dead-letters": ["customer.deleted", "customer.role_changed"],
 };
 
 describe("the Trigger manifests in knative/triggers", () => {
-  it("route every catalog type to at least one subscriber, customer.deleted included", () => {
+  it("route every catalog type to at least one subscriber, the account events included", () => {
     const routed = new Set(triggers.map(typeOf));
     expect(eventTypes.filter((type) => !routed.has(type))).toEqual([]);
     expect(routed.has("bazaar.customer.deleted")).toBe(true);
+    expect(routed.has("bazaar.customer.role_changed")).toBe(true);
   });
 
   it("filter only on types that are in the catalog", () => {

@@ -7,6 +7,7 @@ import { z } from "zod";
  */
 const id = z.number().int().positive();
 const cents = z.number().int().min(0);
+const role = z.enum(["customer", "staff", "admin"]);
 const item = z.object({ product_id: id, quantity: z.number().int().positive() });
 const pricedItem = item.extend({ unit_price_cents: cents });
 
@@ -18,6 +19,13 @@ export const eventCatalog = {
     role: z.string(),
   }),
   "bazaar.customer.deleted": z.object({ customer_id: id }),
+  /** Tokens issued before `changed_at` carry `previous_role`: functions refuse them (currentTokensOnly). */
+  "bazaar.customer.role_changed": z.object({
+    customer_id: id,
+    role,
+    previous_role: role,
+    changed_at: z.iso.datetime(),
+  }),
 
   "bazaar.order.placed": z.object({
     order_id: id,

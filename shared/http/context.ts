@@ -6,6 +6,8 @@ export interface Principal {
   id: number;
   role: Role;
   email: string;
+  /** When the token was issued (its `iat`, seconds since the epoch); set on a principal a token proved. */
+  issuedAt?: number;
 }
 
 export type Role = "customer" | "staff" | "admin";

@@ -380,6 +380,32 @@ describe("customer.deleted, at every function that checks whose token it is", ()
   );
 });
 
+describe("customer.role_changed, at every function that checks whose token it is", () => {
+  it.each(["order", "payment", "shipping", "notification", "inventory", "dead-letters"] as const)(
+    "%s keeps the latest change once: a redelivery is a duplicate, an older change is stale",
+    async (service) => {
+      const demoted = 550_000 + Math.floor(Math.random() * 10_000);
+      const at = Date.now();
+      const changed = (role: string, ms: number, id = randomUUID()) =>
+        to(
+          service,
+          "bazaar.customer.role_changed",
+          { customer_id: demoted, role, previous_role: "admin", changed_at: new Date(ms).toISOString() },
+          { id, source: source("customer") },
+        );
+      const id = randomUUID();
+      expect(await changed("staff", at, id)).toBe("applied");
+      expect(await changed("staff", at, id)).toBe("duplicate");
+      expect(await changed("customer", at - 5_000)).toBe("stale");
+      expect(await changed("customer", at + 5_000)).toBe("applied");
+      const broken = { customer_id: demoted, role: "root", previous_role: "admin", changed_at: "yesterday" };
+      expect(
+        await to(service, "bazaar.customer.role_changed", broken, { source: source("customer") }),
+      ).toMatch(/^5\d\d$/);
+    },
+  );
+});
+
 describe("dead-letters", () => {
   it("stores a dead letter delivered twice once, and keeps data that is not even JSON", async () => {
     const id = randomUUID();

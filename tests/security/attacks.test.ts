@@ -28,7 +28,13 @@ let staff: Shopper;
 let mallory: Shopper; // the attacker: an ordinary customer
 let alice: Shopper; // the victim
 const victim = { orderId: 0, paymentId: 0, shipmentId: 0, tracking: "", notificationId: 0 };
-const figures = { attempts: 0, refused: 0, deletionHeardWithinMs: 0, staffDeletionHeardWithinMs: 0 };
+const figures = {
+  attempts: 0,
+  refused: 0,
+  deletionHeardWithinMs: 0,
+  staffDeletionHeardWithinMs: 0,
+  roleChangeHeardWithinMs: 0,
+};
 
 /** Counts an attempt; refused means a 4xx problem that is not a success in disguise. */
 function refusedWith(answer: Answer<any>, statuses: number[], what: string): void {
@@ -418,6 +424,94 @@ describe("replayed and orphaned tokens", () => {
       const stored = await call("GET", `${base}/api/dead-letters/${letterId}`, { token: admin });
       expect([door, stored.status, stored.body.replay_count]).toEqual([door, 200, 0]);
     }
+  });
+
+  // A role change is heard the same way (bazaar.customer.role_changed, shared/auth/current-tokens.ts): a token
+  // issued before it is refused at once, on every door; a token from a new login speaks for the new role.
+  it("refuses a demoted staff member's and admin's old token at inventory and dead-letters; a new login works", async () => {
+    const customer = system.url("customer");
+    const [demotedStaff, demotedAdmin] = [
+      await newShopper(customer, "staff", admin),
+      await newShopper(customer, "admin", admin),
+    ];
+    const productId = await newProduct(system.url("inventory"), admin, 5);
+    const rename = (door: string) => ({ name: `Renamed at ${door}` });
+    const routes: [ServiceName, string, string, (door: string) => unknown, Shopper][] = [
+      ["inventory", "PUT", `/api/products/${productId}`, rename, demotedStaff],
+      ["inventory", "POST", `/api/products/${productId}/stock`, () => ({ delta: 1 }), demotedStaff],
+      ["dead-letters", "GET", "/api/dead-letters", () => undefined, demotedAdmin],
+      ["inventory", "DELETE", `/api/products/${productId}`, () => undefined, demotedAdmin],
+    ];
+    // Before the change the old tokens may do all of it but the delete, so the 401s below come from the change.
+    for (const [service, method, path, body, who] of routes.slice(0, 3))
+      for (const [door, base] of doors(service))
+        expect((await call(method, `${base}${path}`, { token: who.token, body: body(door) })).status).toBe(
+          200,
+        );
+
+    const changedAt = Date.now();
+    for (const [who, role] of [
+      [demotedStaff, "customer"],
+      [demotedAdmin, "staff"],
+    ] as const) {
+      const changed = await call("PUT", `${customer}/api/customers/${who.id}`, {
+        token: admin,
+        body: { role },
+      });
+      expect(changed.status).toBe(200);
+    }
+    for (const [service, path, who] of [
+      ["inventory", `/api/products/${productId}`, demotedStaff],
+      ["dead-letters", "/api/dead-letters", demotedAdmin],
+    ] as const)
+      await eventually(
+        async () => {
+          const method = service === "inventory" ? "PUT" : "GET";
+          const body = service === "inventory" ? rename("wait") : undefined;
+          const answer = await call(method, `${system.url(service)}${path}`, { token: who.token, body });
+          return answer.status === 401 ? answer : undefined;
+        },
+        15_000,
+        `${service} to hear of the role change`,
+      );
+    figures.roleChangeHeardWithinMs = Date.now() - changedAt;
+    for (const [service, method, path, body, who] of routes)
+      for (const [door, base] of doors(service)) {
+        const answer = await call(method, `${base}${path}`, { token: who.token, body: body(door) });
+        refusedWith(answer, [401], `demoted ${service} user's old token at ${door} ${method} ${path}`);
+        expect(answer.body.detail).toBe("the account's role changed; sign in again");
+      }
+
+    // A new login carries the new role: the ex-staff member reads like a customer and may no longer write,
+    // the ex-admin writes the catalog like staff and may no longer delete or read dead letters.
+    const fresh = async (who: Shopper) => login(customer, who.email, "a-good-password");
+    const [asCustomer, asStaff] = [await fresh(demotedStaff), await fresh(demotedAdmin)];
+    for (const [door, base] of doors("inventory")) {
+      expect((await call("GET", `${base}/api/products/${productId}`, { token: asCustomer })).status).toBe(
+        200,
+      );
+      const write = { token: asCustomer, body: rename(door) };
+      refusedWith(
+        await call("PUT", `${base}/api/products/${productId}`, write),
+        [403],
+        `ex-staff at ${door}`,
+      );
+      const staffWrite = { token: asStaff, body: rename(door) };
+      expect((await call("PUT", `${base}/api/products/${productId}`, staffWrite)).status, door).toBe(200);
+      const remove = { token: asStaff };
+      refusedWith(
+        await call("DELETE", `${base}/api/products/${productId}`, remove),
+        [403],
+        `ex-admin at ${door}`,
+      );
+    }
+    for (const [door, base] of doors("dead-letters"))
+      refusedWith(
+        await call("GET", `${base}/api/dead-letters`, { token: asStaff }),
+        [403],
+        `ex-admin's new token at ${door} dead-letters`,
+      );
+    expect(await product(system.url("inventory"), productId)).toMatchObject({ quantity: 7 });
   });
 });
 

@@ -114,6 +114,35 @@ describe("customer events", () => {
     const deleted = (await outboxRows()).find((r) => r.type === "bazaar.customer.deleted");
     expect(JSON.parse(deleted!.data)).toEqual({ customer_id: id });
   });
+
+  it("writes bazaar.customer.role_changed when a role really changes, and only then", async () => {
+    const admin = await login(ADMIN.email, ADMIN.password);
+    const { id } = await registerAndLogin("ada@example.com");
+    const roleOf = async (role: string) =>
+      (await send("PUT", `/api/customers/${id}`, { role }, admin.body.token)).status;
+    const changes = async () => (await outboxRows()).filter((r) => r.type === "bazaar.customer.role_changed");
+
+    const before = Date.now();
+    expect(await roleOf("staff")).toBe(200);
+    const [changed, ...more] = await changes();
+    expect(more).toEqual([]);
+    const data = JSON.parse(changed!.data) as { changed_at: string };
+    expect(data).toEqual({
+      customer_id: id,
+      role: "staff",
+      previous_role: "customer",
+      changed_at: data.changed_at,
+    });
+    expect(Date.parse(data.changed_at)).toBeGreaterThanOrEqual(before);
+    expect(changed!.subject).toBe(String(id));
+
+    // The same role again, or other fields, is no change of role.
+    expect(await roleOf("staff")).toBe(200);
+    expect((await send("PUT", `/api/customers/${id}`, { name: "Ada L." }, admin.body.token)).status).toBe(
+      200,
+    );
+    expect(await changes()).toHaveLength(1);
+  });
 });
 
 describe("authority follows the account, not the token", () => {

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
+import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import { countUnreplayed } from "./domain/dead-letters";
@@ -22,7 +22,7 @@ export function createApp(deps: DeadLettersDeps): Hono<AppEnv> {
     "/accounts/events",
     createEventReceiver({ outbox: deps.outbox, handlers: accountEventHandlers, metrics: deps.http.metrics }),
   );
-  app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/dead-letters", deadLetterRoutes(deps));
   return app;
 }

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
+import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import type { InventoryDeps } from "./deps";
@@ -11,7 +11,7 @@ export function createApp(deps: InventoryDeps): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
 
   // A deleted staff or admin account's token is refused at once, not when it expires.
-  app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/products", productRoutes(deps));
   app.route(
     "/events",

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
+import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import type { NotificationDeps } from "./deps";
@@ -17,7 +17,7 @@ export function createApp(deps: NotificationDeps): Hono<AppEnv> {
       metrics: deps.http.metrics,
     }),
   );
-  app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/notifications", notificationRoutes(deps));
   return app;
 }

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
+import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv, traceOf } from "@bazaar/shared/http";
 import type { OrderDeps } from "./deps";
@@ -15,7 +15,7 @@ export function createApp(
   metrics: OrderMetrics = createOrderMetrics(deps.http.metrics.registry),
 ): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
-  app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/orders", orderRoutes(deps, metrics));
   const saga = afterCommit(deps.outbox);
   app.route(

@@ -1,5 +1,5 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { authenticate, openAccountsOnly } from "@bazaar/shared/auth";
+import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import type { PaymentDeps } from "./deps";
@@ -16,7 +16,7 @@ export function createApp(deps: PaymentDeps): Hono<AppEnv> {
     "/events",
     createEventReceiver({ outbox: deps.outbox, handlers: paymentEventHandlers, metrics: deps.http.metrics }),
   );
-  app.use("/api/*", authenticate(deps.verify, openAccountsOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/payments", paymentRoutes(deps));
   // Called by a PingSource in a cluster, where a scaled-to-zero pod has no timer to pick up pending charges.
   app.post("/tasks/settle", async (c) => c.json({ started: await deps.settler.settle() }));

@@ -64,10 +64,24 @@ export function customerRoutes(deps: CustomerDeps): Hono<AppEnv> {
           updatedAt: new Date().toISOString(),
         };
         try {
-          const updated = await database.write(async (tx) => {
+          const updated = await outbox.write(traceOf(c), async (tx, emit) => {
+            const [before] = await tx
+              .select({ role: customers.role })
+              .from(customers)
+              .where(eq(customers.id, id));
             const [row] = await tx.update(customers).set(changes).where(eq(customers.id, id)).returning();
             // A new password or role ends every session: refresh tokens carry the old authority.
             if (body.password !== undefined || body.role !== undefined) await revokeAll(tx, id);
+            // Access tokens carry it too, and other functions verify them alone: they refuse older ones. The
+            // time is taken inside the transaction, after the sessions are gone, not before the slow hash.
+            if (row && before && row.role !== before.role) {
+              const changed = {
+                role: row.role,
+                previous_role: before.role,
+                changed_at: new Date().toISOString(),
+              };
+              emit("bazaar.customer.role_changed", { customer_id: id, ...changed }, id);
+            }
             return row;
           });
           if (!updated) throw new NotFound(`customer ${id} not found`);

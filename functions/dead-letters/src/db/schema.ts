@@ -2,7 +2,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 
 // processed_events dedupes the account events; the outbox stays empty, but the shared relay reads every one.
 export { outbox, processedEvents } from "@bazaar/shared/events";
-export { closedAccounts } from "@bazaar/shared/auth";
+export { closedAccounts, roleChanges } from "@bazaar/shared/auth";
 
 /** Events the broker gave up on, stored raw: any type, any data, exactly as they came. */
 export const deadLetters = sqliteTable(

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
-export { closedAccounts } from "@bazaar/shared/auth";
+export { closedAccounts, roleChanges } from "@bazaar/shared/auth";
 
 /**
  * The catalog and its stock. `quantity` is what is on hand (unsold, reserved or not); `available` is

@@ -1,4 +1,4 @@
-import { closeAccount } from "@bazaar/shared/auth";
+import { closeAccount, recordRoleChange } from "@bazaar/shared/auth";
 import type { EventHandlers } from "@bazaar/shared/events";
 import type { InventorySchema } from "../db";
 import { commitOrder, releaseOrder, reserveOrder } from "../domain/reservations";
@@ -44,4 +44,5 @@ export const inventoryHandlers = (): EventHandlers<InventorySchema> => ({
   },
 
   "bazaar.customer.deleted": closeAccount,
+  "bazaar.customer.role_changed": recordRoleChange,
 });

@@ -259,6 +259,23 @@ describe("products API", () => {
       expect((await kit.request("GET", "/api/products")).status).toBe(200);
     });
 
+    it("a demoted staff member's token is 401 once bazaar.customer.role_changed arrived; a new one is 403", async () => {
+      const changed = await kit.deliver("bazaar.customer.role_changed", {
+        customer_id: 2,
+        role: "customer",
+        previous_role: "staff",
+        changed_at: new Date().toISOString(),
+      });
+      expect(changed.headers.get("x-bazaar-outcome")).toBe("applied");
+      const [method, path, body] = writes()[0]!;
+      const stale = await kit.request(method, path, { body, token: staff });
+      expect(stale.status).toBe(401);
+      expect((await json(stale)).detail).toBe("the account's role changed; sign in again");
+      // A token issued after the change carries the new role: heard, and answered by that role.
+      const fresh = await kit.tokenFor("customer", 2);
+      expect((await kit.request(method, path, { body, token: fresh })).status).toBe(403);
+    });
+
     it("a token that does not verify is 401, even on a public read", async () => {
       const res = await kit.app.request("/api/products", {
         headers: { authorization: "Bearer not-a-token" },

@@ -1,7 +1,7 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
-export { closedAccounts } from "@bazaar/shared/auth";
+export { closedAccounts, roleChanges } from "@bazaar/shared/auth";
 
 /** One readable message per customer per event; the receiver's (source, id) dedupe keeps it to one. */
 export const notifications = sqliteTable(

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { closeAccount, isClosedAccount } from "@bazaar/shared/auth";
+import { closeAccount, isClosedAccount, recordRoleChange } from "@bazaar/shared/auth";
 import type { EventHandler, EventHandlers } from "@bazaar/shared/events";
 import type { NotificationSchema } from "../db";
 import { notifications } from "../db/schema";
@@ -30,4 +30,5 @@ const forgetCustomer: EventHandler<S, "bazaar.customer.deleted"> = async (event,
 export const notificationHandlers = (): EventHandlers<S> => ({
   ...(Object.fromEntries(notifiedTypes.map((type) => [type, notify(type)])) as EventHandlers<S>),
   "bazaar.customer.deleted": forgetCustomer,
+  "bazaar.customer.role_changed": recordRoleChange,
 });

@@ -2,7 +2,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 import { orderApi } from "@bazaar/shared/api";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
-export { closedAccounts } from "@bazaar/shared/auth";
+export { closedAccounts, roleChanges } from "@bazaar/shared/auth";
 
 export const orderStatuses = orderApi.orderStatuses;
 export type OrderStatus = (typeof orderStatuses)[number];

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { closeAccount } from "@bazaar/shared/auth";
+import { closeAccount, recordRoleChange } from "@bazaar/shared/auth";
 import type { EventHandlers, HandlerContext } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
 import { orders } from "../db/schema";
@@ -58,6 +58,7 @@ export function orderEventHandlers(metrics: OrderMetrics, later: Later): EventHa
     later(context.tx, () => metrics.outcomes.inc({ outcome }));
   return {
     "bazaar.customer.deleted": closeAccount,
+    "bazaar.customer.role_changed": recordRoleChange,
 
     "bazaar.inventory.reserved": async (event, context) =>
       withOrder(context, event.data.order_id, async (order) => {

@@ -2,7 +2,7 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { paymentApi } from "@bazaar/shared/api";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
-export { closedAccounts } from "@bazaar/shared/auth";
+export { closedAccounts, roleChanges } from "@bazaar/shared/auth";
 
 export const paymentStatuses = paymentApi.paymentStatuses;
 export type PaymentStatus = (typeof paymentStatuses)[number];

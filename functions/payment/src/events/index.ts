@@ -1,4 +1,4 @@
-import { closeAccount } from "@bazaar/shared/auth";
+import { closeAccount, recordRoleChange } from "@bazaar/shared/auth";
 import type { EventHandlers } from "@bazaar/shared/events";
 import type { PaymentSchema } from "../db";
 import { onOrderCancelled } from "./order-cancelled";
@@ -9,4 +9,5 @@ export const paymentEventHandlers: EventHandlers<PaymentSchema> = {
   "bazaar.payment.requested": onPaymentRequested,
   "bazaar.order.cancelled": onOrderCancelled,
   "bazaar.customer.deleted": closeAccount,
+  "bazaar.customer.role_changed": recordRoleChange,
 };

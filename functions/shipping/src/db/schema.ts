@@ -2,7 +2,7 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { shippingApi } from "@bazaar/shared/api";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
-export { closedAccounts } from "@bazaar/shared/auth";
+export { closedAccounts, roleChanges } from "@bazaar/shared/auth";
 
 export const shipmentStatuses = shippingApi.shipmentStatuses;
 export type ShipmentStatus = (typeof shipmentStatuses)[number];

@@ -1,4 +1,4 @@
-import { closeAccount } from "@bazaar/shared/auth";
+import { closeAccount, recordRoleChange } from "@bazaar/shared/auth";
 import type { EventHandlers } from "@bazaar/shared/events";
 import type { ShippingSchema } from "../db";
 import type { SchedulingSettings } from "../deps";
@@ -10,4 +10,5 @@ export const shippingEventHandlers = (scheduling: SchedulingSettings): EventHand
   "bazaar.order.confirmed": onOrderConfirmed(scheduling),
   "bazaar.order.cancelled": onOrderCancelled,
   "bazaar.customer.deleted": closeAccount,
+  "bazaar.customer.role_changed": recordRoleChange,
 });

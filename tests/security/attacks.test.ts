@@ -236,7 +236,7 @@ describe("replayed and orphaned tokens", () => {
   });
 
   // Every function that serves customers hears bazaar.customer.deleted and refuses the account at once, without
-  // waiting for the token to expire (shared/auth/closed-accounts.ts).
+  // waiting for the token to expire (shared/auth/current-tokens.ts).
   it("refuses a deleted customer's token at order, payment, shipping and notification, reads and writes", async () => {
     const customer = system.url("customer");
     const doomed = await newShopper(customer);

@@ -27,7 +27,12 @@ describe("edge token verifier", () => {
     const key = await newKey();
     jwks = await jwksServer([key]);
     const verify = createEdgeVerifier(remoteKeys(`${jwks.url}/.well-known/jwks.json`), settings);
-    expect(await verify(await tokenOf(key))).toEqual({ id: 3, role: "customer", email: "c@test.local" });
+    expect(await verify(await tokenOf(key))).toEqual({
+      id: 3,
+      role: "customer",
+      email: "c@test.local",
+      issuedAt: expect.any(Number),
+    });
   });
 
   it("refuses a token signed by a key the set does not hold with 401", async () => {

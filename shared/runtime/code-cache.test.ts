@@ -46,7 +46,7 @@ describe("runBundle", () => {
     });
   });
 
-  it("writes V8's cache at the first exit and uses it, unchanged, afterwards", async () => {
+  it("writes V8's cache once the first start's top level has run, and uses it, unchanged, afterwards", async () => {
     const cache = join(folder, cacheFileOf("h1"));
     await start(folder, "h1");
     expect(existsSync(cache)).toBe(true);
@@ -79,5 +79,7 @@ describe("runBundle", () => {
       code: 1,
       stderr: expect.stringContaining("no config"),
     });
+    // A start that failed leaves no cache to the next one.
+    expect(existsSync(join(folder, cacheFileOf("h1")))).toBe(false);
   });
 });

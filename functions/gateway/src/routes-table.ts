@@ -1,18 +1,11 @@
 import { TrieRouter } from "hono/router/trie-router";
 import { operationInputs, type OperationInput, type OperationKey } from "@bazaar/shared/api";
+import { functionNames, type ServiceName } from "@bazaar/shared/config";
 import type { Role } from "@bazaar/shared/http";
 
-/** The functions the gateway routes to (every function but itself). */
-export const upstreamNames = [
-  "customer",
-  "inventory",
-  "order",
-  "payment",
-  "shipping",
-  "notification",
-  "dead-letters",
-] as const;
-export type UpstreamName = (typeof upstreamNames)[number];
+/** The functions the gateway routes to: every function but itself. */
+export type UpstreamName = Exclude<ServiceName, "broker" | "gateway">;
+export const upstreamNames = functionNames.filter((name): name is UpstreamName => name !== "gateway");
 
 /**
  * Rate-limit classes (DESIGN §7): logins and registrations are strict per client (brute force), order

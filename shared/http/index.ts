@@ -5,4 +5,4 @@ export { PROBLEM_CONTENT_TYPE, problem, problemType, toProblemResponse, type Pro
 export { serve, type ServeOptions } from "./serve";
 export { correlationIdFrom, nextTraceparent, traceIdOf, traceOf } from "./tracing";
 export { parseOrThrow, requireJson, validate } from "./validate";
-export { flatHeaders, rawRequestOf, type RawRequest } from "./raw-request";
+export { rawRequestOf, type RawRequest } from "./raw-request";

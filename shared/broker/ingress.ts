@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { rawRequestOf } from "../http/raw-request";
-import { createHttpApp, PROBLEM_CONTENT_TYPE, problem, type AppEnv, type HttpDeps } from "../http";
+import { createHttpApp, problem, problemAnswer, type AppEnv, type HttpDeps } from "../http";
 import type { Broker } from "./broker";
 import { readCloudEvent } from "../events/wire";
 
@@ -20,8 +20,7 @@ export function createIngress(deps: { http: HttpDeps; broker: Broker }): Hono<Ap
   });
 
   app.all("/", (c) =>
-    c.body(JSON.stringify(problem(405, `${c.req.method} is not allowed here; POST a CloudEvent`)), 405, {
-      "content-type": PROBLEM_CONTENT_TYPE,
+    problemAnswer(c, problem(405, `${c.req.method} is not allowed here; POST a CloudEvent`), {
       allow: "POST",
     }),
   );

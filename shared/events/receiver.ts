@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Tx } from "../db";
 import { DomainError } from "../errors";
 import type { AppEnv } from "../http/context";
-import { PROBLEM_CONTENT_TYPE, problem } from "../http/problem";
+import { problem, problemAnswer } from "../http/problem";
 import { rawRequestOf } from "../http/raw-request";
 import { nextTraceparent } from "../http/tracing";
 import type { Metrics } from "../observability";
@@ -50,11 +50,6 @@ const looksLikeCloudEvent = (headers: Record<string, string>): boolean =>
 
 export function createEventReceiver<S extends Record<string, unknown>>(deps: ReceiverDeps<S>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const rejected = (status: 500 | 503, detail: string) =>
-    new Response(JSON.stringify(problem(status, detail)), {
-      status,
-      headers: { "content-type": PROBLEM_CONTENT_TYPE },
-    });
 
   app.post("/", async (c) => {
     const { headers, body } = await rawRequestOf(c);
@@ -67,7 +62,7 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
       if (!looksLikeCloudEvent(headers)) throw error;
       deps.metrics.eventsFailed.inc({ type: headers["ce-type"] ?? "unknown" });
       c.get("log").error({ err: error }, "malformed CloudEvent; the broker will dead-letter it");
-      return rejected(500, `event rejected: ${(error as Error).message}`);
+      return problemAnswer(c, problem(500, `event rejected: ${(error as Error).message}`));
     }
     const { id, type, subject } = cloudEvent.attributes;
     const log = c.get("log").child({ event_id: id, event_type: type, order_id: subject });
@@ -78,13 +73,13 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
     } catch (error) {
       deps.metrics.eventsFailed.inc({ type: type ?? "unknown" });
       log.error({ err: error }, "event rejected; the broker will dead-letter it");
-      return rejected(500, `event rejected: ${(error as Error).message}`);
+      return problemAnswer(c, problem(500, `event rejected: ${(error as Error).message}`));
     }
     const handler = deps.handlers[event.type] as EventHandler<S, EventType> | undefined;
     if (!handler) {
       deps.metrics.eventsFailed.inc({ type: event.type });
       log.error("no handler for this event type; check the Trigger filters");
-      return rejected(500, `this function does not handle ${event.type}`);
+      return problemAnswer(c, problem(500, `this function does not handle ${event.type}`));
     }
 
     const trace = {
@@ -109,10 +104,8 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
       const transient =
         error instanceof DomainError && (error.kind === "unavailable" || error.kind === "timeout");
       log.error({ err: error }, "event handling failed; the broker will retry");
-      return rejected(
-        transient ? 503 : 500,
-        `event handling failed: ${error instanceof DomainError ? error.message : "internal error"}`,
-      );
+      const detail = `event handling failed: ${error instanceof DomainError ? error.message : "internal error"}`;
+      return problemAnswer(c, problem(transient ? 503 : 500, detail));
     }
 
     const counter = {

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { PayloadTooLarge } from "../errors";
 import type { AppEnv, HttpDeps } from "./context";
-import { PROBLEM_CONTENT_TYPE, problem, toProblemResponse } from "./problem";
+import { problem, problemAnswer, toProblemResponse } from "./problem";
 import { correlationIdFrom, nextTraceparent, traceIdOf } from "./tracing";
 
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
@@ -23,16 +23,9 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
   app.onError((error, c) => {
     const { status, body, headers } = toProblemResponse(error);
     if (status >= 500) c.get("log").error({ err: error }, "request failed");
-    return c.body(JSON.stringify({ ...body, instance: c.req.path }), status, {
-      ...headers,
-      "content-type": PROBLEM_CONTENT_TYPE,
-    });
+    return problemAnswer(c, { ...body, instance: c.req.path }, headers);
   });
-  app.notFound((c) =>
-    c.body(JSON.stringify(problem(404, `no route for ${c.req.method} ${c.req.path}`)), 404, {
-      "content-type": PROBLEM_CONTENT_TYPE,
-    }),
-  );
+  app.notFound((c) => problemAnswer(c, problem(404, `no route for ${c.req.method} ${c.req.path}`)));
 
   app.get("/healthz", (c) => c.json({ status: "ok", service: deps.service }));
   app.get("/readyz", async (c) => {

@@ -1,7 +1,14 @@
 export { createHttpApp } from "./app";
 export { readAnswerBody, send, type Answer, type SendOptions } from "./client";
 export type { AppEnv, AppVariables, HttpDeps, Principal, Role } from "./context";
-export { PROBLEM_CONTENT_TYPE, problem, problemType, toProblemResponse, type Problem } from "./problem";
+export {
+  PROBLEM_CONTENT_TYPE,
+  problem,
+  problemAnswer,
+  problemType,
+  toProblemResponse,
+  type Problem,
+} from "./problem";
 export { serve, type ServeOptions } from "./serve";
 export { correlationIdFrom, nextTraceparent, traceIdOf, traceOf } from "./tracing";
 export { parseOrThrow, requireJson, validate } from "./validate";

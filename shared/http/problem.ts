@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { DomainError, type ErrorKind, type FieldIssue } from "../errors";
@@ -79,3 +80,13 @@ export function toProblemResponse(error: unknown): ProblemResponse {
 }
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/**
+ * A problem+json answer with the problem's own status, plus any headers it needs (Allow, Retry-After). Made
+ * through the context, so headers middleware set before the failure (RateLimit-*) stay on it.
+ */
+export const problemAnswer = (c: Context, body: Problem, headers: Record<string, string> = {}): Response =>
+  c.body(JSON.stringify(body), body.status as ContentfulStatusCode, {
+    ...headers,
+    "content-type": PROBLEM_CONTENT_TYPE,
+  });

@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
 import { Counter } from "prom-client";
 import { authenticate, requireRole } from "@bazaar/shared/auth";
-import { createHttpApp, PROBLEM_CONTENT_TYPE, problem, type AppEnv } from "@bazaar/shared/http";
+import { createHttpApp, problem, problemAnswer, type AppEnv } from "@bazaar/shared/http";
 import type { Metrics } from "@bazaar/shared/observability";
 import type { GatewayDeps } from "./deps";
 import { lazyDocs } from "./docs/lazy";
@@ -67,10 +67,11 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
       allowed.length > 0
         ? ([405, `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}`] as const)
         : ([404, `no route for ${c.req.method} ${c.req.path}`] as const);
-    return c.body(JSON.stringify({ ...problem(status, detail), instance: c.req.path }), status, {
-      "content-type": PROBLEM_CONTENT_TYPE,
-      ...(status === 405 && { allow: allowed.join(", ") }),
-    });
+    return problemAnswer(
+      c,
+      { ...problem(status, detail), instance: c.req.path },
+      status === 405 ? { allow: allowed.join(", ") } : {},
+    );
   });
   return app;
 }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { requireRole } from "@bazaar/shared/auth";
 import { Conflict } from "@bazaar/shared/errors";
-import { PROBLEM_CONTENT_TYPE, problem, validate, type AppEnv } from "@bazaar/shared/http";
+import { problem, problemAnswer, validate, type AppEnv } from "@bazaar/shared/http";
 import { deadLettersApi } from "@bazaar/shared/api";
 import {
   deadLetterView,
@@ -49,7 +49,7 @@ export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {
         target,
         target_status: outcome.status,
       };
-      return c.body(JSON.stringify(body), 502, { "content-type": PROBLEM_CONTENT_TYPE });
+      return problemAnswer(c, body);
     })
     .delete("/:id", validate("param", idParam), async (c) => {
       const { id } = c.req.valid("param");

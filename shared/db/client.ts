@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createClient, type Client } from "@libsql/client";
+import { createLocalClient } from "./local-client";
 
 export interface ClientOptions {
   url: string;
@@ -9,6 +10,8 @@ export interface ClientOptions {
 
 const isFileUrl = (url: string): boolean => url.startsWith("file:");
 const BUSY_TIMEOUT_MS = 5000;
+
+export const isLocalFile = (url: string): boolean => isFileUrl(url) && !url.includes(":memory:");
 
 /** Whether an error, or any error it wraps (drizzle wraps libSQL's), matches: codes and messages alike. */
 const anywhereInChain = (error: unknown, pattern: RegExp): boolean => {
@@ -27,12 +30,13 @@ export const isUniqueViolation = (error: unknown): boolean =>
   anywhereInChain(error, /UNIQUE constraint failed/i);
 
 function openClient({ url, authToken }: ClientOptions): Client {
-  if (isFileUrl(url)) {
+  // Busy timeout: without it a lock held by a checkpoint fails at once instead of waiting.
+  if (isLocalFile(url)) {
     const path = url.slice("file:".length);
-    if (path && !path.startsWith(":memory:")) mkdirSync(dirname(path), { recursive: true });
-    // Busy timeout: without it a lock held by a checkpoint fails at once instead of waiting.
-    return createClient({ url, timeout: BUSY_TIMEOUT_MS });
+    mkdirSync(dirname(path), { recursive: true });
+    return createLocalClient(path, BUSY_TIMEOUT_MS);
   }
+  if (isFileUrl(url)) return createClient({ url, timeout: BUSY_TIMEOUT_MS }); // in memory: one connection
   return createClient({ url, ...(authToken ? { authToken } : {}), concurrency: 1000 });
 }
 
@@ -62,8 +66,6 @@ export function createResilientClient(options: ClientOptions): Client {
     },
   });
 }
-
-export const isLocalFile = (url: string): boolean => isFileUrl(url) && !url.includes(":memory:");
 
 /**
  * In WAL mode, synchronous=NORMAL syncs the log at checkpoints instead of on every commit: a write costs

@@ -4,7 +4,8 @@
  * a bare proxy hop, the function without the gateway) so a missed target shows which step costs what.
  */
 import { startBundles, type Bundles } from "./bundles";
-import { startBareProxy, startHello, type ReferenceServer } from "./reference-servers";
+import { join } from "node:path";
+import { startBareOrderList, startBareProxy, startHello, type ReferenceServer } from "./reference-servers";
 import { measure, type LoadResult, type LoadSettings } from "./wrk";
 import { placeOrder, registerShopper } from "./shop";
 
@@ -43,6 +44,9 @@ export async function benchHttpPaths(
     servers.push(hello, bareProxy);
     const shopper = await registerShopper(system.url("customer"));
     for (let i = 0; i < SEEDED_ORDERS; i += 1) await placeOrder(system.url("order"), shopper.token, 1, 1);
+    const bareOrders = await startBareOrderList(join(system.dataDir, "order.db"), shopper.id);
+    const bareOrdersProxy = await startBareProxy(bareOrders.url);
+    servers.push(bareOrders, bareOrdersProxy);
     const bearer = { authorization: `Bearer ${shopper.token}` };
     const pids = (bundles: Bundles, ...names: Parameters<Bundles["pid"]>[0][]) =>
       Object.fromEntries(names.map((name) => [name, bundles.pid(name)]));
@@ -63,7 +67,7 @@ export async function benchHttpPaths(
         watch: pids(system, "gateway"),
       },
       {
-        spec: { id: "bare-proxy", label: "bare node:http + fetch proxy → hello", request: "GET /" },
+        spec: { id: "bare-proxy", label: "bare keep-alive node:http proxy → hello", request: "GET /" },
         url: bareProxy.url,
         watch: { proxy: bareProxy.pid, hello: hello.pid },
       },
@@ -81,6 +85,20 @@ export async function benchHttpPaths(
         },
         url: `${system.url("gateway")}/api/products`,
         watch: pids(system, "gateway", "inventory"),
+      },
+      {
+        spec: { id: "bare-order-list", label: "bare node:http + libSQL order list", request: "GET /" },
+        url: bareOrders.url,
+        watch: { reader: bareOrders.pid },
+      },
+      {
+        spec: {
+          id: "bare-proxy-order-list",
+          label: "bare proxy → bare order list (part 2's floor)",
+          request: "GET /",
+        },
+        url: bareOrdersProxy.url,
+        watch: { proxy: bareOrdersProxy.pid, reader: bareOrders.pid },
       },
       {
         spec: { id: "order-direct", label: "order direct, JWT", request: "GET /api/orders" },

@@ -3,7 +3,8 @@
  * measures, writes docs/benchmarks/results.json and chart.svg, and rewrites the generated section of
  * BENCHMARKS.md. Options:
  *   --quick                 short runs for development (seconds, not minutes; figures are rough)
- *   --only=http,pipeline,rabbitmq,cold   some parts only; the others keep their last figures
+ *   --only=http,pipeline,rabbitmq,cold   some parts only; the others keep their last figures (pipeline
+ *                           also measures the floor: the saga's hops with bare node:http and libSQL)
  *   --report-only           measure nothing: rewrite BENCHMARKS.md and the chart from results.json
  * Environment:
  *   AMQP_URL        the RabbitMQ for part 3 (default amqp://guest:guest@127.0.0.1:5672); the pipeline runs in a
@@ -18,6 +19,7 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { assertBuilt, codeOf } from "./bundles";
 import { benchColdStart } from "./cold-start";
+import { benchFloor, type FloorSettings } from "./floor";
 import { benchHttpPaths } from "./http-paths";
 import { describeMachine, requireTools } from "./machine";
 import { benchPipeline, type PipelineSettings } from "./pipeline";
@@ -48,6 +50,9 @@ const http: LoadSettings = quick
 const pipeline: PipelineSettings = quick
   ? { concurrency: 16, maxInSaga: 150, saturationSeconds: 5, halfRateSeconds: 5, drainTimeoutSeconds: 30 }
   : { concurrency: 32, maxInSaga: 150, saturationSeconds: 15, halfRateSeconds: 15, drainTimeoutSeconds: 60 };
+const floor: FloorSettings = quick
+  ? { exchanges: 5_000, transactions: 5_000, inFlight: 16 }
+  : { exchanges: 30_000, transactions: 30_000, inFlight: 16 };
 const coldRuns = quick ? 3 : 7;
 const rabbitSeconds = quick ? 2 : 5;
 const amqpUrl = process.env["AMQP_URL"] || "amqp://guest:guest@127.0.0.1:5672";
@@ -90,6 +95,10 @@ if (only.has("http")) {
 if (only.has("pipeline")) {
   console.log("part 3: order pipeline, embedded broker");
   results.embedded = { measuredAt: now(), value: await benchPipeline("embedded", pipeline, {}, log) };
+  results.floor = { measuredAt: now(), value: await benchFloor(floor) };
+  log(
+    `floor: ${results.floor.value.floorCpuMsPerOrder.toFixed(2)} ms of CPU per order with bare node:http and libSQL`,
+  );
   await save();
 }
 

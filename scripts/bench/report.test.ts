@@ -63,6 +63,18 @@ const results: Partial<BenchResults> = {
     },
   },
   embedded: { measuredAt: "2026-11-25T18:05:00.000Z", value: pipeline },
+  floor: {
+    measuredAt: "2026-11-25T18:05:30.000Z",
+    value: {
+      exchangeCpuMs: 0.15,
+      transactionCpuMs: 0.125,
+      events: 7,
+      deliveries: 12,
+      exchangesPerOrder: 21,
+      transactionsPerOrder: 20,
+      floorCpuMsPerOrder: 5.65,
+    },
+  },
   rabbitmq: { measuredAt: "2026-11-25T18:06:00.000Z", skipped: "transport not yet merged" },
 };
 
@@ -84,6 +96,13 @@ describe("the generated report", () => {
     expect(section).toContain(
       "CPU per confirmed order, embedded: 4.0 ms (order 2.0, broker 2.0); on 2 cores that allows at most 500 orders/s",
     );
+  });
+
+  it("states the floor of any Node implementation and the rate it allows", () => {
+    expect(section).toContain(
+      "21 exchanges (placement, price lookup, 7 publishes, 12 deliveries) and 20 transactions",
+    );
+    expect(section).toContain("**5.7 ms per order, at most 354 orders/s on 2 cores**");
   });
 });
 

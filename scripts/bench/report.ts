@@ -104,6 +104,7 @@ function pipelineSection(results: Partial<BenchResults>): string[] {
       "",
     );
   }
+  lines.push(...floorLines(results));
   const publish = results.rabbitPublish;
   if (publish && "value" in publish) {
     const p = publish.value;
@@ -119,6 +120,20 @@ function pipelineSection(results: Partial<BenchResults>): string[] {
     );
   } else if (publish) lines.push(`RabbitMQ's own ceiling: not measured: ${publish.skipped}`, "");
   return lines;
+}
+
+function floorLines(results: Partial<BenchResults>): string[] {
+  const f = ran(results.floor);
+  if (!f) return [];
+  const cores = results.machine?.cores ?? 2;
+  return [
+    `The floor (bare \`node:http\` and libSQL, nothing else; ${when(results.floor)} UTC): one CloudEvent POST costs ` +
+      `${fixed(f.exchangeCpuMs, 3)} ms of CPU (both sides), one consumer's write transaction ${fixed(f.transactionCpuMs, 3)} ms; ` +
+      `an order's ${f.events} events make ${f.exchangesPerOrder} exchanges (placement, price lookup, ${f.events} publishes, ` +
+      `${f.deliveries} deliveries) and ${f.transactionsPerOrder} transactions: **${fixed(f.floorCpuMsPerOrder, 1)} ms per order, ` +
+      `at most ${fixed((cores * 1000) / f.floorCpuMsPerOrder)} orders/s on ${cores} cores** for any Node implementation of this saga.`,
+    "",
+  ];
 }
 
 function coldStartSection(results: Partial<BenchResults>): string[] {

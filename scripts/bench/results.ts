@@ -3,6 +3,7 @@ import { format, resolveConfig } from "prettier";
 import { dirname, join } from "node:path";
 import { rootDir } from "../dev/services";
 import type { ColdStartResult } from "./cold-start";
+import type { FloorResult } from "./floor";
 import type { HttpCase } from "./http-paths";
 import type { Machine } from "./machine";
 import type { PipelineResult } from "./pipeline";
@@ -18,6 +19,8 @@ export interface BenchResults {
   command: string;
   http?: Part<{ settings: string; cases: HttpCase[] }>;
   embedded?: Part<PipelineResult>;
+  /** What the saga's hops cost with bare node:http and libSQL: the bound under any implementation. */
+  floor?: Part<FloorResult>;
   rabbitmq?: Part<PipelineResult>;
   rabbitPublish?: Part<PublishCeiling>;
   coldStart?: Part<ColdStartResult>;

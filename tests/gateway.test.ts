@@ -265,6 +265,9 @@ describe("headers", () => {
     expect(headers["x-correlation-id"]).toBe("checkout-77");
     expect(headers["traceparent"]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(answer.headers.get("x-correlation-id")).toBe("checkout-77");
+    // The gateway's own request id and rate-limit state, each once, over whatever the function answered.
+    expect(answer.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer.headers.get("ratelimit-remaining")).toMatch(/^\d+$/);
   });
 });
 

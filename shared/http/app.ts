@@ -3,6 +3,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { PayloadTooLarge } from "../errors";
+import { AnswerHeaders } from "./answer-headers";
 import type { AppEnv, HttpDeps } from "./context";
 import { problem, problemAnswer, toProblemResponse } from "./problem";
 import { correlationIdFrom, nextTraceparent, traceIdOf } from "./tracing";
@@ -93,11 +94,16 @@ function requestContext(deps: HttpDeps): MiddlewareHandler<AppEnv> {
     c.set("traceparent", traceparent);
     c.set("log", log);
     c.set("principal", undefined);
+    const answerHeaders = new AnswerHeaders();
+    answerHeaders.set("x-request-id", requestId);
+    answerHeaders.set("x-correlation-id", correlationId);
+    c.set("answerHeaders", answerHeaders);
 
     await next();
 
-    setAnswerHeader(c, "x-request-id", requestId);
-    setAnswerHeader(c, "x-correlation-id", correlationId);
+    if (!answerHeaders.included) {
+      for (const [name, value] of answerHeaders.entries()) setAnswerHeader(c, name, value);
+    }
     const route = routePath(c, -1) || "unmatched";
     const seconds = (performance.now() - started) / 1000;
     const labels = { method: c.req.method, route, status: String(c.res.status) };

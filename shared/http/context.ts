@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Metrics } from "../observability";
+import type { AnswerHeaders } from "./answer-headers";
 
 /** Who made a request, as proven by a verified access token. */
 export interface Principal {
@@ -20,6 +21,8 @@ export interface AppVariables {
   traceparent: string;
   log: Logger;
   principal: Principal | undefined;
+  /** Headers the answer must carry whatever it is; middleware adds to them before the handler runs. */
+  answerHeaders: AnswerHeaders;
 }
 
 export interface AppEnv {

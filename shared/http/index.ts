@@ -1,4 +1,5 @@
 export { createHttpApp } from "./app";
+export { AnswerHeaders } from "./answer-headers";
 export { readAnswerBody, send, type Answer, type SendOptions } from "./client";
 export type { AppEnv, AppVariables, HttpDeps, Principal, Role } from "./context";
 export {

@@ -18,13 +18,30 @@ export function withoutQueryParams(error: Error): Record<string, unknown> {
   return serialized;
 }
 
+/**
+ * pino's isoTime, made once per millisecond: a busy function writes several lines a millisecond, and
+ * formatting the date was a fifth of what a request's log line cost.
+ */
+function isoTimePerMillisecond(): () => string {
+  let at = 0;
+  let field = "";
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      field = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
 /** JSON logs, one line per event, with the service name on every line; stdout is written in batches. */
 export function createLogger(service: string, level = "info"): Logger {
   return pino(
     {
       level,
       base: { service },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimePerMillisecond(),
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: withoutQueryParams },
       redact: {

@@ -93,10 +93,10 @@ export interface RateLimitOptions {
 export function rateLimit(rule: RouteRule, options: RateLimitOptions): MiddlewareHandler<AppEnv> {
   return async function rateLimit(c, next) {
     const decision = options.limiter.take(rule.rateClass, options.clientKey(c));
-    const headers = rateLimitHeaders(decision);
+    const answerHeaders = c.get("answerHeaders");
+    for (const [name, value] of Object.entries(rateLimitHeaders(decision))) answerHeaders.set(name, value);
     if (!decision.allowed) {
       options.rejections.inc({ route: rule.path });
-      for (const [name, value] of Object.entries(headers)) c.header(name, value);
       throw new TooManyRequests(
         `rate limit exceeded: ${decision.limit} ${rule.rateClass} requests per ${decision.windowSeconds} s; ` +
           `retry in ${decision.resetSeconds} s`,
@@ -104,6 +104,5 @@ export function rateLimit(rule: RouteRule, options: RateLimitOptions): Middlewar
       );
     }
     await next();
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   };
 }

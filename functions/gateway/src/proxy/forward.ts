@@ -56,6 +56,6 @@ export function forwardTo(
       cache && isSharable(c)
         ? await cache.through(`${c.req.header("host") ?? ""} ${pathAndQuery}`, send)
         : await send();
-    return responseOf(answer);
+    return responseOf(answer, c.get("answerHeaders"));
   };
 }

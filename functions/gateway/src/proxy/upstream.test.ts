@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { DomainError } from "@bazaar/shared/errors";
+import { AnswerHeaders } from "@bazaar/shared/http";
 import { createMetrics } from "@bazaar/shared/observability";
 import { startTestUpstream, type TestUpstream } from "../testing/upstream-server";
 import {
@@ -29,7 +30,7 @@ const settings = (baseUrl: string, extra: Partial<UpstreamSettings> = {}): Upstr
 
 /** The answer as the gateway hands it to the client. */
 const forwarded = async (upstream: Upstream, request: ForwardRequest): Promise<Response> =>
-  responseOf(await upstream.forward(request));
+  responseOf(await upstream.forward(request), new AnswerHeaders());
 
 const failureOf = async (promise: Promise<unknown>): Promise<DomainError> => {
   const error = await promise.then(

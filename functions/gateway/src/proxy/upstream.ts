@@ -1,4 +1,5 @@
 import { Timeout, Unavailable } from "@bazaar/shared/errors";
+import type { AnswerHeaders } from "@bazaar/shared/http";
 import type { Metrics } from "@bazaar/shared/observability";
 import {
   createBreaker,
@@ -45,8 +46,12 @@ class UpstreamServerError extends Error {
 }
 
 /** The function's answer as the client gets it. 204, 304 and HEAD answers have no body to pass on. */
-export const responseOf = ({ status, headers, body }: UpstreamAnswer): Response =>
-  new Response(body.byteLength > 0 ? body : null, { status, headers });
+/** The function's answer as the gateway's, with the headers every answer of this request carries. */
+export const responseOf = (
+  { status, headers, body }: UpstreamAnswer,
+  answerHeaders: AnswerHeaders,
+): Response =>
+  new Response(body.byteLength > 0 ? body : null, { status, headers: answerHeaders.headersWith(headers) });
 
 /**
  * One function behind its own opossum breaker with a timeout. A 4xx is the caller's business and never trips

@@ -1,3 +1,5 @@
+import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -167,6 +169,21 @@ describe("correlation and trace context", () => {
     expect(response.headers.get("x-correlation-id")).toBe("checkout-7");
     expect((await json(response)).correlationId).toBe("checkout-7");
     expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("puts both ids on answers served by Node itself, errors and 404s included, each once", async () => {
+    const server = serve({ fetch: buildApp().fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((listening) => server.once("listening", listening));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const path of ["/items/7", "/conflict", "/nowhere", "/healthz"]) {
+        const response = await fetch(`${base}${path}`, { headers: { "x-correlation-id": "checkout-8" } });
+        expect(response.headers.get("x-correlation-id"), path).toBe("checkout-8");
+        expect(response.headers.get("x-request-id"), path).toMatch(/^[0-9a-f-]{36}$/);
+      }
+    } finally {
+      server.close();
+    }
   });
 
   it("replaces an unsafe correlation id, also on error answers", async () => {

@@ -66,15 +66,3 @@ export function createResilientClient(options: ClientOptions): Client {
     },
   });
 }
-
-/**
- * In WAL mode, synchronous=NORMAL syncs the log at checkpoints instead of on every commit: a write costs
- * microseconds instead of an fsync. A process crash loses nothing; a power cut may undo the last commits.
- * The setting is per connection and libSQL pools connections, so database.write sets it right before each
- * write transaction, which then takes the connection the pragma just ran on (the pool is last in, first out).
- */
-export const RELAXED_SYNC = "PRAGMA synchronous=NORMAL";
-
-export async function enableWal(client: Client, url: string): Promise<void> {
-  if (isLocalFile(url)) await client.execute("PRAGMA journal_mode=WAL");
-}

@@ -3,7 +3,7 @@ import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { sql } from "drizzle-orm";
 import { Unavailable } from "../errors";
-import { createResilientClient, enableWal, isBusyError, isLocalFile, RELAXED_SYNC } from "./client";
+import { createResilientClient, isBusyError } from "./client";
 import { Mutex } from "./mutex";
 
 export type Db<S extends Record<string, unknown>> = LibSQLDatabase<S>;
@@ -33,11 +33,9 @@ export async function openDatabase<S extends Record<string, unknown>>(
   options: OpenDatabaseOptions<S>,
 ): Promise<Database<S>> {
   const client = createResilientClient({ url: options.url, authToken: options.authToken });
-  await enableWal(client, options.url);
   const db = drizzle({ client, schema: options.schema });
   await migrate(db, { migrationsFolder: options.migrationsFolder });
   const writes = new Mutex();
-  const relaxSync = isLocalFile(options.url);
 
   return {
     db,
@@ -45,7 +43,6 @@ export async function openDatabase<S extends Record<string, unknown>>(
     write: (work) =>
       writes.run(async () => {
         try {
-          if (relaxSync) await client.execute(RELAXED_SYNC);
           return await db.transaction(work);
         } catch (error) {
           if (isBusyError(error))

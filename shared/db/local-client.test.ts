@@ -21,7 +21,6 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "bazaar-local-client-"));
   const setup = local();
   await setup.executeMultiple(`
-    PRAGMA journal_mode=WAL;
     CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, cents INTEGER, data BLOB);
     INSERT INTO items (id, name, cents) VALUES (1, 'tea', 350), (2, 'cup', 1200);`);
 });
@@ -157,6 +156,16 @@ describe("createLocalClient", () => {
     expect(again.rows[0]?.["colour"]).toBeNull();
     await client.executeMultiple("ALTER TABLE items ADD COLUMN size TEXT; UPDATE items SET size = 'S'");
     expect((await client.execute("SELECT * FROM items WHERE id = 1")).rows[0]?.["size"]).toBe("S");
+  });
+
+  it("puts the file in WAL mode and commits with synchronous=NORMAL on every connection", async () => {
+    const client = local();
+    const tx = await client.transaction("write"); // holds one connection: the read below opens another
+    for (const reader of [client, tx]) {
+      expect((await reader.execute("PRAGMA journal_mode")).rows[0]?.[0]).toBe("wal");
+      expect((await reader.execute("PRAGMA synchronous")).rows[0]?.[0]).toBe(1); // NORMAL
+    }
+    await tx.rollback();
   });
 
   it("refuses work once closed", async () => {

@@ -15,7 +15,11 @@ import { pathToFileURL } from "node:url";
 
 export const rootDir = resolve(import.meta.dirname, "../..");
 
-/** What the bundles require at run time (build.ts reads this); the rest of their dependencies is inlined. */
+/**
+ * What the bundles require at run time (build.ts reads this); the rest of their dependencies is inlined.
+ * The bundles load libSQL's driver from its platform package (shared/db/native-driver.ts), which `libsql`
+ * depends on at its own version: `libsql` is the root that brings the right one.
+ */
 export const runtimeRoots = ["libsql"];
 
 interface InstalledPackage {

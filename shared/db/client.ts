@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { createClient, type Client } from "@libsql/client";
+import { createClient } from "@libsql/client/http";
+import type { Client } from "@libsql/core/api";
 import { createLocalClient } from "./local-client";
 
 export interface ClientOptions {
@@ -11,7 +12,7 @@ export interface ClientOptions {
 const isFileUrl = (url: string): boolean => url.startsWith("file:");
 const BUSY_TIMEOUT_MS = 5000;
 
-export const isLocalFile = (url: string): boolean => isFileUrl(url) && !url.includes(":memory:");
+const isLocalFile = (url: string): boolean => isFileUrl(url) && !url.includes(":memory:");
 
 /** Whether an error, or any error it wraps (drizzle wraps libSQL's), matches: codes and messages alike. */
 const anywhereInChain = (error: unknown, pattern: RegExp): boolean => {
@@ -22,47 +23,28 @@ const anywhereInChain = (error: unknown, pattern: RegExp): boolean => {
   return false;
 };
 
-/** SQLITE_BUSY leaves a local libSQL client broken for good (libsql-client-ts#352): detect it to start over. */
+/** A write lock another process held for longer than the busy timeout: worth a retry shortly. */
 export const isBusyError = (error: unknown): boolean => anywhereInChain(error, /SQLITE_BUSY/);
 
 /** SQLite's unique-constraint failure, as libSQL reports it (directly or as the cause of a drizzle error). */
 export const isUniqueViolation = (error: unknown): boolean =>
   anywhereInChain(error, /UNIQUE constraint failed/i);
 
-function openClient({ url, authToken }: ClientOptions): Client {
-  // Busy timeout: without it a lock held by a checkpoint fails at once instead of waiting.
+/**
+ * A database file on this machine through the local client (busy timeout: without it a lock held by a
+ * checkpoint fails at once instead of waiting); sqld over HTTP (`http(s)://`, `libsql://`) through
+ * @libsql/client's HTTP client.
+ */
+export function openClient({ url, authToken }: ClientOptions): Client {
   if (isLocalFile(url)) {
     const path = url.slice("file:".length);
     mkdirSync(dirname(path), { recursive: true });
     return createLocalClient(path, BUSY_TIMEOUT_MS);
   }
-  if (isFileUrl(url)) return createClient({ url, timeout: BUSY_TIMEOUT_MS }); // in memory: one connection
+  if (isFileUrl(url)) {
+    throw new Error(
+      `database URL ${url}: an in-memory database is not supported (every connection would be a database of its own); use a file: URL`,
+    );
+  }
   return createClient({ url, ...(authToken ? { authToken } : {}), concurrency: 1000 });
-}
-
-/**
- * A client that replaces its underlying connection after SQLITE_BUSY, so one lock timeout does not turn
- * into an outage. The error itself is still thrown: the caller answers 503 and the request is retried.
- */
-export function createResilientClient(options: ClientOptions): Client {
-  let current = openClient(options);
-  const recovering = new Set<PropertyKey>(["execute", "batch", "transaction", "executeMultiple", "migrate"]);
-  return new Proxy({} as Client, {
-    get(_target, property) {
-      const value: unknown = Reflect.get(current, property);
-      if (typeof value !== "function") return value;
-      if (!recovering.has(property)) return value.bind(current);
-      return async (...args: unknown[]) => {
-        try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(current, args);
-        } catch (error) {
-          if (isBusyError(error) && isFileUrl(options.url)) {
-            current.close();
-            current = openClient(options);
-          }
-          throw error;
-        }
-      };
-    },
-  });
 }

@@ -1,9 +1,12 @@
-import type { Client } from "@libsql/client";
-import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import type { Client } from "@libsql/core/api";
+import type { LibSQLDatabase } from "drizzle-orm/libsql";
+// drizzle's libSQL driver by way of its HTTP entry, which takes any client: the main one imports
+// @libsql/client's local client, which would load libsql-js at every start (native-driver.ts says why not).
+import { drizzle } from "drizzle-orm/libsql/http";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { sql } from "drizzle-orm";
 import { Unavailable } from "../errors";
-import { createResilientClient, isBusyError } from "./client";
+import { isBusyError, openClient } from "./client";
 import { Mutex } from "./mutex";
 
 export type Db<S extends Record<string, unknown>> = LibSQLDatabase<S>;
@@ -32,7 +35,7 @@ export interface OpenDatabaseOptions<S extends Record<string, unknown>> {
 export async function openDatabase<S extends Record<string, unknown>>(
   options: OpenDatabaseOptions<S>,
 ): Promise<Database<S>> {
-  const client = createResilientClient({ url: options.url, authToken: options.authToken });
+  const client = openClient({ url: options.url, authToken: options.authToken });
   const db = drizzle({ client, schema: options.schema });
   await migrate(db, { migrationsFolder: options.migrationsFolder });
   const writes = new Mutex();

@@ -1,4 +1,3 @@
-import Database from "libsql";
 import {
   LibsqlError,
   type Client,
@@ -9,7 +8,8 @@ import {
   type Row,
   type Transaction,
   type TransactionMode,
-} from "@libsql/client";
+} from "@libsql/core/api";
+import { nativeDriver, type NativeDatabase, type NativeStatement } from "./native-driver";
 
 /**
  * A libSQL client for a database file on this machine that keeps each connection's prepared statements.
@@ -27,8 +27,7 @@ export function createLocalClient(path: string, busyTimeoutMs: number): Client {
   return new LocalClient(path, busyTimeoutMs);
 }
 
-type Native = InstanceType<typeof Database>;
-type NativeStatement = ReturnType<Native["prepare"]>;
+const driver = nativeDriver();
 
 /** Enough for every statement a function runs; more appear only from IN lists of varying length. */
 const STATEMENTS_PER_CONNECTION = 500;
@@ -43,7 +42,7 @@ interface Prepared {
 }
 
 class Connection {
-  readonly native: Native;
+  private readonly native: NativeDatabase;
   private readonly statements = new Map<string, Prepared>();
 
   constructor(
@@ -51,8 +50,8 @@ class Connection {
     busyTimeoutMs: number,
     private readonly onSchemaChange: () => void,
   ) {
-    this.native = new Database(path, { timeout: busyTimeoutMs });
-    this.native.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
+    this.native = driver.databaseOpen(path, "", "aes256cbc", "", busyTimeoutMs, "");
+    this.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
   }
 
   execute(statement: InStatement): ResultSet {
@@ -61,19 +60,28 @@ class Connection {
       const prepared = this.prepared(sql);
       const values = toSqlArgs(args);
       if (!prepared.toRow) {
-        const { changes, lastInsertRowid } = prepared.statement.run(values);
+        const { changes, lastInsertRowid } = driver.statementRun.call(prepared.statement, values);
         if (SCHEMA_CHANGE.test(sql)) this.onSchemaChange();
         return resultSet(prepared, [], changes, BigInt(lastInsertRowid));
       }
-      const rows = (prepared.statement.all(values) as unknown[][]).map(prepared.toRow);
+      const rows = allRows(prepared.statement, values).map(prepared.toRow);
       return resultSet(prepared, rows, 0, undefined);
     } catch (error) {
       throw asLibsqlError(error);
     }
   }
 
+  /** A script of statements, none of which returns rows (schema changes, pragmas). */
+  exec(sql: string): void {
+    try {
+      driver.databaseExecSync.call(this.native, sql);
+    } catch (error) {
+      throw asLibsqlError(error);
+    }
+  }
+
   get inTransaction(): boolean {
-    return this.native.inTransaction;
+    return driver.databaseInTransaction(this.native);
   }
 
   /** A statement prepared before a schema change may now return other columns than it described. */
@@ -83,16 +91,19 @@ class Connection {
 
   close(): void {
     this.forgetStatements();
-    if (this.native.open) this.native.close();
+    driver.databaseClose.call(this.native);
   }
 
   private prepared(sql: string): Prepared {
     const known = this.statements.get(sql);
     if (known) return known;
-    const statement = this.native.prepare(sql);
-    const reader = statement.reader;
-    if (reader) statement.raw(true).safeIntegers(true);
-    const described = reader ? statement.columns() : [];
+    const statement = driver.databasePrepareSync.call(this.native, sql);
+    const reader = driver.statementIsReader.call(statement);
+    if (reader) {
+      driver.statementRaw.call(statement, true); // rows as arrays of values
+      driver.statementSafeIntegers.call(statement, true); // as bigints, so fromSql can refuse what a number cannot hold
+    }
+    const described = reader ? driver.statementColumns.call(statement) : [];
     const columns = described.map((column) => column.name);
     const prepared: Prepared = {
       statement,
@@ -171,9 +182,7 @@ class LocalClient implements Client {
   executeMultiple(sql: string): Promise<void> {
     return this.withConnection((connection) => {
       try {
-        connection.native.exec(sql);
-      } catch (error) {
-        throw asLibsqlError(error);
+        connection.exec(sql);
       } finally {
         this.forgetStatements(); // the script may have changed the schema
       }
@@ -256,9 +265,7 @@ class LocalTransaction implements Transaction {
   }
 
   executeMultiple(sql: string): Promise<void> {
-    return this.whileOpen(() => {
-      this.connection.native.exec(sql);
-    });
+    return this.whileOpen(() => this.connection.exec(sql));
   }
 
   commit(): Promise<void> {
@@ -309,6 +316,23 @@ function beginOf(mode: TransactionMode): string {
       return "BEGIN TRANSACTION READONLY";
     case "deferred":
       return "BEGIN DEFERRED";
+  }
+}
+
+/** Room for the driver to hand over rows in batches, as libsql-js reads them; reused, as every call is synchronous. */
+const batch: unknown[] = new Array(100);
+
+function allRows(statement: NativeStatement, args: unknown): unknown[][] {
+  const rows = driver.statementRowsSync.call(statement, args);
+  const all: unknown[][] = [];
+  for (;;) {
+    driver.rowsNext.call(rows, batch);
+    for (let index = 0; index < batch.length; index += 1) {
+      const row = batch[index] as unknown[] | undefined;
+      if (!row) return all;
+      all.push(row);
+      batch[index] = undefined;
+    }
   }
 }
 
@@ -400,12 +424,17 @@ function resultSet(
   };
 }
 
-/** SQLite's errors as @libsql/client reports them: the base code in `code`, the extended one beside it. */
+/** The driver's errors as @libsql/client reports them: the base code in `code`, the extended one beside it. */
 function asLibsqlError(error: unknown): unknown {
-  if (!(error instanceof Database.SqliteError)) return error;
-  const { code: extendedCode, rawCode } = error as { code: string; rawCode?: number };
+  const { libsqlError, message, code, rawCode } = (error ?? {}) as {
+    libsqlError?: boolean;
+    message?: string;
+    code?: string;
+    rawCode?: number;
+  };
+  if (!libsqlError) return error;
   const base = rawCode === undefined ? "SQLITE_UNKNOWN" : (BASE_CODES[rawCode & 0xff] ?? "SQLITE_UNKNOWN");
-  return new LibsqlError(error.message, base, extendedCode, rawCode, error);
+  return new LibsqlError(message ?? "", base, code, rawCode, error as Error);
 }
 
 const BASE_CODES: Record<number, string> = {

@@ -3,8 +3,8 @@
  * server driven by the same wrk settings right before it, plus the steps between them (the shared app alone,
  * a bare proxy hop, the function without the gateway) so a missed target shows which step costs what.
  */
-import { startBundles, type Bundles } from "./bundles";
 import { join } from "node:path";
+import { startBundles, type Bundles } from "./bundles";
 import { startBareOrderList, startBareProxy, startHello, type ReferenceServer } from "./reference-servers";
 import { measure, type LoadResult, type LoadSettings } from "./wrk";
 import { placeOrder, registerShopper } from "./shop";

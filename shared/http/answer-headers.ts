@@ -1,9 +1,9 @@
 /**
  * Headers every answer to a request carries, gathered by middleware before the handler runs (request and
- * correlation ids, rate-limit state). A handler that builds its answer from its own header list with
- * `headersWith` gets them in the answer's init as plain fields, which @hono/node-server writes as they are;
- * on any other answer the app sets them afterwards on `c.res.headers`, which makes the adapter build a WHATWG
- * Headers object: a tenth of the gateway's CPU on a proxied request.
+ * correlation ids, rate-limit state). A handler that passes on another server's headers (the gateway's proxy)
+ * merges them in with `headersWith`, as plain fields of the answer's init, which @hono/node-server writes as
+ * they are; any other answer gets them on Node's own response once the handler is done (shared/http/app.ts).
+ * Setting them on `c.res.headers` would make the adapter build a WHATWG Headers object per answer.
  */
 export class AnswerHeaders {
   readonly #values: Record<string, string> = {};

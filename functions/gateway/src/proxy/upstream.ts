@@ -45,8 +45,10 @@ class UpstreamServerError extends Error {
   }
 }
 
-/** The function's answer as the client gets it. 204, 304 and HEAD answers have no body to pass on. */
-/** The function's answer as the gateway's, with the headers every answer of this request carries. */
+/**
+ * The function's answer as the client gets it, with the headers every answer of this request carries.
+ * 204, 304 and HEAD answers have no body to pass on.
+ */
 export const responseOf = (
   { status, headers, body }: UpstreamAnswer,
   answerHeaders: AnswerHeaders,

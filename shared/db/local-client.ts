@@ -9,7 +9,7 @@ import {
   type Transaction,
   type TransactionMode,
 } from "@libsql/core/api";
-import { nativeDriver, type NativeDatabase, type NativeStatement } from "./native-driver";
+import { loadNativeDriver, type NativeDatabase, type NativeStatement } from "./native-driver";
 
 /**
  * A libSQL client for a database file on this machine that keeps each connection's prepared statements.
@@ -27,7 +27,7 @@ export function createLocalClient(path: string, busyTimeoutMs: number): Client {
   return new LocalClient(path, busyTimeoutMs);
 }
 
-const driver = nativeDriver();
+const driver = loadNativeDriver();
 
 /** Enough for every statement a function runs; more appear only from IN lists of varying length. */
 const STATEMENTS_PER_CONNECTION = 500;

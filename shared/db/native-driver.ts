@@ -45,16 +45,13 @@ function platformPackages(): string[] {
   return [`@libsql/${platform}-${arch}`];
 }
 
-let loaded: NativeDriver | undefined;
-
-export function nativeDriver(): NativeDriver {
-  if (loaded) return loaded;
+/** Loads the driver; the local client calls this once, as its module loads. */
+export function loadNativeDriver(): NativeDriver {
   const require = createRequire(import.meta.url);
   const failures: string[] = [];
   for (const name of platformPackages()) {
     try {
-      loaded = require(name) as NativeDriver;
-      return loaded;
+      return require(name) as NativeDriver;
     } catch (error) {
       failures.push(`${name}: ${(error as Error).message.split("\n")[0]}`);
     }

@@ -5,7 +5,7 @@ import { createEventReceiver, createOutbox, outbox, processedEvents } from "../e
 import type { Principal, Role } from "../http/context";
 import { createHttpApp } from "../http/app";
 import { createLogger, createMetrics } from "../observability";
-import { binaryEvent } from "../testing/events";
+import { eventKeysIn, signedEvent } from "../testing/events";
 import { openTestDatabase, type TestDatabase } from "../testing/database";
 import { closeAccount, closedAccounts, isClosedAccount } from "./closed-accounts";
 import { currentTokensOnly } from "./current-tokens";
@@ -16,6 +16,7 @@ import { createTokenVerifier, localKeys, signAccessToken } from "./tokens";
 
 const schema = { closedAccounts, roleChanges, outbox, processedEvents };
 const settings = { issuer: "bazaar", audience: "bazaar" };
+const eventKeys = eventKeysIn();
 let opened: TestDatabase<typeof schema>;
 let key: SigningKey;
 let app: ReturnType<typeof createHttpApp>;
@@ -23,6 +24,7 @@ let app: ReturnType<typeof createHttpApp>;
 const doomed: Principal = { id: 7, role: "customer", email: "doomed@example.com" };
 const other: Principal = { id: 8, role: "customer", email: "other@example.com" };
 const demoted: Principal = { id: 9, role: "staff", email: "demoted@example.com" };
+const admin: Principal = { id: 10, role: "admin", email: "admin@example.com" };
 
 beforeAll(async () => {
   opened = await openTestDatabase(schema);
@@ -43,18 +45,19 @@ beforeAll(async () => {
     "bazaar.customer.deleted": closeAccount,
     "bazaar.customer.role_changed": recordRoleChange,
   };
-  app.route("/events", createEventReceiver({ outbox: events, handlers, metrics }));
+  app.route("/events", createEventReceiver({ outbox: events, handlers, metrics, keys: eventKeys.keyring }));
   const verify = createTokenVerifier(localKeys(key), settings);
   app.use("/api/*", authenticate(verify, currentTokensOnly(opened.database.db)));
   app.get("/api/me", (c) => c.json({ id: c.get("principal")?.id ?? null, role: c.get("principal")?.role }));
 });
 afterAll(() => opened.dispose());
 
-const deliver = async (type: string, data: unknown, id: string = randomUUID()) => {
-  const { headers, body } = binaryEvent(type, data, { id, source: "/bazaar/customer" });
-  const response = await app.request("/events", { method: "POST", headers, body });
-  return response.headers.get("x-bazaar-outcome");
+const post = async (type: string, data: unknown, id: string = randomUUID()) => {
+  const { headers, body } = signedEvent(eventKeys, type, data, { id });
+  return app.request("/events", { method: "POST", headers, body });
 };
+const deliver = async (type: string, data: unknown, id?: string) =>
+  (await post(type, data, id)).headers.get("x-bazaar-outcome");
 const deleted = (customerId: number, id?: string) =>
   deliver("bazaar.customer.deleted", { customer_id: customerId }, id);
 /** A role change of `demoted` at `second` + 0.5 s. */
@@ -148,5 +151,23 @@ describe("role changes", () => {
     expect(await roleChanged("staff", "customer", changed + 10)).toBe("applied");
     expect((await call(await issuedAt(asCustomer, changed + 1))).status).toBe(401);
     expect((await me(demoted)).status).toBe(200);
+  });
+
+  it("refuse a change dated beyond the clock skew (5xx: retried, then dead-lettered) and lock nobody out", async () => {
+    const forged = {
+      customer_id: admin.id,
+      role: "customer",
+      previous_role: "admin",
+      changed_at: "2099-01-01T00:00:00Z",
+    };
+    const refused = await post("bazaar.customer.role_changed", forged);
+    expect(refused.status).toBe(500);
+    expect(await detail(refused)).toMatch(
+      /role change of account 10 dated 2099-01-01T00:00:00Z, more than 120 s/,
+    );
+    expect((await opened.database.db.select().from(roleChanges)).map((row) => row.customerId)).not.toContain(
+      admin.id,
+    );
+    expect((await me(admin)).status).toBe(200);
   });
 });

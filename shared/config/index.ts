@@ -8,6 +8,8 @@ export const baseConfigSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535),
   K_SERVICE: z.string().min(1),
   K_REVISION: z.string().optional(),
+  /** Address to listen on: loopback unless told otherwise (the image, compose and Knative say 0.0.0.0). */
+  HOST: z.string().min(1).default("127.0.0.1"),
   /** Where events are published: the Knative Broker ingress (or the dev broker). Unset: events stay in the outbox. */
   K_SINK: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -25,6 +27,10 @@ export const baseConfigSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
   /** How often the outbox relay re-sends what was not yet accepted (0 disables the timer). */
   OUTBOX_INTERVAL_MS: z.coerce.number().int().min(0).default(2000),
+  /** This function's Ed25519 private JWK that signs the events it emits (a Secret); unset: kept under DATA_DIR. */
+  EVENT_PRIVATE_JWK: z.string().optional(),
+  /** Folder of every producer's public event keys, `<function>.json` each (a ConfigMap); unset: under DATA_DIR. */
+  EVENT_KEYS_DIR: z.string().optional(),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

@@ -124,3 +124,35 @@ export interface BazaarEvent<T extends EventType = EventType> {
 }
 
 export const sourceOf = (service: string): string => `/bazaar/${service}`;
+
+/** The functions that emit events: each holds its own signing key. */
+export type Producer = "customer" | "inventory" | "order" | "payment" | "shipping";
+
+/**
+ * The one function that may emit each type. A receiver refuses an event of this type from any other source,
+ * and one signed by any other producer's key, however well formed.
+ */
+export const producerOf: { readonly [T in EventType]: Producer } = {
+  "bazaar.customer.registered": "customer",
+  "bazaar.customer.deleted": "customer",
+  "bazaar.customer.role_changed": "customer",
+  "bazaar.order.placed": "order",
+  "bazaar.order.confirmed": "order",
+  "bazaar.order.rejected": "order",
+  "bazaar.order.cancelled": "order",
+  "bazaar.order.status_changed": "order",
+  "bazaar.inventory.reserved": "inventory",
+  "bazaar.inventory.rejected": "inventory",
+  "bazaar.inventory.released": "inventory",
+  "bazaar.inventory.committed": "inventory",
+  "bazaar.payment.requested": "order",
+  "bazaar.payment.succeeded": "payment",
+  "bazaar.payment.failed": "payment",
+  "bazaar.payment.refunded": "payment",
+  "bazaar.shipment.scheduled": "shipping",
+  "bazaar.shipment.dispatched": "shipping",
+  "bazaar.shipment.delivered": "shipping",
+  "bazaar.shipment.cancelled": "shipping",
+};
+
+export const producers: readonly Producer[] = [...new Set(Object.values(producerOf))];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Invalid } from "../errors";
-import { toBazaarEvent, toBinaryMessage, type OutgoingEvent } from "./encoding";
-import { readCloudEvent } from "./wire";
+import { toBazaarEvent, toWireEvent } from "./encoding";
+import { readCloudEvent, toBinaryRequest } from "./wire";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
@@ -17,7 +17,8 @@ const placedData = {
   payment_method: "tok_visa",
   shipping_address: null,
 };
-const placed: OutgoingEvent = {
+type Row = Parameters<typeof toWireEvent>[0];
+const placed: Row = {
   id: "0b6f0a3e-6d47-4a40-9d39-0cbd0b5c3c11",
   type: "bazaar.order.placed",
   source: "/bazaar/order",
@@ -25,8 +26,9 @@ const placed: OutgoingEvent = {
   time: "2025-01-02T03:04:05.000Z",
   data: JSON.stringify(placedData),
   traceparent,
-  correlationid: "checkout-7",
+  correlationId: "checkout-7",
 };
+const toBinaryMessage = (row: Row) => toBinaryRequest(toWireEvent(row));
 
 describe("binary mode", () => {
   it("puts the attributes in ce-* headers and the data in the body", () => {
@@ -62,11 +64,11 @@ describe("binary mode", () => {
   });
 
   it("leaves out the optional attributes that are null", () => {
-    const { headers } = toBinaryMessage({ ...placed, subject: null, traceparent: null, correlationid: null });
+    const { headers } = toBinaryMessage({ ...placed, subject: null, traceparent: null, correlationId: null });
     expect(headers).not.toHaveProperty("ce-subject");
     expect(headers).not.toHaveProperty("ce-traceparent");
     expect(headers).not.toHaveProperty("traceparent");
-    const event = toBazaarEvent(parseCloudEvent(headers, placed.data ?? ""));
+    const event = toBazaarEvent(parseCloudEvent(headers, placed.data));
     expect(event.subject).toBeUndefined();
     expect(event.traceparent).toBeUndefined();
   });

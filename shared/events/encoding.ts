@@ -1,36 +1,33 @@
 import { Invalid } from "../errors";
 import { eventCatalog, isEventType, type BazaarEvent, type EventType } from "./catalog";
-import { toBinaryRequest, type WireEvent } from "./wire";
+import type { outbox } from "./tables";
+import type { WireEvent } from "./wire";
 
-export interface OutgoingEvent {
-  id: string;
-  type: string;
-  source: string;
-  subject: string | null;
-  time: string;
-  /** The data as JSON text, as the outbox stores it; null for none. */
-  data: string | null;
-  traceparent: string | null;
-  correlationid: string | null;
-}
+/** An outbox row as the relay reads it. */
+export type OutboxRow = typeof outbox.$inferSelect;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Binary content mode, as the Knative brokers deliver: attributes in ce-* headers, data as the body. */
-export function toBinaryMessage(event: OutgoingEvent): { headers: Record<string, string>; body: Uint8Array } {
+/** The CloudEvent an outbox row stands for, before its producer signs it. */
+export function toWireEvent(
+  row: Pick<
+    OutboxRow,
+    "id" | "type" | "source" | "subject" | "time" | "data" | "traceparent" | "correlationId"
+  >,
+): WireEvent {
   const attributes: Record<string, string> = {
     specversion: "1.0",
-    id: event.id,
-    type: event.type,
-    source: event.source,
-    time: event.time,
+    id: row.id,
+    type: row.type,
+    source: row.source,
+    time: row.time,
     datacontenttype: "application/json",
   };
-  if (event.subject) attributes["subject"] = event.subject;
-  if (event.traceparent) attributes["traceparent"] = event.traceparent;
-  if (event.correlationid) attributes["correlationid"] = event.correlationid;
-  return toBinaryRequest({ attributes, data: encoder.encode(event.data ?? "") });
+  if (row.subject) attributes["subject"] = row.subject;
+  if (row.traceparent) attributes["traceparent"] = row.traceparent;
+  if (row.correlationId) attributes["correlationid"] = row.correlationId;
+  return { attributes, data: encoder.encode(row.data) };
 }
 
 /** Checks a received CloudEvent against the catalog: a known type with data of the right shape. */

@@ -2,12 +2,26 @@ export {
   eventCatalog,
   eventTypes,
   isEventType,
+  producerOf,
+  producers,
   sourceOf,
+  type Producer,
   type BazaarEvent,
   type EventData,
   type EventType,
 } from "./catalog";
-export { toBazaarEvent, toBinaryMessage, type OutgoingEvent } from "./encoding";
+export { toBazaarEvent, toWireEvent, type OutboxRow } from "./encoding";
+export {
+  createEventKeyring,
+  defaultEventKeysDir,
+  generateEventKey,
+  loadEventSigningKey,
+  publishPublicKey,
+  type EventKeyring,
+  type EventSigningKey,
+  type PublicEventJwk,
+} from "./keys";
+export { refusalOf, signEvent, SIGNATURE, SIGNATURE_KEY, type Refusal } from "./signature";
 export { checkAttributes, readCloudEvent, toBinaryRequest, withExtensions, type WireEvent } from "./wire";
 export { createOutbox, type Emit, type Outbox, type TraceContext } from "./outbox";
 export {

@@ -35,6 +35,16 @@ const rows = () => opened.database.db.select().from(outbox).orderBy(asc(outbox.c
 const accountRows = () => opened.database.db.select().from(accounts);
 
 describe("outbox.write", () => {
+  it("refuses to emit a type another function produces, and commits nothing", async () => {
+    const write = events.write(trace, async (tx, emit) => {
+      await tx.insert(accounts).values({ email: "b@example.com" });
+      emit("bazaar.payment.succeeded", { order_id: 1, customer_id: 1, payment_id: 1, amount_cents: 100 }, 1);
+    });
+    await expect(write).rejects.toThrow("/bazaar/customer may not emit bazaar.payment.succeeded");
+    expect(await accountRows()).toEqual([]);
+    expect(await rows()).toEqual([]);
+  });
+
   it("commits the state change and its events together, then kicks the relay", async () => {
     const id = await events.write(trace, async (tx, emit) => {
       const [row] = await tx.insert(accounts).values({ email: "a@example.com" }).returning();

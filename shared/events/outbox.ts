@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database, Tx } from "../db";
-import { eventCatalog, type EventData, type EventType } from "./catalog";
+import { eventCatalog, producerOf, sourceOf, type EventData, type EventType } from "./catalog";
 import { outbox } from "./tables";
 
 /** Where an event came from in the request or event that caused it. */
@@ -31,6 +31,10 @@ export function createOutbox<S extends Record<string, unknown>>(options: {
       const result = await options.database.write(async (tx) => {
         const pending: (typeof outbox.$inferInsert)[] = [];
         const emit: Emit = (type, data, subject) => {
+          // Receivers refuse it from any other source; failing here shows the mistake in the emitter's test.
+          if (sourceOf(producerOf[type]) !== options.source) {
+            throw new Error(`${options.source} may not emit ${type}: only ${producerOf[type]} does`);
+          }
           const checked = eventCatalog[type].parse(data);
           pending.push({
             id: randomUUID(),

@@ -7,8 +7,10 @@ import { problem, problemAnswer } from "../http/problem";
 import { rawRequestOf } from "../http/raw-request";
 import { nextTraceparent } from "../http/tracing";
 import type { Metrics } from "../observability";
-import type { BazaarEvent, EventType } from "./catalog";
+import { isEventType, type BazaarEvent, type EventType } from "./catalog";
 import { toBazaarEvent } from "./encoding";
+import type { EventKeyring } from "./keys";
+import { refusalOf } from "./signature";
 import { readCloudEvent, type WireEvent } from "./wire";
 import type { Emit, Outbox } from "./outbox";
 import { processedEvents } from "./tables";
@@ -34,12 +36,16 @@ export interface ReceiverDeps<S extends Record<string, unknown>> {
   outbox: Outbox<S>;
   handlers: EventHandlers<S>;
   metrics: Metrics;
+  /** Every producer's public keys: an event counts only with its producer's signature. */
+  keys: EventKeyring;
 }
 
 /**
  * The events route (mount at /events). Binary or structured CloudEvents; each is handled at most once per
  * (source, id): the processed_events row commits in the same transaction as the effect and the events it
  * causes. Acknowledgement follows the Knative RabbitMQ broker, which drops events answered with most 4xx:
+ * - 403 before anything else for an event not signed by the one function that may emit its type: it is
+ *   forged, so it changes nothing and is dropped rather than retried;
  * - 202 once the effect is committed, or for a duplicate or stale event (no effect);
  * - 400 only for a request that is not a CloudEvent at all (a broker never delivers one);
  * - 5xx for everything else, including unknown types and invalid data, so the broker retries and finally
@@ -64,7 +70,17 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
       c.get("log").error({ err: error }, "malformed CloudEvent; the broker will dead-letter it");
       return problemAnswer(c, problem(500, `event rejected: ${(error as Error).message}`));
     }
-    const { id, type, subject } = cloudEvent.attributes;
+    const { id, type, source, subject } = cloudEvent.attributes;
+    const refusal = refusalOf(cloudEvent, deps.keys);
+    if (refusal) {
+      const known = type !== undefined && isEventType(type) ? type : "unknown";
+      deps.metrics.eventsRefused.inc({ type: known, reason: refusal });
+      c.get("log").warn(
+        { event_id: id, event_type: type, event_source: source, reason: refusal },
+        "event refused",
+      );
+      return problemAnswer(c, problem(403, `event refused: ${refusal}`));
+    }
     const log = c.get("log").child({ event_id: id, event_type: type, order_id: subject });
 
     let event: BazaarEvent;

@@ -3,12 +3,16 @@ import type { AddressInfo } from "node:net";
 import { asc } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../testing/database";
+import { eventKeysIn } from "../testing/events";
 import { createLogger, createMetrics, type Metrics } from "../observability";
 import { createOutbox, type Outbox } from "./outbox";
 import { createRelay, type Relay } from "./relay";
+import { refusalOf } from "./signature";
 import { outbox } from "./tables";
+import { readCloudEvent } from "./wire";
 
 const schema = { outbox };
+const keys = eventKeysIn();
 type Schema = typeof schema;
 
 interface Received {
@@ -57,7 +61,13 @@ afterEach(async () => {
 });
 
 function relayTo(sink: string | undefined): Relay {
-  relay = createRelay({ database: opened.database, sink, logger: createLogger("test", "silent"), metrics });
+  relay = createRelay({
+    database: opened.database,
+    sink,
+    signingKey: keys.keyOf("customer"),
+    logger: createLogger("test", "silent"),
+    metrics,
+  });
   return relay;
 }
 
@@ -98,6 +108,13 @@ describe("createRelay", () => {
     });
     expect(first.headers["content-type"]).toMatch(/^application\/json/);
     expect(JSON.parse(first.body)).toEqual({ customer_id: 1 });
+    // Signed by the customer function's key, as every receiver checks.
+    expect(first.headers["ce-signaturekey"]).toBe(keys.keyOf("customer").kid);
+    const asReceived = readCloudEvent(
+      first.headers as Record<string, string>,
+      new TextEncoder().encode(first.body),
+    );
+    expect(refusalOf(asReceived, keys.keyring)).toBeUndefined();
     expect((await outboxRows()).every((r) => r.sentAt !== null)).toBe(true);
     expect((await metrics.outboxBacklog.get()).values[0]?.value).toBe(0);
 

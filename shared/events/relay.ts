@@ -4,13 +4,18 @@ import type { Database } from "../db";
 import { send } from "../http/client";
 import type { Metrics } from "../observability";
 import { createBreaker, UpstreamStatusError } from "../resilience";
-import { toBinaryMessage } from "./encoding";
+import { toWireEvent, type OutboxRow } from "./encoding";
+import type { EventSigningKey } from "./keys";
+import { signEvent } from "./signature";
 import { outbox } from "./tables";
+import { toBinaryRequest } from "./wire";
 
 export interface RelayOptions<S extends Record<string, unknown>> {
   database: Database<S>;
   /** The broker ingress (K_SINK). Unset: events wait in the outbox until a sink is configured. */
   sink: string | undefined;
+  /** This function's key; every event is signed with it on its way out. Unset for a function that emits none. */
+  signingKey: EventSigningKey | undefined;
   logger: Logger;
   metrics: Metrics;
   timeoutMs?: number;
@@ -29,8 +34,6 @@ export interface Relay {
   stop(): Promise<void>;
 }
 
-type OutboxRow = typeof outbox.$inferSelect;
-
 /**
  * Posts outbox rows to the broker in binary mode until it answers 2xx (202 from a Knative broker ingress), then
  * marks them sent. A batch is posted at once, not one by one: the broker gives no order between events either
@@ -38,7 +41,7 @@ type OutboxRow = typeof outbox.$inferSelect;
  * used on every retry, so a consumer dedupes a row that was published but not yet marked.
  */
 export function createRelay<S extends Record<string, unknown>>(options: RelayOptions<S>): Relay {
-  const { database, sink, logger, metrics } = options;
+  const { database, sink, signingKey, logger, metrics } = options;
   const batchSize = options.batchSize ?? 64;
   const timeoutMs = options.timeoutMs ?? 5000;
   const retainSentMs = options.retainSentMs ?? 24 * 60 * 60 * 1000;
@@ -47,16 +50,9 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
   let timer: NodeJS.Timeout | undefined;
 
   const post = async (row: OutboxRow): Promise<void> => {
-    const message = toBinaryMessage({
-      id: row.id,
-      type: row.type,
-      source: row.source,
-      subject: row.subject,
-      time: row.time,
-      data: row.data,
-      traceparent: row.traceparent,
-      correlationid: row.correlationId,
-    });
+    if (!signingKey)
+      throw new Error(`${row.source} has no event signing key; ${row.type} stays in the outbox`);
+    const message = toBinaryRequest(signEvent(toWireEvent(row), signingKey));
     // Aborted with the breaker's timeout: a late answer must not land after the row was re-sent.
     const answer = await send(sink as string, { method: "POST", ...message, timeoutMs });
     if (answer.status < 200 || answer.status >= 300) {

@@ -10,6 +10,7 @@ export interface Metrics {
   eventsDuplicate: Counter<"type">;
   eventsStale: Counter<"type">;
   eventsFailed: Counter<"type">;
+  eventsRefused: Counter<"type" | "reason">;
   outboxBacklog: Gauge;
   breakerState: Gauge<"breaker">;
 }
@@ -43,6 +44,11 @@ export function createMetrics(service: string): Metrics {
     eventsFailed: counter("events_failed_total", "CloudEvents whose handling failed (answered 5xx)", [
       "type",
     ]),
+    eventsRefused: counter(
+      "events_refused_total",
+      "CloudEvents refused unhandled: not from the type's producer, or not signed by its key",
+      ["type", "reason"],
+    ),
     outboxBacklog: new Gauge({
       name: "outbox_backlog",
       help: "Events written but not yet accepted by the broker",

@@ -1,7 +1,20 @@
 import type { Hono } from "hono";
 import type { BaseConfig } from "../config";
 import { defaultDatabaseUrl, openDatabase, type Database } from "../db";
-import { createOutbox, createRelay, sourceOf, type Outbox, type Relay } from "../events";
+import {
+  createEventKeyring,
+  createOutbox,
+  createRelay,
+  defaultEventKeysDir,
+  loadEventSigningKey,
+  producers,
+  sourceOf,
+  type EventKeyring,
+  type EventSigningKey,
+  type Outbox,
+  type Producer,
+  type Relay,
+} from "../events";
 import { serve, type AppEnv, type HttpDeps } from "../http";
 import { createLogger, createMetrics, type Logger, type Metrics } from "../observability";
 
@@ -13,6 +26,8 @@ export interface FunctionKit<S extends Record<string, unknown>> {
   database: Database<S>;
   outbox: Outbox<S>;
   relay: Relay;
+  /** Every producer's public event keys, for the function's event receiver. */
+  eventKeys: EventKeyring;
 }
 
 export interface StartOptions<S extends Record<string, unknown>> {
@@ -40,7 +55,16 @@ export async function startFunction<S extends Record<string, unknown>>(
     schema: options.schema,
     migrationsFolder: options.migrationsFolder,
   });
-  const relay = createRelay({ database, sink: config.K_SINK, logger, metrics });
+  const keysDir = config.EVENT_KEYS_DIR ?? defaultEventKeysDir(config.DATA_DIR);
+  const signingKey = eventSigningKeyOf(config, keysDir);
+  const eventKeys = createEventKeyring(keysDir);
+  if (signingKey && eventKeys.find(signingKey.kid)?.producer !== signingKey.producer) {
+    logger.error(
+      { kid: signingKey.kid, keys_dir: keysDir },
+      "this function's event key is not among the public keys: receivers will refuse its events",
+    );
+  }
+  const relay = createRelay({ database, sink: config.K_SINK, signingKey, logger, metrics });
   const outbox = createOutbox({ database, source: sourceOf(config.K_SERVICE), onCommit: relay.kick });
 
   let draining = false;
@@ -51,7 +75,7 @@ export async function startFunction<S extends Record<string, unknown>>(
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     isReady: async () => !draining && (await database.ping()),
   };
-  const kit: FunctionKit<S> = { http, logger, metrics, database, outbox, relay };
+  const kit: FunctionKit<S> = { http, logger, metrics, database, outbox, relay, eventKeys };
   const app = await options.createApp(kit);
   // A PingSource calls this in a cluster: a scaled-to-zero function has no timer to re-send its outbox.
   app.post("/tasks/outbox", async (c) => c.json({ published: await relay.flush() }));
@@ -69,4 +93,18 @@ export async function startFunction<S extends Record<string, unknown>>(
   });
   relay.start(config.OUTBOX_INTERVAL_MS);
   return kit;
+}
+
+const isProducer = (service: string): service is Producer =>
+  (producers as readonly string[]).includes(service);
+
+/** A producer's signing key; a function that emits no events has none. */
+function eventSigningKeyOf(config: BaseConfig, keysDir: string): EventSigningKey | undefined {
+  if (!isProducer(config.K_SERVICE)) return undefined;
+  return loadEventSigningKey({
+    producer: config.K_SERVICE,
+    privateJwk: config.EVENT_PRIVATE_JWK,
+    dataDir: config.DATA_DIR,
+    keysDir,
+  });
 }

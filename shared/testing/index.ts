@@ -1,7 +1,14 @@
 /**
  * Test support only: imported by *.test.ts and functions' testing.ts, never by production code.
  */
-export { binaryEvent, type EventOptions } from "./events";
+export {
+  binaryEvent,
+  eventKeysIn,
+  signedEvent,
+  signedHeaders,
+  type EventOptions,
+  type TestEventKeys,
+} from "./events";
 export {
   createTestKit,
   withApp,

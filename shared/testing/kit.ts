@@ -4,10 +4,18 @@ import { join } from "node:path";
 import { asc, sql } from "drizzle-orm";
 import { createTokenVerifier, loadSigningKey, localKeys, signAccessToken, type TokenVerifier } from "../auth";
 import { openDatabase, type Database } from "../db";
-import { createOutbox, outbox, sourceOf, type EventData, type EventType, type Outbox } from "../events";
+import {
+  createOutbox,
+  outbox,
+  sourceOf,
+  type EventData,
+  type EventKeyring,
+  type EventType,
+  type Outbox,
+} from "../events";
 import type { HttpDeps, Role } from "../http";
 import { createLogger, createMetrics, type Metrics } from "../observability";
-import { binaryEvent, type EventOptions } from "./events";
+import { eventKeysIn, signedEvent, type EventOptions, type TestEventKeys } from "./events";
 
 /** What a test needs of an app: Hono's `app.request()`. */
 export interface Requestable {
@@ -35,6 +43,10 @@ export interface TestKit<S extends Record<string, unknown>> {
   dir: string;
   database: Database<S>;
   outbox: Outbox<S>;
+  /** Every producer's public key, for the app's event receiver. */
+  eventKeys: EventKeyring;
+  /** Every producer's signing key too, so a test can sign (or forge) what it delivers. */
+  signing: TestEventKeys;
   http: HttpDeps;
   metrics: Metrics;
   /** Verifies tokens made by tokenFor, as the customer function's JWKS would. */
@@ -43,7 +55,7 @@ export interface TestKit<S extends Record<string, unknown>> {
   tokenFor(role: Role, id?: number): Promise<string>;
   /** Events written to the outbox so far, oldest first. */
   emitted(): Promise<Emitted[]>;
-  /** POSTs a binary-mode CloudEvent to the app's /events, as the broker delivers it. */
+  /** POSTs a binary-mode CloudEvent to the app's /events, signed by its producer, as the broker delivers it. */
   postEvent<T extends EventType>(
     app: Requestable,
     type: T,
@@ -76,6 +88,7 @@ export async function createTestKit<S extends Record<string, unknown>>(
     migrationsFolder,
   });
   const key = await loadSigningKey({ dataDir: dir });
+  const signing = eventKeysIn(dir);
   const metrics = createMetrics(service);
   const http: HttpDeps = {
     service,
@@ -100,6 +113,8 @@ export async function createTestKit<S extends Record<string, unknown>>(
     database,
     // No relay in a unit test: events stay in the outbox, where emitted() reads them.
     outbox: createOutbox({ database, source: sourceOf(service), onCommit: () => undefined }),
+    eventKeys: signing.keyring,
+    signing,
     http,
     metrics,
     verify: createTokenVerifier(localKeys(key), tokenSettings),
@@ -121,7 +136,7 @@ export async function createTestKit<S extends Record<string, unknown>>(
       }));
     },
     postEvent: async (app, type, data, eventOptions) => {
-      const { headers, body } = binaryEvent(type, data, eventOptions);
+      const { headers, body } = signedEvent(signing, type, data, eventOptions);
       return app.request("/events", { method: "POST", headers, body });
     },
     request,

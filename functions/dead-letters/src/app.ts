@@ -20,7 +20,12 @@ export function createApp(deps: DeadLettersDeps): Hono<AppEnv> {
   // Its /events is the intake, so the catalog event that closes accounts comes in on a path of its own.
   app.route(
     "/accounts/events",
-    createEventReceiver({ outbox: deps.outbox, handlers: accountEventHandlers, metrics: deps.http.metrics }),
+    createEventReceiver({
+      outbox: deps.outbox,
+      handlers: accountEventHandlers,
+      metrics: deps.http.metrics,
+      keys: deps.eventKeys,
+    }),
   );
   app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/dead-letters", deadLetterRoutes(deps));

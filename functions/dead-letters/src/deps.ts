@@ -1,6 +1,6 @@
 import type { TokenVerifier } from "@bazaar/shared/auth";
 import type { Database } from "@bazaar/shared/db";
-import type { Outbox } from "@bazaar/shared/events";
+import type { EventKeyring, Outbox } from "@bazaar/shared/events";
 import type { HttpDeps } from "@bazaar/shared/http";
 import type { DeadLettersSchema } from "./db";
 import type { Replayer } from "./domain/replay";
@@ -12,6 +12,8 @@ export interface DeadLettersDeps {
   database: Database<DeadLettersSchema>;
   /** Dedupes the account events /accounts/events receives (processed_events); nothing is published. */
   outbox: Outbox<DeadLettersSchema>;
+  /** Every producer\'s public event keys: an event counts only with its producer\'s signature. */
+  eventKeys: EventKeyring;
   verify: TokenVerifier;
   replayer: Replayer;
   /** The origins a replay may go to (a dead letter's own destination is not trusted). */

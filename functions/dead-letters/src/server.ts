@@ -15,12 +15,13 @@ await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: ({ http, database, outbox, metrics }) => {
+  createApp: ({ http, database, outbox, eventKeys, metrics }) => {
     replayer = createReplayer({ timeoutMs: config.REPLAY_TIMEOUT_MS, metrics });
     return createApp({
       http,
       database,
       outbox,
+      eventKeys,
       verify,
       replayer,
       replayTargets: createReplayTargets(replayTargetUrls(config)),

@@ -15,7 +15,12 @@ export function createApp(deps: InventoryDeps): Hono<AppEnv> {
   app.route("/api/products", productRoutes(deps));
   app.route(
     "/events",
-    createEventReceiver({ outbox: deps.outbox, handlers: inventoryHandlers(), metrics: deps.http.metrics }),
+    createEventReceiver({
+      outbox: deps.outbox,
+      handlers: inventoryHandlers(),
+      metrics: deps.http.metrics,
+      keys: deps.eventKeys,
+    }),
   );
   return app;
 }

@@ -14,9 +14,9 @@ await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: async ({ http, database, outbox, logger, metrics }) => {
+  createApp: async ({ http, database, outbox, eventKeys, logger, metrics }) => {
     if (config.SEED_DEMO_CATALOG) await ensureDemoCatalog(database, logger);
     registerInventoryMetrics(metrics.registry, database);
-    return createApp({ http, database, outbox, verify });
+    return createApp({ http, database, outbox, eventKeys, verify });
   },
 });

@@ -15,6 +15,7 @@ export function createApp(deps: NotificationDeps): Hono<AppEnv> {
       outbox: deps.outbox,
       handlers: notificationHandlers(),
       metrics: deps.http.metrics,
+      keys: deps.eventKeys,
     }),
   );
   app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));

@@ -12,5 +12,5 @@ await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: ({ http, database, outbox }) => createApp({ http, database, outbox, verify }),
+  createApp: ({ http, database, outbox, eventKeys }) => createApp({ http, database, outbox, eventKeys, verify }),
 });

@@ -24,6 +24,7 @@ export function createApp(
       outbox: saga.outbox,
       handlers: orderEventHandlers(metrics, saga.later),
       metrics: deps.http.metrics,
+      keys: deps.eventKeys,
     }),
   );
   // Called by a PingSource in a cluster (cluster-local only; the gateway does not route /tasks).

@@ -1,5 +1,5 @@
 import type { Database } from "@bazaar/shared/db";
-import type { Outbox } from "@bazaar/shared/events";
+import type { EventKeyring, Outbox } from "@bazaar/shared/events";
 import type { HttpDeps } from "@bazaar/shared/http";
 import type { TokenVerifier } from "@bazaar/shared/auth";
 import type { OrderSchema } from "./db";
@@ -14,6 +14,8 @@ export interface OrderDeps {
   http: HttpDeps;
   database: Database<OrderSchema>;
   outbox: Outbox<OrderSchema>;
+  /** Every producer\'s public event keys: an event counts only with its producer\'s signature. */
+  eventKeys: EventKeyring;
   verify: TokenVerifier;
   catalog: CatalogClient;
   settings: OrderSettings;

@@ -17,13 +17,14 @@ await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: ({ http, database, outbox, metrics, logger }) => {
+  createApp: ({ http, database, outbox, eventKeys, metrics, logger }) => {
     const orderMetrics = createOrderMetrics(metrics.registry);
     registerOrderStatusMetrics(metrics.registry, database);
     const deps = {
       http,
       database,
       outbox,
+      eventKeys,
       verify: verifierFromConfig(config),
       catalog: createCatalogClient({
         baseUrl: serviceUrl(config, "inventory"),

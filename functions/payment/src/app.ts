@@ -14,7 +14,12 @@ export function createApp(deps: PaymentDeps): Hono<AppEnv> {
   app.use("/events", settleAfterwards(deps.settler));
   app.route(
     "/events",
-    createEventReceiver({ outbox: deps.outbox, handlers: paymentEventHandlers, metrics: deps.http.metrics }),
+    createEventReceiver({
+      outbox: deps.outbox,
+      handlers: paymentEventHandlers,
+      metrics: deps.http.metrics,
+      keys: deps.eventKeys,
+    }),
   );
   app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/payments", paymentRoutes(deps));

@@ -19,11 +19,11 @@ await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: ({ http, database, outbox, logger, metrics }) => {
+  createApp: ({ http, database, outbox, eventKeys, logger, metrics }) => {
     settler = createSettler({ database, outbox, processor, logger, metrics });
     // Charges left pending by a previous run are taken up at once.
     settler.start(config.PAYMENT_SETTLE_INTERVAL_MS);
-    return createApp({ http, database, outbox, verify, settler });
+    return createApp({ http, database, outbox, eventKeys, verify, settler });
   },
   onShutdown: () => settler?.stop(),
 });

@@ -16,6 +16,7 @@ export function createApp(deps: ShippingDeps): Hono<AppEnv> {
       outbox: deps.outbox,
       handlers: shippingEventHandlers(deps.scheduling),
       metrics: deps.http.metrics,
+      keys: deps.eventKeys,
     }),
   );
   app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));

@@ -1,6 +1,6 @@
 import type { TokenVerifier } from "@bazaar/shared/auth";
 import type { Database } from "@bazaar/shared/db";
-import type { Outbox } from "@bazaar/shared/events";
+import type { EventKeyring, Outbox } from "@bazaar/shared/events";
 import type { HttpDeps } from "@bazaar/shared/http";
 import type { ShippingSchema } from "./db";
 
@@ -16,6 +16,8 @@ export interface ShippingDeps {
   http: HttpDeps;
   database: Database<ShippingSchema>;
   outbox: Outbox<ShippingSchema>;
+  /** Every producer\'s public event keys: an event counts only with its producer\'s signature. */
+  eventKeys: EventKeyring;
   /** Checks access tokens against the customer function's public keys. */
   verify: TokenVerifier;
   scheduling: SchedulingSettings;

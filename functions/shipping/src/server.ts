@@ -12,11 +12,12 @@ await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: ({ http, database, outbox }) =>
+  createApp: ({ http, database, outbox, eventKeys }) =>
     createApp({
       http,
       database,
       outbox,
+      eventKeys,
       verify,
       scheduling: { businessDays: config.SHIPPING_BUSINESS_DAYS, clock: () => new Date() },
     }),

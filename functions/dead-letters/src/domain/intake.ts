@@ -1,5 +1,6 @@
-import { readCloudEvent } from "@bazaar/shared/events";
+import { readCloudEvent, type WireEvent } from "@bazaar/shared/events";
 import type { deadLetters } from "../db/schema";
+import type { DeadLetter } from "./dead-letters";
 
 export type NewDeadLetter = typeof deadLetters.$inferInsert;
 
@@ -57,4 +58,24 @@ export function readDeadLetter(
     errorData: textOf(attributes["knativeerrordata"]),
     receivedAt,
   };
+}
+
+/**
+ * The event as its producer published it, rebuilt from a stored dead letter: every attribute it arrived with
+ * (its signature included) and its data bytes, without the knativeerror* extensions the broker added. This is
+ * what the intake verifies before storing and what a replay verifies and sends, so both judge the same bytes.
+ */
+export function originalEvent(letter: DeadLetter | NewDeadLetter): WireEvent {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(
+    JSON.parse(letter.extensions ?? "{}") as Record<string, unknown>,
+  )) {
+    if (typeof value === "string" && !name.startsWith("knativeerror")) attributes[name] = value;
+  }
+  attributes["id"] = letter.eventId;
+  attributes["source"] = letter.eventSource;
+  attributes["type"] = letter.eventType;
+  if (letter.subject) attributes["subject"] = letter.subject;
+  if (letter.datacontenttype) attributes["datacontenttype"] = letter.datacontenttype;
+  return { attributes, data: encoder.encode(letter.data ?? "") };
 }

@@ -1,4 +1,4 @@
-import { toBinaryMessage, type OutgoingEvent } from "@bazaar/shared/events";
+import { toBinaryRequest, type WireEvent } from "@bazaar/shared/events";
 import { send } from "@bazaar/shared/http";
 import type { Metrics } from "@bazaar/shared/observability";
 import {
@@ -8,7 +8,6 @@ import {
   UpstreamStatusError,
   type CircuitBreaker,
 } from "@bazaar/shared/resilience";
-import type { DeadLetter } from "./dead-letters";
 
 /** The target's HTTP status, or null with the reason when it never answered. */
 export interface ReplayOutcome {
@@ -18,35 +17,11 @@ export interface ReplayOutcome {
 
 export interface Replayer {
   /** POSTs the event to the target in binary mode; never throws, the outcome says what happened. */
-  replay(target: string, event: OutgoingEvent): Promise<ReplayOutcome>;
+  replay(target: string, event: WireEvent): Promise<ReplayOutcome>;
   shutdown(): void;
 }
 
-const stringAt = (record: Record<string, unknown>, name: string): string | null => {
-  const value = record[name];
-  return typeof value === "string" ? value : null;
-};
-
-/**
- * The event as it was first published: same id, source, type, subject, data and trace, and none of the
- * knativeerror* extensions the broker added on the way to the dead-letter sink.
- */
-export function originalEvent(letter: DeadLetter): OutgoingEvent {
-  const extensions = JSON.parse(letter.extensions) as Record<string, unknown>;
-  return {
-    id: letter.eventId,
-    source: letter.eventSource,
-    type: letter.eventType,
-    subject: letter.subject,
-    time: stringAt(extensions, "time") ?? letter.receivedAt,
-    // The stored text is sent as the body unchanged, so even data that never parsed comes back as it was.
-    data: letter.data,
-    traceparent: stringAt(extensions, "traceparent"),
-    correlationid: stringAt(extensions, "correlationid"),
-  };
-}
-
-type Message = ReturnType<typeof toBinaryMessage>;
+type Message = ReturnType<typeof toBinaryRequest>;
 
 /**
  * Replays through one breaker per target origin, so a subscriber that is down fails fast without holding
@@ -81,7 +56,7 @@ export function createReplayer(options: { timeoutMs: number; metrics?: Metrics }
         return { status: null, error: `not a URL: ${target}` };
       }
       try {
-        const status = await breakerFor(origin).fire(target, toBinaryMessage(event));
+        const status = await breakerFor(origin).fire(target, toBinaryRequest(event));
         return { status, error: status >= 300 ? `target answered ${status}` : null };
       } catch (error) {
         if (error instanceof UpstreamStatusError) return { status: error.status, error: error.message };

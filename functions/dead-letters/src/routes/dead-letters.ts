@@ -3,6 +3,7 @@ import { requireRole } from "@bazaar/shared/auth";
 import { Conflict } from "@bazaar/shared/errors";
 import { problem, problemAnswer, validate, type AppEnv } from "@bazaar/shared/http";
 import { deadLettersApi } from "@bazaar/shared/api";
+import { refusalOf } from "@bazaar/shared/events";
 import {
   deadLetterView,
   deleteDeadLetter,
@@ -10,14 +11,14 @@ import {
   listDeadLetters,
   recordReplay,
 } from "../domain/dead-letters";
-import { originalEvent } from "../domain/replay";
+import { originalEvent } from "../domain/intake";
 import type { DeadLettersDeps } from "../deps";
 
 const { idParam, listQuery } = deadLettersApi;
 
 /** Admin only: list, inspect, replay and discard dead letters. */
 export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {
-  const { database, replayer, replayTargets, fallbackTarget } = deps;
+  const { database, replayer, replayTargets, fallbackTarget, eventKeys } = deps;
 
   return new Hono<AppEnv>()
     .use(requireRole("admin"))
@@ -38,7 +39,11 @@ export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {
         );
       const refusal = replayTargets.refusal(target);
       if (refusal) throw new Conflict(`dead letter ${id} is not replayed to ${target}: ${refusal}`);
-      const outcome = await replayer.replay(target, originalEvent(letter));
+      // Only its producer's signature lets a stored event back into the saga (a key rotated out ends that).
+      const event = originalEvent(letter);
+      const forged = refusalOf(event, eventKeys);
+      if (forged) throw new Conflict(`dead letter ${id} is not replayed: its signature fails (${forged})`);
+      const outcome = await replayer.replay(target, event);
       await recordReplay(database, id, outcome);
       if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
         return c.json({ replayed: true, status: outcome.status, target });

@@ -1,13 +1,15 @@
 import { Hono } from "hono";
-import type { AppEnv } from "@bazaar/shared/http";
+import { isEventType, refusalOf } from "@bazaar/shared/events";
+import { problem, problemAnswer, type AppEnv } from "@bazaar/shared/http";
 import { storeDeadLetter } from "../domain/dead-letters";
-import { readDeadLetter } from "../domain/intake";
+import { originalEvent, readDeadLetter } from "../domain/intake";
 import type { DeadLetterMetrics } from "../domain/metrics";
 import type { DeadLettersDeps } from "../deps";
 
 /**
  * The deadLetterSink of every Trigger. 202 only once the row is committed, for a repeat delivery too; a
- * failed write is a 5xx so the broker tries again rather than lose the event.
+ * failed write is a 5xx so the broker tries again rather than lose the event. A letter that its producer did
+ * not sign is refused (403) and not stored: a forged event must not wait there for someone to replay it.
  */
 export function intakeRoutes(deps: DeadLettersDeps, metrics: DeadLetterMetrics): Hono<AppEnv> {
   return new Hono<AppEnv>().post("/", async (c) => {
@@ -16,6 +18,18 @@ export function intakeRoutes(deps: DeadLettersDeps, metrics: DeadLetterMetrics):
       await c.req.text(),
       new Date().toISOString(),
     );
+    const refusal = refusalOf(originalEvent(letter), deps.eventKeys);
+    if (refusal) {
+      const type = isEventType(letter.eventType) ? letter.eventType : "unknown";
+      deps.http.metrics.eventsRefused.inc({ type, reason: refusal });
+      const fields = {
+        event_id: letter.eventId,
+        event_type: letter.eventType,
+        event_source: letter.eventSource,
+      };
+      c.get("log").warn({ ...fields, reason: refusal }, "dead letter refused");
+      return problemAnswer(c, problem(403, `dead letter refused: ${refusal}`));
+    }
     const { id, duplicate } = await storeDeadLetter(deps.database, letter);
     const fields = {
       dead_letter_id: id,

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { isEventType, producerOf, type Producer } from "@bazaar/shared/events";
 import {
-  binaryEvent,
   createTestKit,
+  signedEvent,
+  signedHeaders,
   startSink,
   withApp,
   type AppTestKit,
@@ -47,7 +49,18 @@ beforeEach(async () => {
   target.events.length = 0;
 });
 
-const deadLetter = (overrides: Record<string, string> = {}, body = '{"order_id":12,"customer_id":3}') => ({
+/** A dead letter as the broker delivers it, signed by its producer (or by `signer`; null: not signed at all). */
+const deadLetter = (
+  overrides: Record<string, string> = {},
+  body = '{"order_id":12,"customer_id":3}',
+  signer?: Producer | null,
+) => {
+  const headers = unsignedLetter(overrides);
+  const type = headers["ce-type"] ?? "";
+  const producer = signer === undefined ? (isEventType(type) ? producerOf[type] : "order") : signer;
+  return { ...(producer ? signedHeaders(headers, body, t.signing.keyOf(producer)) : headers), body };
+};
+const unsignedLetter = (overrides: Record<string, string>): Record<string, string> => ({
   "ce-specversion": "1.0",
   "ce-id": "evt-1",
   "ce-source": "/bazaar/order",
@@ -60,7 +73,6 @@ const deadLetter = (overrides: Record<string, string> = {}, body = '{"order_id":
   "ce-knativeerrordata": Buffer.from('{"detail":"boom"}').toString("base64"),
   "content-type": "application/json",
   ...overrides,
-  body,
 });
 const send = (path: string, letter: Record<string, string> & { body: string }) => {
   const { body, ...headers } = letter;
@@ -113,21 +125,58 @@ describe("intake", () => {
     ]);
   });
 
-  it("takes any type and unparsable data, but refuses what is not a CloudEvent", async () => {
-    const odd = await send("/", deadLetter({ "ce-type": "com.example.other", "ce-id": "x" }, "{broken"));
-    expect(odd.status).toBe(202);
-    expect((await api("GET", "/api/dead-letters?type=com.example.other")).body.dead_letters[0].data).toBe(
-      "{broken",
+  it("takes data that does not even parse, as its producer signed it, but refuses what is not a CloudEvent", async () => {
+    const odd = await send(
+      "/",
+      deadLetter(
+        { "ce-type": "bazaar.shipment.cancelled", "ce-source": "/bazaar/shipping", "ce-id": "x" },
+        "{broken",
+      ),
     );
+    expect(odd.status).toBe(202);
+    const stored = await api("GET", "/api/dead-letters?type=bazaar.shipment.cancelled");
+    expect(stored.body.dead_letters[0].data).toBe("{broken");
     const notAnEvent = await t.app.request("/events", { method: "POST", body: "{}" });
     expect(notAnEvent.status).toBe(400);
   });
 
+  it("refuses (403) and does not store a letter its producer did not sign, so no forgery waits for replay", async () => {
+    const forgeries = [
+      deadLetter({ "ce-id": "forged-1" }, undefined, null),
+      deadLetter({ "ce-id": "forged-2" }, undefined, "payment"),
+      deadLetter({ "ce-id": "forged-3", "ce-type": "com.example.other" }, undefined, "order"),
+      { ...deadLetter({ "ce-id": "forged-4" }), body: '{"order_id":13,"customer_id":3}' },
+    ];
+    for (const letter of forgeries) {
+      const answer = await send("/events", letter);
+      expect(answer.status, letter["ce-id"]).toBe(403);
+      expect(answer.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect((await api("GET", "/api/dead-letters")).body.total).toBe(0);
+    expect(await t.metrics.registry.metrics()).toMatch(
+      /events_refused_total\{type="bazaar\.order\.confirmed",reason="unsigned"/,
+    );
+  });
+
   it("counts new dead letters by type and exports the backlog", async () => {
-    await send("/", deadLetter({ "ce-id": "metric-1", "ce-type": "com.example.metric" }));
-    await send("/", deadLetter({ "ce-id": "metric-1", "ce-type": "com.example.metric" }));
+    await send(
+      "/",
+      deadLetter({
+        "ce-id": "metric-1",
+        "ce-type": "bazaar.payment.refunded",
+        "ce-source": "/bazaar/payment",
+      }),
+    );
+    await send(
+      "/",
+      deadLetter({
+        "ce-id": "metric-1",
+        "ce-type": "bazaar.payment.refunded",
+        "ce-source": "/bazaar/payment",
+      }),
+    );
     const text = await t.metrics.registry.metrics();
-    expect(text).toMatch(/dead_letters_total\{type="com\.example\.metric",service="dead-letters"\} 1\n/);
+    expect(text).toMatch(/dead_letters_total\{type="bazaar\.payment\.refunded",service="dead-letters"\} 1\n/);
     expect(text).toMatch(/dead_letters_unreplayed\{service="dead-letters"\} 1\n/);
   });
 });
@@ -172,6 +221,7 @@ describe("admin API", () => {
       "ce-traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
       "ce-correlationid": "corr-1",
       "content-type": "application/json",
+      "ce-signaturekey": t.signing.keyOf("order").kid,
     });
     expect(Object.keys(received!.headers).filter((h) => h.startsWith("ce-knativeerror"))).toEqual([]);
 
@@ -180,6 +230,18 @@ describe("admin API", () => {
     expect(after.last_replayed_at).toEqual(expect.any(String));
     expect((await api("GET", "/api/dead-letters?replayed=false")).body.total).toBe(0);
     expect((await api("GET", "/api/dead-letters?replayed=true")).body.total).toBe(1);
+  });
+
+  it("replays a letter only while its producer's signature still verifies (409 once it does not)", async () => {
+    await send("/", deadLetter());
+    const id = await storedId();
+    await t.database.write((tx) => tx.update(deadLetters).set({ data: '{"order_id":13,"customer_id":3}' }));
+    const refused = await api("POST", `/api/dead-letters/${id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toBe(
+      `dead letter ${id} is not replayed: its signature fails (bad signature)`,
+    );
+    expect(target.events).toEqual([]);
   });
 
   it("replays a dead letter without a subscriber to K_SINK", async () => {
@@ -255,10 +317,11 @@ describe("admin API", () => {
 
 describe("account events", () => {
   const deleted = (customerId: number, id = randomUUID()) => {
-    const { headers, body } = binaryEvent(
+    const { headers, body } = signedEvent(
+      t.signing,
       "bazaar.customer.deleted",
       { customer_id: customerId },
-      { id, source: "/bazaar/customer" },
+      { id },
     );
     return t.app.request("/accounts/events", { method: "POST", headers, body });
   };
@@ -295,18 +358,14 @@ describe("account events", () => {
 
   it("are not dead letters: /accounts/events stores nothing, and a customer.deleted at the intake closes nothing", async () => {
     const doomed = await t.tokenFor("admin", 42);
-    const atIntake = binaryEvent(
-      "bazaar.customer.deleted",
-      { customer_id: 42 },
-      { source: "/bazaar/customer" },
-    );
+    const atIntake = signedEvent(t.signing, "bazaar.customer.deleted", { customer_id: 42 });
     expect(
       (await t.app.request("/events", { method: "POST", ...atIntake })).headers.get("x-bazaar-outcome"),
     ).toBe("stored");
     expect((await api("GET", "/api/dead-letters", doomed)).status).toBe(200);
 
     // Any other type is not this receiver's: 5xx, so the broker retries and then dead-letters it.
-    const other = binaryEvent("bazaar.order.cancelled", {
+    const other = signedEvent(t.signing, "bazaar.order.cancelled", {
       order_id: 1,
       customer_id: 1,
       reason: "test",

@@ -78,8 +78,10 @@ describe("payment function", () => {
       id,
     );
     expect(sameDelivery.headers.get("x-bazaar-outcome")).toBe("duplicate");
-    const secondRequest = await requestPayment(1001, alice.id, 1, "tok_mastercard");
+    const secondRequest = await requestPayment(1001, alice.id, 4_999, "tok_mastercard");
     expect([secondRequest.status, secondRequest.headers.get("x-bazaar-outcome")]).toEqual([202, "stale"]);
+    // Another amount for the same order cannot be true (order asks once, for its total): 5xx, dead-lettered.
+    expect((await requestPayment(1001, alice.id, 1)).status).toBe(500);
 
     const body = await settled(1001, "succeeded");
     expect(body).toMatchObject({ order_id: 1001, customer_id: alice.id, amount: 49.99, method: "tok_visa" });

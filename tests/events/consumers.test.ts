@@ -179,18 +179,22 @@ describe("inventory", () => {
 });
 
 describe("order", () => {
-  async function placeOrder(): Promise<number> {
+  /** One unit of a new $10 product: the order's total is 1000 cents. */
+  async function placeOrder(): Promise<{ id: number; productId: number }> {
     const productId = await newProduct(system.url("inventory"), admin, 10, 10);
     const answer = await call("POST", `${system.url("order")}/api/orders`, {
       token: shopper.token,
       body: { product_id: productId, quantity: 1 },
     });
     expect(answer.status).toBe(202);
-    return answer.body.order_id;
+    return { id: answer.body.order_id, productId };
   }
   const statusOf = async (id: number) =>
     (await call("GET", `${system.url("order")}/api/orders/${id}`, { token: admin })).body.status as string;
-  const reserved = (order_id: number) => ({ order_id, items: [{ product_id: 1, quantity: 1 }] });
+  const reserved = (order_id: number, product_id: number) => ({
+    order_id,
+    items: [{ product_id, quantity: 1 }],
+  });
   const shipment = (order_id: number) => ({
     order_id,
     customer_id: shopper.id,
@@ -199,23 +203,23 @@ describe("order", () => {
   });
 
   it("moves once per fact: a duplicate or a republished event requests payment once", async () => {
-    const id = await placeOrder();
+    const { id, productId } = await placeOrder();
     const eventId = randomUUID();
     const from = { source: source("inventory") };
-    expect(await to("order", "bazaar.inventory.reserved", reserved(id), { ...from, id: eventId })).toBe(
-      "applied",
-    );
-    expect(await to("order", "bazaar.inventory.reserved", reserved(id), { ...from, id: eventId })).toBe(
-      "duplicate",
-    );
-    expect(await to("order", "bazaar.inventory.reserved", reserved(id), from)).toBe("stale");
+    expect(
+      await to("order", "bazaar.inventory.reserved", reserved(id, productId), { ...from, id: eventId }),
+    ).toBe("applied");
+    expect(
+      await to("order", "bazaar.inventory.reserved", reserved(id, productId), { ...from, id: eventId }),
+    ).toBe("duplicate");
+    expect(await to("order", "bazaar.inventory.reserved", reserved(id, productId), from)).toBe("stale");
     expect(await statusOf(id)).toBe("awaiting_payment");
     expect(await published("bazaar.payment.requested", id)).toHaveLength(1);
   });
 
   it("accepts a delivery that overtakes its dispatch, and ignores the late dispatch and late failures", async () => {
-    const id = await placeOrder();
-    await to("order", "bazaar.inventory.reserved", reserved(id), { source: source("inventory") });
+    const { id, productId } = await placeOrder();
+    await to("order", "bazaar.inventory.reserved", reserved(id, productId), { source: source("inventory") });
     const paid = { order_id: id, customer_id: shopper.id, payment_id: 1, amount_cents: 1000 };
     expect(await to("order", "bazaar.payment.succeeded", paid, { source: source("payment") })).toBe(
       "applied",
@@ -238,11 +242,23 @@ describe("order", () => {
 
   it("answers an event about an order it never had as stale, and a broken one with a 5xx that changes nothing", async () => {
     expect(
-      await to("order", "bazaar.inventory.reserved", reserved(987_654_321), { source: source("inventory") }),
+      await to("order", "bazaar.inventory.reserved", reserved(987_654_321, 1), {
+        source: source("inventory"),
+      }),
     ).toBe("stale");
-    const id = await placeOrder();
+    const { id, productId } = await placeOrder();
     const broken = { order_id: id, customer_id: shopper.id, payment_id: 1, amount_cents: -5 };
     expect(await to("order", "bazaar.payment.succeeded", broken, { source: source("payment") })).toMatch(
+      /^5\d\d$/,
+    );
+    expect(await statusOf(id)).toBe("pending");
+    // Well formed but untrue: another product reserved, one cent paid for a $10 order (the receiver knows).
+    const otherStock = { order_id: id, items: [{ product_id: productId + 1, quantity: 1 }] };
+    expect(
+      await to("order", "bazaar.inventory.reserved", otherStock, { source: source("inventory") }),
+    ).toMatch(/^5\d\d$/);
+    const cent = { ...broken, amount_cents: 1 };
+    expect(await to("order", "bazaar.payment.succeeded", cent, { source: source("payment") })).toMatch(
       /^5\d\d$/,
     );
     expect(await statusOf(id)).toBe("pending");

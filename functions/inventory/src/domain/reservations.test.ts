@@ -1,9 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Invalid } from "@bazaar/shared/errors";
 import { createLogger } from "@bazaar/shared/observability";
 import { products, reservations } from "../db/schema";
 import { createTestInventory, type TestInventory } from "../testing";
 import { ensureDemoCatalog } from "./demo-catalog";
+import { commitOrder, reserveOrder } from "./reservations";
 
 const LAPTOP = 1; // 50 on hand
 const MOUSE = 2; // 200 on hand
@@ -16,10 +18,10 @@ const placed = (order_id: number, items: { product_id: number; quantity: number 
   payment_method: "tok_visa",
   shipping_address: null,
 });
-const confirmed = (order_id: number) => ({
+const confirmed = (order_id: number, items = [{ product_id: LAPTOP, quantity: 1 }]) => ({
   order_id,
   customer_id: 7,
-  items: [{ product_id: LAPTOP, quantity: 1, unit_price_cents: 100 }],
+  items: items.map((i) => ({ ...i, unit_price_cents: 100 })),
   total_cents: 100,
   shipping_address: null,
 });
@@ -130,12 +132,62 @@ describe("reservations (order saga)", () => {
 
   it("commits held stock once: quantity and reserved fall, sold rises", async () => {
     await kit.deliver("bazaar.order.placed", placed(20, [{ product_id: LAPTOP, quantity: 3 }]));
-    const first = await kit.deliver("bazaar.order.confirmed", confirmed(20));
-    const second = await kit.deliver("bazaar.order.confirmed", confirmed(20));
+    const first = await kit.deliver(
+      "bazaar.order.confirmed",
+      confirmed(20, [{ product_id: LAPTOP, quantity: 3 }]),
+    );
+    const second = await kit.deliver(
+      "bazaar.order.confirmed",
+      confirmed(20, [{ product_id: LAPTOP, quantity: 3 }]),
+    );
     expect(first.headers.get("x-bazaar-outcome")).toBe("applied");
     expect(second.headers.get("x-bazaar-outcome")).toBe("stale");
     expect(await stock(LAPTOP)).toEqual({ quantity: 47, reserved: 0, sold: 3 });
     expect(await typesEmitted()).toEqual(["bazaar.inventory.reserved", "bazaar.inventory.committed"]);
+  });
+
+  it("refuses a confirmation of other lines than reserved (5xx: dead-lettered) and commits nothing", async () => {
+    const lines = [
+      { product_id: LAPTOP, quantity: 2 },
+      { product_id: MOUSE, quantity: 4 },
+    ];
+    await kit.deliver("bazaar.order.placed", placed(22, lines));
+    const untrue = await kit.deliver(
+      "bazaar.order.confirmed",
+      confirmed(22, [{ product_id: LAPTOP, quantity: 2 }]),
+    );
+    expect(untrue.status).toBe(500);
+    expect(((await untrue.json()) as { detail: string }).detail).toBe(
+      "event handling failed: bazaar.order.confirmed for order 22 names 2 of product 1, " +
+        "but 2 of product 1, 4 of product 2 was reserved for it",
+    );
+    expect(await stock(LAPTOP)).toEqual({ quantity: 50, reserved: 2, sold: 0 });
+    expect(await typesEmitted()).toEqual(["bazaar.inventory.reserved"]);
+
+    // The same lines, in another order and split, are the reservation: committed.
+    const split = [
+      { product_id: MOUSE, quantity: 1 },
+      { product_id: LAPTOP, quantity: 2 },
+      { product_id: MOUSE, quantity: 3 },
+    ];
+    const confirmation = await kit.deliver("bazaar.order.confirmed", confirmed(22, split));
+    expect(confirmation.headers.get("x-bazaar-outcome")).toBe("applied");
+    expect(await stock(MOUSE)).toEqual({ quantity: 196, reserved: 0, sold: 4 });
+  });
+
+  it("commitOrder itself checks the lines, whatever delivered the confirmation", async () => {
+    const commit = (lines: { product_id: number; quantity: number }[]) =>
+      kit.database.write((tx) => commitOrder(tx, 23, lines));
+    await kit.database.write((tx) => reserveOrder(tx, 23, [{ product_id: MOUSE, quantity: 2 }]));
+
+    await expect(commit([{ product_id: MOUSE, quantity: 20 }])).rejects.toThrow(Invalid);
+    await expect(commit([])).rejects.toThrow(Invalid);
+    expect(await stock(MOUSE)).toEqual({ quantity: 200, reserved: 2, sold: 0 });
+    expect(await commit([{ product_id: MOUSE, quantity: 2 }])).toBe(true);
+    // Committed, the reservation still knows its lines: a repeat is stale, other lines are refused.
+    expect(await commit([{ product_id: MOUSE, quantity: 2 }])).toBe(false);
+    await expect(commit([{ product_id: LAPTOP, quantity: 2 }])).rejects.toThrow(Invalid);
+    expect(await stock(MOUSE)).toEqual({ quantity: 198, reserved: 0, sold: 2 });
   });
 
   it("answers order.confirmed without a held reservation as stale", async () => {
@@ -152,14 +204,17 @@ describe("reservations (order saga)", () => {
     expect(again.headers.get("x-bazaar-outcome")).toBe("stale");
     expect(await stock(MOUSE)).toEqual({ quantity: 200, reserved: 0, sold: 0 });
     expect(await typesEmitted()).toEqual(["bazaar.inventory.reserved", "bazaar.inventory.released"]);
-    const late = await kit.deliver("bazaar.order.confirmed", confirmed(30));
+    const late = await kit.deliver(
+      "bazaar.order.confirmed",
+      confirmed(30, [{ product_id: MOUSE, quantity: 5 }]),
+    );
     expect(late.headers.get("x-bazaar-outcome")).toBe("stale");
     expect(await stock(MOUSE)).toEqual({ quantity: 200, reserved: 0, sold: 0 });
   });
 
   it("puts committed stock back on the shelf when a confirmed order is cancelled", async () => {
     await kit.deliver("bazaar.order.placed", placed(31, [{ product_id: LAPTOP, quantity: 2 }]));
-    await kit.deliver("bazaar.order.confirmed", confirmed(31));
+    await kit.deliver("bazaar.order.confirmed", confirmed(31, [{ product_id: LAPTOP, quantity: 2 }]));
     await kit.deliver("bazaar.order.cancelled", cancelled(31, "confirmed"));
     expect(await stock(LAPTOP)).toEqual({ quantity: 50, reserved: 0, sold: 0 });
     expect((await typesEmitted()).at(-1)).toBe("bazaar.inventory.released");

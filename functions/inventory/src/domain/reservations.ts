@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, ne, sql } from "drizzle-orm";
 import type { Tx } from "@bazaar/shared/db";
-import { Unavailable } from "@bazaar/shared/errors";
+import { Invalid, Unavailable } from "@bazaar/shared/errors";
 import type { InventorySchema } from "../db";
 import { orderTombstones, products, reservations } from "../db/schema";
 import { now } from "./product-view";
@@ -112,12 +112,47 @@ export async function reserveOrder(
   return { outcome: "reserved", items: lines };
 }
 
-/** Turns an order's held stock into sold stock. False when nothing is held (a duplicate or late event). */
-export async function commitOrder(tx: InventoryTx, orderId: number): Promise<boolean> {
-  const held = await tx
-    .select()
-    .from(reservations)
-    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, "held")));
+const describeLines = (lines: readonly OrderLine[]): string =>
+  [...lines]
+    .sort((a, b) => a.product_id - b.product_id)
+    .map((line) => `${line.quantity} of product ${line.product_id}`)
+    .join(", ");
+
+/**
+ * An order's lines are fixed at placement and reserved exactly, so a confirmation naming other lines than
+ * the reservation cannot be true (a buggy or compromised producer): Invalid, so the receiver answers 5xx,
+ * nothing is committed and the broker dead-letters the event where an operator sees it.
+ */
+function assertConfirmedAsReserved(
+  orderId: number,
+  reserved: readonly { productId: number; quantity: number }[],
+  confirmed: readonly OrderLine[],
+): void {
+  // Reservations hold one line per product, so they need no merging.
+  const lines = reserved.map((line) => ({ product_id: line.productId, quantity: line.quantity }));
+  const named = mergeLines(confirmed);
+  const unitsOf = new Map(lines.map((line) => [line.product_id, line.quantity]));
+  if (named.length === lines.length && named.every((line) => unitsOf.get(line.product_id) === line.quantity))
+    return;
+  throw new Invalid(
+    `bazaar.order.confirmed for order ${orderId} names ${describeLines(named)}, ` +
+      `but ${describeLines(lines)} was reserved for it`,
+  );
+}
+
+/**
+ * Turns an order's held stock into sold stock, once its confirmation is checked against the reservation.
+ * False when nothing is held (a duplicate or late event).
+ */
+export async function commitOrder(
+  tx: InventoryTx,
+  orderId: number,
+  confirmed: readonly OrderLine[],
+): Promise<boolean> {
+  const lines = await tx.select().from(reservations).where(eq(reservations.orderId, orderId));
+  if (lines.length === 0) return false;
+  assertConfirmedAsReserved(orderId, lines, confirmed);
+  const held = lines.filter((line) => line.status === "held");
   if (held.length === 0) return false;
   const at = now();
   for (const line of held) {

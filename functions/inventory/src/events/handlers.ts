@@ -30,8 +30,8 @@ export const inventoryHandlers = (): EventHandlers<InventorySchema> => ({
   },
 
   "bazaar.order.confirmed": async (event, { tx, emit }) => {
-    const { order_id } = event.data;
-    if (!(await commitOrder(tx, order_id))) return "stale";
+    const { order_id, items } = event.data;
+    if (!(await commitOrder(tx, order_id, items))) return "stale";
     emit("bazaar.inventory.committed", { order_id }, order_id);
     return "applied";
   },

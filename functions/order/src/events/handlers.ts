@@ -4,6 +4,7 @@ import type { EventHandlers, HandlerContext } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
 import { orders } from "../db/schema";
 import type { Later } from "../domain/after-commit";
+import { assertAmountIsTotal, assertReservedAsOrdered } from "../domain/known-facts";
 import type { OrderMetrics } from "../domain/metrics";
 import { formatUsd } from "@bazaar/shared/money";
 import {
@@ -33,20 +34,21 @@ async function withOrder(
 }
 
 /** Notes an event on the timeline without changing the status (compensations, shipment bookkeeping). */
-async function note(
+async function noteOn(
   context: Context,
-  orderId: number,
+  order: Order,
   event: string,
   detail: string,
   changes: Partial<Order> = {},
-) {
-  return withOrder(context, orderId, async (order) => {
-    if (Object.keys(changes).length > 0)
-      await context.tx.update(orders).set(changes).where(eq(orders.id, order.id));
-    await recordStep(context.tx, order.id, event, order.status, detail);
-    return true;
-  });
+): Promise<true> {
+  if (Object.keys(changes).length > 0)
+    await context.tx.update(orders).set(changes).where(eq(orders.id, order.id));
+  await recordStep(context.tx, order.id, event, order.status, detail);
+  return true;
 }
+
+const note = (context: Context, orderId: number, event: string, detail: string, changes?: Partial<Order>) =>
+  withOrder(context, orderId, (order) => noteOn(context, order, event, detail, changes));
 
 /**
  * The orchestrator's side of the saga: each event moves the order one legal step and emits the next command;
@@ -62,6 +64,7 @@ export function orderEventHandlers(metrics: OrderMetrics, later: Later): EventHa
 
     "bazaar.inventory.reserved": async (event, context) =>
       withOrder(context, event.data.order_id, async (order) => {
+        assertReservedAsOrdered(order, await itemsOf(context.tx, order.id), event.data.items);
         const moved = await moveTo(context.tx, order, "awaiting_payment", {
           event: event.type,
           detail: "stock reserved; payment requested",
@@ -103,6 +106,8 @@ export function orderEventHandlers(metrics: OrderMetrics, later: Later): EventHa
 
     "bazaar.payment.succeeded": async (event, context) =>
       withOrder(context, event.data.order_id, async (order) => {
+        // Checked even when the order has ended: a capture that cannot be true must reach an operator.
+        assertAmountIsTotal(order, event.type, event.data.amount_cents);
         const moved = await moveTo(context.tx, order, "confirmed", {
           event: event.type,
           detail: `payment of ${formatUsd(event.data.amount_cents)} captured`,
@@ -152,8 +157,11 @@ export function orderEventHandlers(metrics: OrderMetrics, later: Later): EventHa
       }),
 
     "bazaar.payment.refunded": async (event, context) =>
-      note(context, event.data.order_id, event.type, `refunded ${formatUsd(event.data.amount_cents)}`, {
-        paymentStatus: "refunded",
+      withOrder(context, event.data.order_id, async (order) => {
+        assertAmountIsTotal(order, event.type, event.data.amount_cents);
+        return noteOn(context, order, event.type, `refunded ${formatUsd(event.data.amount_cents)}`, {
+          paymentStatus: "refunded",
+        });
       }),
     "bazaar.inventory.committed": async (event, context) =>
       note(context, event.data.order_id, event.type, "stock handed over for shipping"),

@@ -56,13 +56,27 @@ describe("bazaar.payment.requested", () => {
     const id = "same-delivery";
     await t.deliver("bazaar.payment.requested", requested(2), { id });
     const redelivered = await t.deliver("bazaar.payment.requested", requested(2), { id });
-    const again = await t.deliver("bazaar.payment.requested", requested(2, "tok_mastercard", 1));
+    const again = await t.deliver("bazaar.payment.requested", requested(2, "tok_mastercard"));
     await t.settler.settle();
 
     expect([redelivered.status, outcomeOf(redelivered)]).toEqual([202, "duplicate"]);
     expect([again.status, outcomeOf(again)]).toEqual([202, "stale"]);
     expect(await t.database.db.select().from(payments)).toHaveLength(1);
     expect(await paymentOf(2)).toMatchObject({ method: "tok_visa", amountCents: 12_345 });
+    expect((await t.emitted()).map((e) => e.type)).toEqual(["bazaar.payment.succeeded"]);
+  });
+
+  it("refuses a second request for another amount (5xx: dead-lettered for an operator) and charges nothing", async () => {
+    await t.deliver("bazaar.payment.requested", requested(6, "tok_visa", 1));
+    const forged = await t.deliver("bazaar.payment.requested", requested(6, "tok_visa", 35_000));
+    await t.settler.settle();
+
+    expect(forged.status).toBe(500);
+    expect(((await forged.json()) as { detail: string }).detail).toBe(
+      "event handling failed: bazaar.payment.requested for order 6 asks $350.00, but $0.01 was requested before",
+    );
+    expect(await t.database.db.select().from(payments)).toHaveLength(1);
+    expect(await paymentOf(6)).toMatchObject({ status: "succeeded", amountCents: 1 });
     expect((await t.emitted()).map((e) => e.type)).toEqual(["bazaar.payment.succeeded"]);
   });
 

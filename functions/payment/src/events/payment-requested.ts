@@ -1,11 +1,15 @@
 import { eq } from "drizzle-orm";
+import { Invalid } from "@bazaar/shared/errors";
 import type { EventHandler } from "@bazaar/shared/events";
+import { formatUsd } from "@bazaar/shared/money";
 import type { PaymentSchema } from "../db";
 import { payments } from "../db/schema";
 
 /**
  * Records a pending payment, once per order; the settler charges it after this commits. A second request
  * for the same order, or one for an order already cancelled (a voided row), is stale and charges nothing.
+ * A second request for another amount is refused (Invalid: 5xx, dead-lettered for an operator): the order
+ * function asks once, for its fixed total, so two amounts for one order mean one of them is untrue.
  */
 export const onPaymentRequested: EventHandler<PaymentSchema, "bazaar.payment.requested"> = async (
   event,
@@ -13,9 +17,15 @@ export const onPaymentRequested: EventHandler<PaymentSchema, "bazaar.payment.req
 ) => {
   const { order_id, customer_id, amount_cents, payment_method } = event.data;
   const [existing] = await tx
-    .select({ status: payments.status })
+    .select({ status: payments.status, method: payments.method, amountCents: payments.amountCents })
     .from(payments)
     .where(eq(payments.orderId, order_id));
+  // A row without a method is the tombstone of an order cancelled before its request: no amount to compare.
+  if (existing && existing.method !== null && existing.amountCents !== amount_cents)
+    throw new Invalid(
+      `bazaar.payment.requested for order ${order_id} asks ${formatUsd(amount_cents)}, ` +
+        `but ${formatUsd(existing.amountCents)} was requested before`,
+    );
   if (existing) {
     log.info(
       { status: existing.status },

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSigningKey, signAccessToken } from "../shared/auth";
 import { startRecorder, type Received, type Recorder, type Reply } from "../shared/broker/testing";
 import { urlVariableOf } from "../shared/config";
+import { producerOf, sourceOf, type EventType } from "../shared/events";
+import { signedHeaders } from "../shared/testing";
 import { call, eventually } from "./support/http";
 import { startSystem, type System } from "./support/system";
 
@@ -81,19 +83,20 @@ afterAll(async () => {
   rmSync(keyDir, { recursive: true, force: true });
 });
 
-const publish = (id: string, type: string, extra: Record<string, string> = {}, body = '{"order_id":42}') =>
-  call("POST", `${broker}/`, {
-    raw: body,
-    headers: {
-      "ce-specversion": "1.0",
-      "ce-id": id,
-      "ce-source": "/bazaar/test",
-      "ce-type": type,
-      "ce-subject": "42",
-      "content-type": "application/json",
-      ...extra,
-    },
-  });
+/** Publishes as the type's producer would: its source, signed with its key (the dead-letter sink checks). */
+const publish = (id: string, type: string, extra: Record<string, string> = {}, body = '{"order_id":42}') => {
+  const headers = {
+    "ce-specversion": "1.0",
+    "ce-id": id,
+    "ce-source": sourceOf(producerOf[type as EventType]),
+    "ce-type": type,
+    "ce-subject": "42",
+    "content-type": "application/json",
+    ...extra,
+  };
+  const signer = system.eventKeys.keyOf(producerOf[type as EventType]);
+  return call("POST", `${broker}/`, { raw: body, headers: signedHeaders(headers, body, signer) });
+};
 
 const receivedBy = (id: string): Subscriber[] =>
   SUBSCRIBERS.filter((s) => subscribers[s].withId(id).length > 0);
@@ -183,7 +186,7 @@ describe("ingress", () => {
     expect(request?.body).toBe(data);
     expect(request?.headers).toMatchObject({
       "ce-specversion": "1.0",
-      "ce-source": "/bazaar/test",
+      "ce-source": "/bazaar/order",
       "ce-type": "bazaar.payment.requested",
       "ce-subject": "42",
       "ce-tenant": "acme",
@@ -247,7 +250,7 @@ describe("delivery", () => {
     expect(subscribers.payment.withId("doomed-1")).toHaveLength(6); // 1 attempt + 5 retries
     expect(letter).toMatchObject({
       event_type: "bazaar.payment.requested",
-      event_source: "/bazaar/test",
+      event_source: "/bazaar/order",
       subject: "42",
       data: '{"order_id":42}',
       error_dest: `${subscribers.payment.url}/events`,

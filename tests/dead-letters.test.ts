@@ -47,7 +47,7 @@ describe("dead-letters", () => {
   it("stores a dead-lettered event once and lists it for admins only", async () => {
     /** The original event as the broker's dead-letter sink receives it, with the knativeerror* extensions. */
     const deadLetter = (url: string) =>
-      deliver(url, original["ce-type"], payload, {
+      deliver(system.eventKeys, url, original["ce-type"], payload, {
         id: original["ce-id"],
         source: original["ce-source"],
         subject: original["ce-subject"],

@@ -16,7 +16,7 @@ describe("inventory function", () => {
   let customer: string;
 
   const toInventory = (type: string, data: Record<string, unknown>, id?: string) =>
-    deliver(`${inventory}/events`, type, data, { id });
+    deliver(system.eventKeys, `${inventory}/events`, type, data, { id });
   const placed = (order_id: number, product_id: number, quantity: number) => ({
     order_id,
     customer_id: 42,

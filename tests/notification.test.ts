@@ -12,7 +12,7 @@ const ids = { ann: 0, bob: 0 };
 
 /** An event as the broker delivers it. */
 const toNotification = (type: string, data: Record<string, unknown>, id?: string) =>
-  deliver(`${notification}/events`, type, data, { id });
+  deliver(system.eventKeys, `${notification}/events`, type, data, { id });
 
 const listOf = async (token: string, query = "") =>
   call("GET", `${notification}/api/notifications${query}`, { token });

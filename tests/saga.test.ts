@@ -245,6 +245,7 @@ describe("order saga on the embedded broker", () => {
     const id = randomUUID();
     const dispatched = () =>
       deliver(
+        system.eventKeys,
         `${orderUrl}/events`,
         "bazaar.shipment.dispatched",
         {

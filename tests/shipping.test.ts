@@ -20,7 +20,7 @@ describe("shipping function", () => {
 
   /** A CloudEvent from the order function, as the broker delivers it. */
   const toShipping = (type: string, data: Record<string, unknown>, id?: string) =>
-    deliver(`${shipping}/events`, type, data, { id });
+    deliver(system.eventKeys, `${shipping}/events`, type, data, { id });
   const confirmOrder = (order_id: number, customer_id: number, id?: string) =>
     toShipping(
       "bazaar.order.confirmed",
@@ -114,9 +114,11 @@ describe("shipping function", () => {
     for (const path of paths) {
       for (const token of [alice.token, staff, admin])
         expect((await call("GET", `${shipping}${path}`, { token })).body).toEqual(shipment);
+      // Another customer's shipment answers as a missing one would: its existence is not confirmed.
       const other = await call("GET", `${shipping}${path}`, { token: bob.token });
-      expect(other.status).toBe(403);
+      expect(other.status).toBe(404);
       expect(other.headers.get("content-type")).toContain("application/problem+json");
+      expect(other.body.detail).toMatch(/^shipment .* not found$/);
     }
     const bobs = await call("GET", `${shipping}/api/shipments`, { token: bob.token });
     expect(bobs.body.shipments).toEqual([]);

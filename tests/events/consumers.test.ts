@@ -6,6 +6,7 @@ import { adminToken, newProduct, newShopper, product, type Shopper } from "../su
 import { startSink, type Sink } from "../support/sink";
 import { startSystem, type System } from "../support/system";
 import type { ServiceName } from "../../shared/config/services";
+import { signedHeaders } from "../../shared/testing";
 
 /**
  * The event path at every consumer, with real processes: an event delivered twice, events out of order, an
@@ -50,7 +51,13 @@ async function to(
   data: unknown,
   options: EventOptions = {},
 ): Promise<string> {
-  const answer: Answer = await deliver(`${system.url(service)}${receiverOf(service)}`, type, data, options);
+  const answer: Answer = await deliver(
+    system.eventKeys,
+    `${system.url(service)}${receiverOf(service)}`,
+    type,
+    data,
+    options,
+  );
   const outcome =
     answer.status === 202 ? (answer.headers.get("x-bazaar-outcome") ?? "202") : String(answer.status);
   figures.deliveries++;
@@ -102,7 +109,7 @@ describe("malformed events, at every consumer", () => {
   ];
 
   it.each(consumers)(
-    "%s answers 5xx for bad data, an unknown type and a type it does not handle",
+    "%s answers 5xx for bad data and a type it does not handle, 403 for a type no function may emit",
     async (service, type) => {
       for (const [, data] of broken) expect(await to(service, type, data)).toMatch(/^5\d\d$/);
       const raw = await call("POST", `${system.url(service)}/events`, {
@@ -116,7 +123,8 @@ describe("malformed events, at every consumer", () => {
         raw: "{not json",
       });
       expect(raw.status).toBeGreaterThanOrEqual(500);
-      expect(await to(service, "bazaar.order.exploded", { order_id: 1 })).toMatch(/^5\d\d$/);
+      // No producer may emit a type the catalog lacks: refused like any forgery, without retry.
+      expect(await to(service, "bazaar.order.exploded", { order_id: 1 })).toBe("403");
       expect(
         await to(service, "bazaar.customer.registered", {
           customer_id: 1,
@@ -431,12 +439,14 @@ describe("dead-letters", () => {
       extensions: { knativeerrordest: "http://inventory/events", knativeerrorcode: "500" },
     };
     const first = await deliver(
+      system.eventKeys,
       `${system.url("dead-letters")}/events`,
       "bazaar.order.placed",
       { broken: true },
       letter,
     );
     const again = await deliver(
+      system.eventKeys,
       `${system.url("dead-letters")}/events`,
       "bazaar.order.placed",
       { broken: true },
@@ -444,14 +454,15 @@ describe("dead-letters", () => {
     );
     expect([first.status, first.headers.get("x-bazaar-outcome")]).toEqual([202, "stored"]);
     expect([again.status, again.headers.get("x-bazaar-outcome")]).toEqual([202, "duplicate"]);
+    const headers = {
+      "ce-specversion": "1.0",
+      "ce-id": randomUUID(),
+      "ce-source": source("order"),
+      "ce-type": "bazaar.order.placed",
+      "content-type": "application/json",
+    };
     const raw = await call("POST", `${system.url("dead-letters")}/events`, {
-      headers: {
-        "ce-specversion": "1.0",
-        "ce-id": randomUUID(),
-        "ce-source": "/x",
-        "ce-type": "bazaar.order.placed",
-        "content-type": "application/json",
-      },
+      headers: signedHeaders(headers, "{not json", system.eventKeys.keyOf("order")),
       raw: "{not json",
     });
     expect(raw.status).toBe(202);

@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => system?.stop());
 
 const publish = (type: string, data: unknown, id = randomUUID()) =>
-  deliver(system.url("broker"), type, data, { id, source: "/bazaar/order" });
+  deliver(system.eventKeys, system.url("broker"), type, data, { id, source: "/bazaar/order" });
 
 const lettersOf = async (eventId: string) =>
   (
@@ -117,6 +117,7 @@ describe("the dead-letter path", () => {
     try {
       const id = randomUUID();
       const posted = await deliver(
+        system.eventKeys,
         `${system.url("dead-letters")}/events`,
         "bazaar.order.placed",
         { order_id: 1 },

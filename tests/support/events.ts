@@ -1,18 +1,20 @@
-import { binaryEvent, type EventOptions } from "../../shared/testing";
+import { signedEvent, type EventOptions, type TestEventKeys } from "../../shared/testing";
 import { call, type Answer } from "./http";
 
 export type { EventOptions } from "../../shared/testing";
 
 /**
- * POSTs a binary-mode CloudEvent to `url` (usually a function's `/events`), as the broker delivers it.
- * Data is not checked against the catalog, so a test can send what a broken producer would.
+ * POSTs a binary-mode CloudEvent to `url` (usually a function's `/events`), as the broker delivers it, signed
+ * with its producer's key from `keys` (the system's own; `options.signer` or `unsigned` to forge one). Data is
+ * not checked against the catalog, so a test can send what a broken producer would.
  */
 export function deliver<T = any>(
+  keys: TestEventKeys,
   url: string,
   type: string,
   data: unknown,
   options: EventOptions = {},
 ): Promise<Answer<T>> {
-  const { headers, body } = binaryEvent(type, data, options);
+  const { headers, body } = signedEvent(keys, type, data, options);
   return call<T>("POST", url, { headers, raw: body });
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { spawnService, stopProcess, waitUntilReady, wiringEnv } from "../../scripts/dev/services";
+import { eventKeysIn, type TestEventKeys } from "../../shared/testing";
 import { freePort } from "./ports";
 
 export const ADMIN = { email: "admin@test.local", password: "admin-password-for-tests" };
@@ -21,7 +22,11 @@ export interface RunningService {
 
 export interface System {
   dataDir: string;
+  /** The producers' event keys in the data folder, to sign (or forge) what a test delivers. */
+  eventKeys: TestEventKeys;
   url(name: ServiceName): string;
+  /** Where Prometheus scrapes a service: its own port, but the gateway's private metrics port. */
+  metricsUrl(name: ServiceName): string;
   service(name: ServiceName): RunningService;
   stop(): Promise<void>;
 }
@@ -40,10 +45,13 @@ export interface SystemOptions {
  */
 export async function startSystem(options: SystemOptions): Promise<System> {
   const dataDir = mkdtempSync(join(tmpdir(), "bazaar-test-"));
+  // Made before the functions start, as their first start would: every receiver knows every key at once.
+  const eventKeys = eventKeysIn(dataDir);
   const ports = {} as Record<ServiceName, number>;
   for (const name of serviceNames) {
     ports[name] = await freePort();
   }
+  const gatewayMetricsPort = await freePort();
   const running = new Map<ServiceName, RunningService>();
 
   for (const name of options.services) {
@@ -59,6 +67,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       AMQP_URL: "",
       ...options.commonEnv,
       ...wiringEnv(ports, name, options.services),
+      ...(name === "gateway" && { GATEWAY_METRICS_PORT: String(gatewayMetricsPort) }),
       ...options.env?.[name],
     };
     let child: ChildProcess | undefined;
@@ -90,9 +99,13 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   return {
     dataDir,
+    eventKeys,
     url: (name) => {
       if (!running.has(name)) throw new Error(`${name} is not part of this system`);
       return `http://127.0.0.1:${ports[name]}`;
+    },
+    metricsUrl(name) {
+      return name === "gateway" ? `http://127.0.0.1:${gatewayMetricsPort}` : this.url(name);
     },
     service: (name) => {
       const service = running.get(name);

@@ -105,9 +105,11 @@ describe("payment function", () => {
     for (const path of [`/api/payments/${own.id}`, "/api/payments/order/1001"]) {
       expect((await call("GET", `${payment}${path}`, { token: alice.token })).status).toBe(200);
       expect((await call("GET", `${payment}${path}`, { token: admin })).status).toBe(200);
+      // Another customer's payment answers as a missing one would: its existence is not confirmed.
       const other = await call("GET", `${payment}${path}`, { token: bob.token });
-      expect(other.status).toBe(403);
+      expect(other.status).toBe(404);
       expect(other.headers.get("content-type")).toContain("application/problem+json");
+      expect(other.body.detail).toMatch(/^payment .* not found$/);
       expect((await call("GET", `${payment}${path}`, { token: staff })).status).toBe(403);
     }
     const bobs = await call("GET", `${payment}/api/payments`, { token: bob.token });

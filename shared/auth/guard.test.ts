@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Forbidden, Unauthorized } from "../errors";
+import { Forbidden, NotFound, Unauthorized } from "../errors";
 import type { Principal } from "../http/context";
 import { createHttpApp } from "../http/app";
 import { createLogger, createMetrics } from "../observability";
-import { assertOwnerOr, authenticate, principalOf, requireRole } from "./guard";
+import { assertOwnerOr, authenticate, principalOf, requireRole, visibleOrNotFound } from "./guard";
 import { loadSigningKey, type SigningKey } from "./keys";
 import { createTokenVerifier, localKeys, signAccessToken } from "./tokens";
 
@@ -105,5 +105,24 @@ describe("ownership", () => {
     expect(() => assertOwnerOr(staff, 8, "admin")).toThrow(Forbidden);
     expect(() => assertOwnerOr(customer, 7)).not.toThrow();
     expect(() => principalOf({ get: () => undefined })).toThrow(Unauthorized);
+  });
+
+  it("visibleOrNotFound answers another customer's record exactly as a missing one", () => {
+    const order = { id: 5, customerId: 8 };
+    const refusal = (caller: Principal, record: typeof order | undefined) => {
+      try {
+        visibleOrNotFound(caller, record, "order 5", "staff", "admin");
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const foreign = refusal(customer, order);
+    expect(foreign).toBeInstanceOf(NotFound);
+    expect(foreign).toEqual(refusal(admin, undefined));
+    expect((foreign as NotFound).message).toBe("order 5 not found");
+    expect(visibleOrNotFound({ ...customer, id: 8 }, order, "order 5")).toBe(order);
+    expect(visibleOrNotFound(staff, order, "order 5", "staff")).toBe(order);
+    expect(() => visibleOrNotFound(staff, order, "order 5", "admin")).toThrow(NotFound);
   });
 });

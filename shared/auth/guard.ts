@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { Forbidden, Unauthorized } from "../errors";
+import { Forbidden, NotFound, Unauthorized } from "../errors";
 import type { AppEnv, Principal, Role } from "../http/context";
 import type { TokenVerifier } from "./tokens";
 
@@ -45,6 +45,20 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
 export function assertOwnerOr(principal: Principal, ownerId: number, ...privileged: Role[]): void {
   if (principal.id === ownerId || privileged.includes(principal.role)) return;
   throw new Forbidden("this record belongs to another customer");
+}
+
+/**
+ * A record the caller may see, else exactly what a missing one gets: NotFound("<what> not found"). A 403 for
+ * another customer's order, payment or shipment would confirm that the id exists, and ids are sequential.
+ */
+export function visibleOrNotFound<T extends { customerId: number }>(
+  principal: Principal,
+  record: T | undefined,
+  what: string,
+  ...privileged: Role[]
+): T {
+  if (record && (record.customerId === principal.id || privileged.includes(principal.role))) return record;
+  throw new NotFound(`${what} not found`);
 }
 
 export const principalOf = (c: { get: (key: "principal") => Principal | undefined }): Principal => {

@@ -1,7 +1,14 @@
 export { closeAccount, closedAccounts, isClosedAccount } from "./closed-accounts";
 export { currentTokensOnly } from "./current-tokens";
 export { recordRoleChange, roleChanges } from "./role-changes";
-export { assertOwnerOr, authenticate, principalOf, requireRole, type PrincipalCheck } from "./guard";
+export {
+  assertOwnerOr,
+  authenticate,
+  principalOf,
+  requireRole,
+  visibleOrNotFound,
+  type PrincipalCheck,
+} from "./guard";
 export { loadSigningKey, type SigningKey } from "./keys";
 export {
   createTokenVerifier,

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { Unauthorized } from "../errors";
 import { loadSigningKey, type SigningKey } from "./keys";
 import {
+  CLOCK_SKEW_SECONDS,
   createTokenVerifier,
   localKeys,
   signAccessToken,
@@ -32,6 +33,16 @@ const signed = (claims: Record<string, unknown>, k = key) =>
   new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", kid: k.kid }).sign(k.privateKey);
 
 const now = () => Math.floor(Date.now() / 1000);
+/** The claims signAccessToken gives alice, as a plain object a test can spoil. */
+const aliceClaims = (): Record<string, unknown> => ({
+  sub: "7",
+  role: "customer",
+  email: alice.email,
+  iss: "bazaar",
+  aud: "bazaar",
+  iat: now(),
+  exp: now() + 60,
+});
 
 beforeAll(async () => {
   key = await freshKey();
@@ -51,19 +62,16 @@ describe("access tokens", () => {
     expect(header).toEqual({ alg: "EdDSA", kid: key.kid, typ: "JWT" });
   });
 
+  it("accepts a token issued a little ahead of this clock (another replica's clock), within the skew", async () => {
+    const ahead = now() + CLOCK_SKEW_SECONDS - 5;
+    expect(await verify(await signed({ ...aliceClaims(), iat: ahead }))).toEqual({
+      ...alice,
+      issuedAt: ahead,
+    });
+  });
+
   const refused: [string, () => Promise<string>][] = [
-    [
-      "expired",
-      () =>
-        signed({
-          sub: "7",
-          role: "customer",
-          email: alice.email,
-          iss: "bazaar",
-          aud: "bazaar",
-          exp: now() - 60,
-        }),
-    ],
+    ["expired", () => signed({ ...aliceClaims(), exp: now() - 60 })],
     ["wrong audience", () => signAccessToken(key, alice, { ...settings, audience: "other", ttlSeconds: 60 })],
     ["wrong issuer", () => signAccessToken(key, alice, { ...settings, issuer: "evil", ttlSeconds: 60 })],
     [
@@ -109,15 +117,16 @@ describe("access tokens", () => {
         return `${header}.${forged}.${signature}`;
       },
     ],
+    ["an unknown role", () => signed({ ...aliceClaims(), role: "root" })],
+    ["a non-numeric subject", () => signed({ ...aliceClaims(), sub: "alice" })],
+    ["no email", () => signed({ ...aliceClaims(), email: undefined })],
+    ["without an expiry (it would never expire)", () => signed({ ...aliceClaims(), exp: undefined })],
+    ["without an issue time", () => signed({ ...aliceClaims(), iat: undefined })],
     [
-      "an unknown role",
-      () => signed({ sub: "7", role: "root", email: alice.email, iss: "bazaar", aud: "bazaar" }),
+      "issued beyond the clock skew in the future",
+      () => signed({ ...aliceClaims(), iat: now() + CLOCK_SKEW_SECONDS + 5 }),
     ],
-    [
-      "a non-numeric subject",
-      () => signed({ sub: "alice", role: "customer", email: alice.email, iss: "bazaar", aud: "bazaar" }),
-    ],
-    ["no email", () => signed({ sub: "7", role: "customer", iss: "bazaar", aud: "bazaar" })],
+    ["issued a day in the future", () => signed({ ...aliceClaims(), iat: now() + 86_400 })],
     ["garbage", async () => "not.a.jwt"],
   ];
 
@@ -156,18 +165,11 @@ describe("verified tokens are remembered until they expire", () => {
   it("refuses a remembered token once it has expired", async () => {
     const { verify: remembering } = countingVerifier();
     const exp = now() + 60;
-    const token = await signed({
-      sub: "7",
-      role: "customer",
-      email: alice.email,
-      iss: "bazaar",
-      aud: "bazaar",
-      exp,
-    });
-    expect(await remembering(token)).toEqual(alice); // no `iat` in this token
+    const token = await signed({ ...aliceClaims(), exp });
+    expect(await remembering(token)).toEqual(aliceSince);
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(exp * 1000 - 1);
-    expect(await remembering(token)).toEqual(alice);
+    expect(await remembering(token)).toEqual(aliceSince);
     vi.setSystemTime(exp * 1000);
     await expect(remembering(token)).rejects.toBeInstanceOf(Unauthorized);
   });

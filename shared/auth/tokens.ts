@@ -10,6 +10,12 @@ export interface TokenSettings {
 
 const ROLES = new Set<Role>(["customer", "staff", "admin"]);
 
+/**
+ * How far ahead of this clock a token's `iat` may be: replicas' clocks differ by moments, not minutes. A
+ * token "issued" later than that was not made by our signer as it runs, and would outlive every role change.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
+
 export async function signAccessToken(
   key: SigningKey,
   principal: Principal,
@@ -68,9 +74,11 @@ export class VerifiedTokens {
 }
 
 /**
- * Verifies an access token: EdDSA only (no `none`, no HMAC confusion), known key, issuer, audience, expiry,
- * and claims of the right shape. Any failure is a 401 that does not say which check failed. Tokens that
- * passed are remembered in `verified` until they expire.
+ * Verifies an access token: EdDSA only (no `none`, no HMAC confusion), known key, issuer, audience, an `exp`
+ * not yet passed, an `iat` not in the future beyond the clock skew, and claims of the right shape. A token
+ * without `exp` would never expire and one without `iat` could not be dated against a role change, so both
+ * are required (signAccessToken sets them). Any failure is a 401 that does not say which check failed.
+ * Tokens that passed are remembered in `verified` until they expire.
  */
 export function createTokenVerifier(
   keys: JWTVerifyGetKey,
@@ -85,6 +93,7 @@ export function createTokenVerifier(
         algorithms: ["EdDSA"],
         issuer: settings.issuer,
         audience: settings.audience,
+        requiredClaims: ["exp", "iat"],
       });
       const id = Number(payload.sub);
       const role = payload["role"] as Role;
@@ -92,9 +101,12 @@ export function createTokenVerifier(
       const issuedAt = payload.iat;
       if (!Number.isSafeInteger(id) || id <= 0 || !ROLES.has(role) || typeof email !== "string")
         throw new Error("bad claims");
+      // jose refuses a future `iat` only together with a maximum token age, and the lifetime is the signer's.
+      if (issuedAt === undefined || issuedAt > Date.now() / 1000 + CLOCK_SKEW_SECONDS)
+        throw new Error("issued in the future");
       // Shared by every request that sends this token: nobody may change it. `iat` lets a check refuse a
       // token older than a fact about its account (a role change).
-      const principal = Object.freeze({ id, role, email, ...(issuedAt !== undefined && { issuedAt }) });
+      const principal = Object.freeze({ id, role, email, issuedAt });
       verified.remember(token, principal, payload.exp);
       return principal;
     } catch {

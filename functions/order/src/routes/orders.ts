@@ -1,6 +1,6 @@
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
+import { principalOf, requireRole, visibleOrNotFound } from "@bazaar/shared/auth";
 import { Conflict, Invalid, NotFound } from "@bazaar/shared/errors";
 import { parseOrThrow, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
 import { orderApi } from "@bazaar/shared/api";
@@ -43,13 +43,9 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
     message: "Order placed; follow its status at the Location URL",
   });
 
-  /** An order a caller may see: owners see theirs, staff and admin every order, others get 403. */
-  const visibleOrder = async (c: Parameters<typeof principalOf>[0], id: number): Promise<Order> => {
-    const order = await findOrder(database.db, id);
-    if (!order) throw new NotFound(`order ${id} not found`);
-    assertOwnerOr(principalOf(c), order.customerId, "staff", "admin");
-    return order;
-  };
+  /** An order a caller may see: owners see theirs, staff and admin every order, others a 404. */
+  const visibleOrder = async (c: Parameters<typeof principalOf>[0], id: number): Promise<Order> =>
+    visibleOrNotFound(principalOf(c), await findOrder(database.db, id), `order ${id}`, "staff", "admin");
 
   return new Hono<AppEnv>()
     .post(
@@ -136,9 +132,8 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
 
     .post("/:id/cancel", requireRole("customer", "admin"), validate("param", idParam), async (c) => {
       const principal = principalOf(c);
-      const order = await findOrder(database.db, c.req.valid("param").id);
-      if (!order) throw new NotFound(`order ${c.req.valid("param").id} not found`);
-      assertOwnerOr(principal, order.customerId, "admin");
+      const { id } = c.req.valid("param");
+      const order = visibleOrNotFound(principal, await findOrder(database.db, id), `order ${id}`, "admin");
       const reason = await optionalReason(c.req.raw);
       const cancelled = await outbox.write(traceOf(c), async (tx, emit) => {
         const current = await findOrder(tx, order.id);

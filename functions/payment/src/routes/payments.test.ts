@@ -36,6 +36,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** An id nothing has, long enough that it appears nowhere else in an answer. */
+const NO_SUCH_ID = 987_654;
+/** The answer about NO_SUCH_ID as it would read about `id`: the answer a foreign record must give. */
+const asFor = (body: unknown, id: number) =>
+  JSON.parse(JSON.stringify(body).replaceAll(String(NO_SUCH_ID), String(id))) as unknown;
+
 const json = async (response: Response) => ({
   status: response.status,
   body: (await response.json()) as any,
@@ -93,13 +99,17 @@ describe("GET /api/payments/:id and /api/payments/order/:order_id", () => {
     ]);
   });
 
-  it("answers 403 to another customer and to staff, 200 to an admin", async () => {
-    for (const path of [`/api/payments/${alicePaymentId}`, "/api/payments/order/101"]) {
-      const other = await json(await t.get(path, bob));
-      expect(other.status).toBe(403);
-      expect(other.body).toMatchObject({ status: 403, detail: "this record belongs to another customer" });
-      expect((await t.get(path, staff)).status).toBe(403);
-      expect((await t.get(path, admin)).status).toBe(200);
+  it("answers another customer exactly as for a payment that does not exist; staff 403, an admin 200", async () => {
+    for (const [id, path] of [
+      [alicePaymentId, "/api/payments/"],
+      [101, "/api/payments/order/"],
+    ] as const) {
+      const other = await json(await t.get(`${path}${id}`, bob));
+      const missing = await json(await t.get(`${path}${NO_SUCH_ID}`, bob));
+      expect(other).toEqual({ status: 404, body: asFor(missing.body, id) });
+      expect(other.body.detail).toMatch(/ not found$/);
+      expect((await t.get(`${path}${id}`, staff)).status).toBe(403);
+      expect((await t.get(`${path}${id}`, admin)).status).toBe(200);
     }
   });
 

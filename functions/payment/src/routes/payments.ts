@@ -1,7 +1,6 @@
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
-import { NotFound } from "@bazaar/shared/errors";
+import { principalOf, requireRole, visibleOrNotFound } from "@bazaar/shared/auth";
 import { validate, type AppEnv, type Principal } from "@bazaar/shared/http";
 import { paymentApi } from "@bazaar/shared/api";
 import { payments } from "../db/schema";
@@ -15,11 +14,10 @@ export function paymentRoutes(deps: PaymentDeps): Hono<AppEnv> {
   const { db } = deps.database;
   const readers = requireRole("customer", "admin");
 
-  /** 404 when missing, 403 when it belongs to another customer, else the payment with its refunds. */
+  /** The payment with its refunds; missing or another customer's, the same 404. */
   const viewOwned = async (principal: Principal, where: SQL, what: string) => {
-    const [payment] = await db.select().from(payments).where(where);
-    if (!payment) throw new NotFound(`${what} not found`);
-    assertOwnerOr(principal, payment.customerId, "admin");
+    const [found] = await db.select().from(payments).where(where);
+    const payment = visibleOrNotFound(principal, found, what, "admin");
     const [view] = await paymentViews(db, [payment]);
     return view;
   };

@@ -70,11 +70,20 @@ describe("reading shipments", () => {
     for (const path of paths) {
       for (const token of [alice, staff, admin])
         expect(await json(await t.get(path, token))).toEqual({ status: 200, body: shipment });
-      const other = await json(await t.get(path, bob));
-      expect(other).toMatchObject({
-        status: 403,
-        body: { detail: "this record belongs to another customer" },
-      });
+    }
+    // Another customer gets exactly the answer for a shipment that does not exist, so ids and tracking
+    // numbers cannot be probed.
+    const asked: [path: string, key: string, missingKey: string][] = [
+      ["/api/shipments/", String(shipment.id), "987654"],
+      ["/api/shipments/order/", "101", "987654"],
+      ["/api/shipments/track/", shipment.tracking_number, "BZ000000000000"],
+    ];
+    for (const [path, key, missingKey] of asked) {
+      const other = await json(await t.get(`${path}${key}`, bob));
+      const missing = await json(await t.get(`${path}${missingKey}`, bob));
+      expect(missing.status).toBe(404);
+      const missingAsIfAsked = JSON.parse(JSON.stringify(missing.body).replaceAll(missingKey, key));
+      expect(other).toEqual({ status: 404, body: missingAsIfAsked });
     }
     // Tracking numbers are read case-insensitively, as people type them.
     const lower = await t.get(`/api/shipments/track/${shipment.tracking_number.toLowerCase()}`, alice);

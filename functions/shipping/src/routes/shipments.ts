@@ -1,6 +1,6 @@
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
+import { principalOf, requireRole, visibleOrNotFound } from "@bazaar/shared/auth";
 import { NotFound } from "@bazaar/shared/errors";
 import { validate, type AppEnv, type Principal, traceOf } from "@bazaar/shared/http";
 import { shippingApi } from "@bazaar/shared/api";
@@ -22,12 +22,10 @@ export function shipmentRoutes(deps: ShippingDeps): Hono<AppEnv> {
   const { db } = database;
   const readers = requireRole("customer", "staff", "admin");
 
-  /** 404 when missing, 403 when it belongs to another customer, else the shipment. */
+  /** The shipment; missing or another customer's, the same 404. */
   const viewOwned = async (principal: Principal, where: SQL, what: string) => {
-    const [shipment] = await db.select().from(shipments).where(where);
-    if (!shipment) throw new NotFound(`${what} not found`);
-    assertOwnerOr(principal, shipment.customerId, "staff", "admin");
-    return shipmentView(shipment);
+    const [found] = await db.select().from(shipments).where(where);
+    return shipmentView(visibleOrNotFound(principal, found, what, "staff", "admin"));
   };
 
   return new Hono<AppEnv>()

@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestKit, withApp, type AppTestKit } from "@bazaar/shared/testing";
+import { createApp } from "../app";
+import { migrationsFolder, schema, type OrderSchema } from "../db";
+import { orders } from "../db/schema";
+import { createCatalogClient } from "../domain/catalog-client";
+
+const ALICE = 1;
+const BOB = 2;
+/** An id no order has, long enough that it appears nowhere else in an answer. */
+const NO_SUCH_ID = 987_654;
+
+let t: AppTestKit<OrderSchema>;
+let aliceOrder: number;
+
+beforeEach(async () => {
+  const kit = await createTestKit({ service: "order", schema, migrationsFolder });
+  // Reading and cancelling never ask the catalog.
+  const catalog = createCatalogClient({
+    baseUrl: "http://127.0.0.1:9",
+    timeoutMs: 100,
+    metrics: kit.metrics,
+  });
+  t = withApp(kit, createApp({ ...kit, catalog, settings: { paymentTimeoutSeconds: 900, maxItems: 50 } }));
+  const now = new Date().toISOString();
+  aliceOrder = await t.database.write(async (tx) => {
+    const [order] = await tx
+      .insert(orders)
+      .values({
+        customerId: ALICE,
+        status: "confirmed",
+        totalCents: 2500,
+        paymentMethod: "tok_visa",
+        createdAt: now,
+        updatedAt: now,
+        placedAtMs: Date.now(),
+      })
+      .returning({ id: orders.id });
+    if (!order) throw new Error("no order inserted");
+    return order.id;
+  });
+});
+afterEach(() => t.close());
+
+const answer = async (response: Response) => ({
+  status: response.status,
+  body: (await response.json()) as unknown,
+});
+/** The answer about NO_SUCH_ID as it would read about `id`: what another customer's order must answer. */
+const missingAsFor = async (method: string, path: (id: number) => string, token: string, id: number) => {
+  const missing = await answer(await t.request(method, path(NO_SUCH_ID), { token }));
+  return JSON.parse(JSON.stringify(missing).replaceAll(String(NO_SUCH_ID), String(id))) as unknown;
+};
+
+describe("another customer's order", () => {
+  it("reads exactly as an order that does not exist; the owner, staff and admins see it", async () => {
+    const bob = await t.tokenFor("customer", BOB);
+    const path = (id: number) => `/api/orders/${id}`;
+    const foreign = await answer(await t.get(path(aliceOrder), bob));
+    expect(foreign).toEqual(await missingAsFor("GET", path, bob, aliceOrder));
+    expect(foreign).toMatchObject({ status: 404, body: { detail: `order ${aliceOrder} not found` } });
+    for (const token of [
+      await t.tokenFor("customer", ALICE),
+      await t.tokenFor("staff", 50),
+      await t.tokenFor("admin", 99),
+    ])
+      expect((await t.get(path(aliceOrder), token)).status).toBe(200);
+  });
+
+  it("cancels exactly as an order that does not exist, and stays as it was", async () => {
+    const bob = await t.tokenFor("customer", BOB);
+    const path = (id: number) => `/api/orders/${id}/cancel`;
+    const foreign = await answer(await t.request("POST", path(aliceOrder), { token: bob }));
+    expect(foreign).toEqual(await missingAsFor("POST", path, bob, aliceOrder));
+    expect(foreign.status).toBe(404);
+    const kept = await answer(await t.get(`/api/orders/${aliceOrder}`, await t.tokenFor("admin", 99)));
+    expect(kept.body).toMatchObject({ status: "confirmed" });
+  });
+});

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSigningKey, signAccessToken } from "../shared/auth";
 import { startRecorder, type Received, type Recorder, type Reply } from "../shared/broker/testing";
 import { urlVariableOf } from "../shared/config";
-import { producerOf, sourceOf, type EventType } from "../shared/events";
-import { signedHeaders } from "../shared/testing";
+import { asProducer } from "./support/events";
 import { call, eventually } from "./support/http";
 import { startSystem, type System } from "./support/system";
 
@@ -88,14 +87,12 @@ const publish = (id: string, type: string, extra: Record<string, string> = {}, b
   const headers = {
     "ce-specversion": "1.0",
     "ce-id": id,
-    "ce-source": sourceOf(producerOf[type as EventType]),
     "ce-type": type,
     "ce-subject": "42",
     "content-type": "application/json",
     ...extra,
   };
-  const signer = system.eventKeys.keyOf(producerOf[type as EventType]);
-  return call("POST", `${broker}/`, { raw: body, headers: signedHeaders(headers, body, signer) });
+  return call("POST", `${broker}/`, { raw: body, headers: asProducer(system.eventKeys, headers, body) });
 };
 
 const receivedBy = (id: string): Subscriber[] =>

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asProducer } from "../support/events";
 import { call, eventually } from "../support/http";
 import { rabbitBroker, rabbitmqctl, requireRabbitMQ, type RabbitBroker } from "../support/rabbitmq";
 import { adminToken, newProduct, newShopper, orderReaches, product, type Shopper } from "../support/shop";
@@ -106,22 +107,23 @@ describe("order saga over RabbitMQ", () => {
     const placed = await place({ product_id: productId, quantity: 1 });
     await orderReaches(orderUrl, placed.body.order_id, shopper.token, ["confirmed"]);
     const id = randomUUID();
+    const body = JSON.stringify({
+      order_id: placed.body.order_id,
+      customer_id: shopper.id,
+      shipment_id: 1,
+      tracking_number: "BZTWICE",
+    });
+    const headers = {
+      "ce-specversion": "1.0",
+      "ce-id": id,
+      "ce-type": "bazaar.shipment.dispatched",
+      "ce-subject": String(placed.body.order_id),
+      "content-type": "application/json",
+    };
     const publish = () =>
       call("POST", `${system.url("broker")}/`, {
-        headers: {
-          "ce-specversion": "1.0",
-          "ce-id": id,
-          "ce-source": "/bazaar/shipping",
-          "ce-type": "bazaar.shipment.dispatched",
-          "ce-subject": String(placed.body.order_id),
-          "content-type": "application/json",
-        },
-        raw: JSON.stringify({
-          order_id: placed.body.order_id,
-          customer_id: shopper.id,
-          shipment_id: 1,
-          tracking_number: "BZTWICE",
-        }),
+        headers: asProducer(system.eventKeys, headers, body),
+        raw: body,
       });
     expect((await publish()).status).toBe(202);
     expect((await publish()).status).toBe(202);

@@ -1,4 +1,5 @@
-import { signedEvent, type EventOptions, type TestEventKeys } from "../../shared/testing";
+import { producerOf, sourceOf, type EventType } from "../../shared/events";
+import { signedEvent, signedHeaders, type EventOptions, type TestEventKeys } from "../../shared/testing";
 import { call, type Answer } from "./http";
 
 export type { EventOptions } from "../../shared/testing";
@@ -17,4 +18,14 @@ export function deliver<T = any>(
 ): Promise<Answer<T>> {
   const { headers, body } = signedEvent(keys, type, data, options);
   return call<T>("POST", url, { headers, raw: body });
+}
+
+/** Binary-mode headers made as the producer of their ce-type makes them: its source and its signature. */
+export function asProducer(
+  keys: TestEventKeys,
+  headers: Record<string, string>,
+  body: string,
+): Record<string, string> {
+  const producer = producerOf[headers["ce-type"] as EventType];
+  return signedHeaders({ ...headers, "ce-source": sourceOf(producer) }, body, keys.keyOf(producer));
 }

@@ -200,13 +200,27 @@ describe("createEventReceiver", () => {
     expect(response.headers.get("content-type")).toBe("application/problem+json");
   });
 
-  it("answers 5xx for a broken CloudEvent, so it is dead-lettered rather than acknowledged and lost", async () => {
-    const request = delivery("bazaar.order.cancelled", cancelled());
-    request.body = "{not json";
-    const response = await buildApp().request("/events", request);
+  it("answers 5xx for a broken CloudEvent its producer signed, so it is dead-lettered rather than lost", async () => {
+    const broken = (event: WireEvent) => ({
+      attributes: event.attributes,
+      data: new TextEncoder().encode("{not json"),
+    });
+    const resigned = (event: WireEvent) => signEvent(broken(event), keys.keyOf("order"));
+    const response = await buildApp().request(
+      "/events",
+      delivery("bazaar.order.cancelled", cancelled(), { change: resigned }),
+    );
     expect(response.status).toBe(500);
-    expect((await json(response)).detail).toMatch(/^event rejected/);
+    expect((await json(response)).detail).toMatch(
+      /^event rejected: invalid data for bazaar.order.cancelled: not JSON/,
+    );
     expect(await counterValue(metrics.eventsFailed, "bazaar.order.cancelled")).toBe(1);
+    // The same bytes without its producer's signature are refused before they are read as JSON.
+    const forged = await buildApp().request(
+      "/events",
+      delivery("bazaar.order.cancelled", cancelled(), { change: broken }),
+    );
+    expect(forged.status).toBe(403);
   });
 
   it("accepts structured mode", async () => {

@@ -23,19 +23,24 @@ const decoder = new TextDecoder();
 /**
  * Reads a binary or structured CloudEvent from an HTTP message (an ingress request, a delivery or a
  * subscriber's reply). `headers` have lower-case names. Anything that is not a valid CloudEvent 1.0 (a batch
- * included) is an Invalid error, and so is binary-mode JSON data that does not parse.
+ * included) is an Invalid error, and so is binary-mode JSON data that does not parse, unless `checkData` is
+ * false: a receiver checks the signature over the bytes as they came before it reads them as JSON.
  */
-export function readCloudEvent(headers: Record<string, string>, body: Uint8Array): WireEvent {
+export function readCloudEvent(
+  headers: Record<string, string>,
+  body: Uint8Array,
+  { checkData = true }: { checkData?: boolean } = {},
+): WireEvent {
   const contentType = headers["content-type"] ?? "";
   if (BATCH.test(contentType)) throw new Invalid("batched CloudEvents are not accepted");
   const event = STRUCTURED.test(contentType)
     ? fromStructured(decoder.decode(body))
-    : fromBinary(headers, body);
+    : fromBinary(headers, body, checkData);
   checkAttributes(event.attributes);
   return event;
 }
 
-function fromBinary(headers: Record<string, string>, body: Uint8Array): WireEvent {
+function fromBinary(headers: Record<string, string>, body: Uint8Array, checkData: boolean): WireEvent {
   if (!("ce-specversion" in headers)) {
     throw new Invalid("malformed CloudEvent: no ce-specversion header and not application/cloudevents+json");
   }
@@ -45,7 +50,8 @@ function fromBinary(headers: Record<string, string>, body: Uint8Array): WireEven
   }
   const contentType = headers["content-type"];
   if (contentType) attributes["datacontenttype"] = contentType;
-  if (body.length > 0 && JSON_MEDIA_TYPE.test(contentType ?? "")) parseJson(decoder.decode(body), "data");
+  if (checkData && body.length > 0 && JSON_MEDIA_TYPE.test(contentType ?? ""))
+    parseJson(decoder.decode(body), "data");
   return { attributes, data: body };
 }
 

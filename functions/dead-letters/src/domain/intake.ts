@@ -38,10 +38,10 @@ export function readDeadLetter(
   body: string,
   receivedAt: string,
 ): NewDeadLetter {
-  // Binary mode (how Knative delivers) keeps every attribute in headers: they are read without the body,
-  // which is stored byte for byte, so data that is not even valid JSON is kept and replayed as it came.
+  // Binary mode (how Knative delivers) keeps every attribute in headers and the body is stored byte for byte,
+  // so data that is not even valid JSON is kept and replayed as it came.
   const structured = isStructured(headers);
-  const { attributes, data } = readCloudEvent(headers, structured ? encoder.encode(body) : new Uint8Array());
+  const { attributes, data } = readCloudEvent(headers, encoder.encode(body), { checkData: false });
   const extensions = Object.fromEntries(
     Object.entries(attributes).filter(([name]) => !COLUMN_ATTRIBUTES.has(name)),
   );

@@ -211,7 +211,7 @@ describe("login and tokens", () => {
     expect(refreshed.status).toBe(401);
   });
 
-  it("after LOGIN_MAX_FAILURES failures answers 429 with Retry-After, even with the right password", async () => {
+  it("after LOGIN_MAX_FAILURES failures from one address answers it 429 with Retry-After, even with the right password", async () => {
     const registered = await register();
     const email = registered.sent.email as string;
     for (let i = 0; i < 3; i++) expect((await login(email, "wrong password")).status).toBe(401);

@@ -76,7 +76,8 @@ async function registerAndLogin(role?: "staff"): Promise<{ id: number; token: st
   return { id: registered.body.id, token: session.body.token };
 }
 
-const metricsText = async () => (await call("GET", `${gateway}/metrics`)).body as string;
+/** The gateway's metrics, from the private port Prometheus scrapes (the public one does not serve them). */
+const metricsText = async () => (await call("GET", `${system.metricsUrl("gateway")}/metrics`)).body as string;
 const breakerState = async (name: string) =>
   new RegExp(`circuit_breaker_state\\{breaker="${name}",service="gateway"\\} (\\d)`).exec(
     await metricsText(),
@@ -393,5 +394,16 @@ describe("gateway's own routes", () => {
     const missing = await call("GET", `${gateway}/api/nothing-here`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it("serves its metrics on a private port only: the public port answers 404 to anyone", async () => {
+    for (const token of [undefined, tokens.customer, tokens.admin]) {
+      const answer = await call("GET", `${gateway}/metrics`, { token });
+      expect(answer.status).toBe(404);
+      expect(answer.headers.get("content-type")).toBe("application/problem+json");
+    }
+    const scraped = await call<string>("GET", `${system.metricsUrl("gateway")}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(scraped.body).toMatch(/^http_requests_total\{.*service="gateway"\} \d+$/m);
   });
 });

@@ -17,7 +17,8 @@ export const availableServices = (): ServiceName[] =>
 
 /**
  * The environment that wires services to each other on one machine: each gets its PORT, every other
- * service's URL, the broker as K_SINK and the customer's JWKS.
+ * service's URL, the broker as K_SINK and the customer's JWKS; the customer believes the client address
+ * the gateway names, since the gateway is a proxy on this machine.
  */
 export function wiringEnv(
   ports: Record<ServiceName, number>,
@@ -29,6 +30,7 @@ export function wiringEnv(
   for (const other of services) if (other !== "broker") env[urlVariableOf(other)] = url(other);
   if (services.includes("broker") && service !== "broker") env["K_SINK"] = url("broker");
   env["JWKS_URL"] = `${url("customer")}/.well-known/jwks.json`;
+  if (service === "customer" && services.includes("gateway")) env["CUSTOMER_TRUSTED_PROXIES"] = "127.0.0.1";
   return env;
 }
 

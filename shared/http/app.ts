@@ -6,6 +6,7 @@ import { routePath } from "hono/route";
 import { PayloadTooLarge } from "../errors";
 import { AnswerHeaders } from "./answer-headers";
 import type { AppEnv, HttpDeps } from "./context";
+import { metricsHandler } from "./metrics-endpoint";
 import { problem, problemAnswer, toProblemResponse } from "./problem";
 import { correlationIdFrom, nextTraceparent, traceIdOf } from "./tracing";
 
@@ -13,7 +14,8 @@ const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 /**
  * The Hono app every function starts from: request and correlation ids, traceparent, a request-scoped
- * logger, RED metrics by route template, a body size limit, problem+json errors and the health endpoints.
+ * logger, RED metrics by route template, a body size limit, problem+json errors, the health endpoints and
+ * /metrics (unless `servesMetrics` is false).
  * Functions mount their routes on it; nothing here is repeated per route.
  */
 export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
@@ -34,9 +36,7 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
     const ready = deps.isReady ? await deps.isReady().catch(() => false) : true;
     return c.json({ status: ready ? "ready" : "not ready", service: deps.service }, ready ? 200 : 503);
   });
-  app.get("/metrics", async (c) =>
-    c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType }),
-  );
+  if (deps.servesMetrics !== false) app.get("/metrics", metricsHandler(deps.metrics));
 
   return app;
 }

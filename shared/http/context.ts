@@ -36,4 +36,9 @@ export interface HttpDeps {
   bodyLimitBytes: number;
   /** Readiness beyond "the process runs", e.g. the database answers. */
   isReady?: () => Promise<boolean>;
+  /**
+   * Whether this app answers /metrics (default true). The gateway's port is the public entry, so it serves
+   * its metrics on a private port instead (serveMetrics).
+   */
+  servesMetrics?: boolean;
 }

@@ -1,6 +1,14 @@
 export { createHttpApp } from "./app";
 export { AnswerHeaders } from "./answer-headers";
 export { readAnswerBody, send, type Answer, type SendOptions } from "./client";
+export {
+  clientOf,
+  isAddressOrCidr,
+  resolveClient,
+  trustedProxies,
+  trustedProxyList,
+  type Client,
+} from "./client-address";
 export type { AppEnv, AppVariables, HttpDeps, Principal, Role } from "./context";
 export {
   PROBLEM_CONTENT_TYPE,
@@ -10,6 +18,7 @@ export {
   toProblemResponse,
   type Problem,
 } from "./problem";
+export { createMetricsApp, serveMetrics } from "./metrics-endpoint";
 export { serve, type ServeOptions } from "./serve";
 export { correlationIdFrom, nextTraceparent, traceIdOf, traceOf } from "./tracing";
 export { parseOrThrow, requireJson, validate } from "./validate";

@@ -84,10 +84,19 @@ describe("Knative Services", () => {
       for (const value of Object.values(annotations)) expect(typeof value).toBe("string");
     });
 
-    it("is scraped by Prometheus on /metrics of its own port", () => {
+    it("is scraped by Prometheus on /metrics of its own port; the public gateway on a private one", () => {
       expect(annotations["prometheus.io/scrape"]).toBe("true");
-      expect(annotations["prometheus.io/port"]).toBe(String(container["ports"][0].containerPort));
       expect(annotations["prometheus.io/path"]).toBe("/metrics");
+      const servingPort = String(container["ports"][0].containerPort);
+      if (name !== "gateway") {
+        expect(annotations["prometheus.io/port"]).toBe(servingPort);
+        return;
+      }
+      // The gateway's serving port is the internet's way in and answers /metrics with 404.
+      const metricsPort = envOf(container).find((entry) => entry.name === "GATEWAY_METRICS_PORT")?.value;
+      expect(annotations["prometheus.io/port"]).toBe(metricsPort);
+      expect(metricsPort).not.toBe(servingPort);
+      expect(reservedPorts).not.toContain(Number(metricsPort));
     });
 
     it("runs as non-root with no privileges to gain, and answers within 10 minutes", () => {

@@ -15,8 +15,8 @@ const SERVICES = [...serviceNames];
 
 /**
  * The dev stack's Prometheus configuration (observability/prometheus/prometheus.yml), its targets pointed
- * at this system's ports and scraping every second. Only the functions' job is kept: RabbitMQ's exporter is
- * not part of this system.
+ * at this system's metrics ports (the gateway's private one) and scraping every second. Only the functions'
+ * job is kept: RabbitMQ's exporter is not part of this system.
  */
 function configFor(system: System): { config: unknown; functions: string[] } {
   const config = readYaml(observability("prometheus", "prometheus.yml"));
@@ -24,7 +24,7 @@ function configFor(system: System): { config: unknown; functions: string[] } {
   const functions: string[] = job.static_configs.map((target: any) => target.labels.function);
   job.static_configs = job.static_configs.map((target: any) => ({
     ...target,
-    targets: [new URL(system.url(target.labels.function)).host],
+    targets: [new URL(system.metricsUrl(target.labels.function)).host],
   }));
   return {
     functions,

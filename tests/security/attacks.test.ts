@@ -100,7 +100,7 @@ afterAll(async () => {
 });
 
 describe("login brute force", () => {
-  it("is slowed per client at the gateway (10 a minute) and per account at the customer function (5 failures)", async () => {
+  it("is slowed per client at the gateway (10 a minute) and per account and address at the customer function (5 failures)", async () => {
     const gateway = system.url("gateway");
     const guess = (i: number, client: string) =>
       call("POST", `${gateway}/auth/login`, {
@@ -113,9 +113,27 @@ describe("login brute force", () => {
     expect(statuses.slice(10)).toEqual([429, 429]);
     refusedWith(await guess(12, "203.0.113.7"), [429], "the 13th login of one client within a minute");
     expect((await guess(13, "198.51.100.1")).status).toBe(401); // another client has its own budget
+    // A token, anyone's, does not move a login to a budget of its own: the limit stays the address's.
+    for (let i = 0; i < 10; i++) {
+      const withToken = await call("POST", `${gateway}/auth/login`, {
+        body: { email: `guess-t${i}@test.local`, password: "password123" },
+        headers: { "x-forwarded-for": "203.0.113.8" },
+        token: i % 2 === 0 ? mallory.token : staff.token,
+      });
+      expect(withToken.status).toBe(401);
+    }
+    refusedWith(
+      await call("POST", `${gateway}/auth/login`, {
+        body: { email: "guess-t10@test.local", password: "password123" },
+        headers: { "x-forwarded-for": "203.0.113.8" },
+        token: admin,
+      }),
+      [429],
+      "the 11th login of one client within a minute, with an admin token attached",
+    );
 
-    // Straight at the customer function (no gateway in front): the account itself locks after 5 failures,
-    // and then even the right password is refused until the window passes.
+    // Straight at the customer function (no gateway in front): 5 failures for an account from one address
+    // close it to that address, and then even the right password is refused there until the window passes.
     const customer = system.url("customer");
     const tries: number[] = [];
     for (let i = 0; i < 5; i++)
@@ -132,7 +150,7 @@ describe("login brute force", () => {
     });
     refusedWith(locked, [429], "right password after 5 failures");
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
-    // Another account is not locked by Mallory's failures.
+    // Another account is not locked by Mallory's failures, and Mallory herself logs in from elsewhere.
     expect(
       (
         await call("POST", `${customer}/auth/login`, {
@@ -140,6 +158,56 @@ describe("login brute force", () => {
         })
       ).status,
     ).toBe(200);
+    const elsewhere = await call("POST", `${gateway}/auth/login`, {
+      body: { email: mallory.email, password: "a-good-password" },
+      headers: { "x-forwarded-for": "198.51.100.30" },
+    });
+    expect(elsewhere.status).toBe(200);
+  });
+
+  it("does not let anyone's wrong passwords lock the owner out", async () => {
+    const gateway = system.url("gateway");
+    const owner = await newShopper(system.url("customer"));
+    const loginAs = (password: string, client: string) =>
+      call("POST", `${gateway}/auth/login`, {
+        body: { email: owner.email, password },
+        headers: { "x-forwarded-for": client },
+      });
+    for (let i = 0; i < 5; i++) expect((await loginAs(`guess-${i}`, "203.0.113.20")).status).toBe(401);
+    const guesser = await loginAs("a-good-password", "203.0.113.20");
+    refusedWith(guesser, [429], "the right password from the address that guessed five times");
+    expect(guesser.body.detail).toMatch(/from this address/);
+    // The owner, at their own address, is not that guesser.
+    expect((await loginAs("a-good-password", "198.51.100.20")).status).toBe(200);
+  });
+
+  it("closes an account to everyone only when many addresses together pass the softer cap (50)", async () => {
+    const gateway = system.url("gateway");
+    const target = await newShopper(system.url("customer"));
+    const loginAs = (password: string, client: string) =>
+      call("POST", `${gateway}/auth/login`, {
+        body: { email: target.email, password },
+        headers: { "x-forwarded-for": client },
+      });
+    // Ten addresses, five guesses each: every address at its own limit, the account at 50.
+    for (let address = 1; address <= 10; address++)
+      for (let i = 0; i < 5; i++)
+        expect((await loginAs(`guess-${i}`, `192.0.2.${address}`)).status, `192.0.2.${address}`).toBe(401);
+    const closed = await loginAs("a-good-password", "198.51.100.21");
+    refusedWith(closed, [429], "the right password once 50 guesses came from many addresses");
+    expect(closed.body.detail).toMatch(/from many addresses/);
+    expect(Number(closed.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
+
+describe("the gateway's metrics", () => {
+  it("are not handed to anyone on the public port (Prometheus scrapes the pod's private one)", async () => {
+    for (const token of [undefined, mallory.token, admin]) {
+      const answer = await call("GET", `${system.url("gateway")}/metrics`, { token });
+      refusedWith(answer, [404], `GET /metrics at the gateway with ${token ? "a" : "no"} token`);
+      expect(JSON.stringify(answer.body)).not.toContain("http_requests_total");
+    }
+    expect((await call("GET", `${system.metricsUrl("gateway")}/metrics`)).status).toBe(200);
   });
 });
 
@@ -160,7 +228,7 @@ describe("forged tokens at every function", () => {
       role: "admin",
       email: ADMIN.email,
     });
-    expect(forged.length).toBeGreaterThanOrEqual(11);
+    expect(forged.length).toBeGreaterThanOrEqual(13);
     for (const [name, token] of forged)
       for (const [service, method, path] of protectedRoutes)
         for (const [door, base] of doors(service)) {
@@ -708,7 +776,7 @@ describe("identity headers", () => {
       for (const [door, base] of doors("order")) {
         refusedWith(
           await call("GET", `${base}/api/orders/${victim.orderId}`, { token: mallory.token, headers }),
-          [403],
+          [404],
           `${door}: Mallory's token with ${headers["x-user-id"]} headers`,
         );
         const list = await call("GET", `${base}/api/orders`, { token: mallory.token, headers });
@@ -728,14 +796,31 @@ describe("identity headers", () => {
 });
 
 describe("one customer reaching for another's records (IDOR)", () => {
-  it("refuses every read of Alice's records by Mallory", async () => {
+  it("answers Mallory's reads of Alice's order, payment and shipment exactly as for records that do not exist", async () => {
+    const MISSING = "987654";
+    // [function, path up to the id, Alice's id, an id nobody has]
+    const reads: [ServiceName, string, string, string][] = [
+      ["order", "/api/orders/", `${victim.orderId}`, MISSING],
+      ["payment", "/api/payments/", `${victim.paymentId}`, MISSING],
+      ["payment", "/api/payments/order/", `${victim.orderId}`, MISSING],
+      ["shipping", "/api/shipments/", `${victim.shipmentId}`, MISSING],
+      ["shipping", "/api/shipments/order/", `${victim.orderId}`, MISSING],
+      ["shipping", "/api/shipments/track/", victim.tracking, "BZ000000000000"],
+    ];
+    for (const [service, path, id, missingId] of reads)
+      for (const [door, base] of doors(service)) {
+        const answer = await call("GET", `${base}${path}${id}`, { token: mallory.token });
+        refusedWith(answer, [404], `${door} GET ${path}${id}`);
+        const missing = await call("GET", `${base}${path}${missingId}`, { token: mallory.token });
+        expect(missing.status, `${door} GET ${path}${missingId}`).toBe(404);
+        // The same body word for word, but for the id asked about: nothing tells Mallory the record exists.
+        const asIfAsked = JSON.parse(JSON.stringify(missing.body).replaceAll(missingId, id));
+        expect(answer.body, `${door} GET ${path}${id}`).toEqual(asIfAsked);
+      }
+  });
+
+  it("refuses every read of Alice's notifications and profile by Mallory", async () => {
     const reads: [ServiceName, string][] = [
-      ["order", `/api/orders/${victim.orderId}`],
-      ["payment", `/api/payments/${victim.paymentId}`],
-      ["payment", `/api/payments/order/${victim.orderId}`],
-      ["shipping", `/api/shipments/${victim.shipmentId}`],
-      ["shipping", `/api/shipments/order/${victim.orderId}`],
-      ["shipping", `/api/shipments/track/${victim.tracking}`],
       ["notification", `/api/notifications/customer/${alice.id}`],
       ["notification", `/api/notifications?customer_id=${alice.id}`],
       ["customer", `/api/customers/${alice.id}`],

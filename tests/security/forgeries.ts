@@ -8,7 +8,8 @@ import { loadSigningKey } from "../../shared/auth";
 /**
  * Tokens an attacker can make: unsigned, signed by a key the shop does not hold, the real key's signature on
  * a changed payload, HMAC with the public key as the secret, and real-key tokens that are expired or meant for
- * another issuer or audience (a key leak is not needed for those; a token of another system suffices).
+ * another issuer or audience (a key leak is not needed for those; a token of another system suffices), or
+ * that would live for ever: no `exp`, or an `iat` far ahead (what a leaked key or a careless issuer mints).
  */
 
 const encode = (part: object): string => base64url.encode(JSON.stringify(part));
@@ -74,5 +75,20 @@ export async function forgeries(
     ["the real key, another audience", await signWith(real, { aud: "another-app" })],
     ["the real key, an unknown role", await signWith(real, { role: "superuser" })],
     ["the real key, a non-numeric subject", await signWith(real, { sub: "1 OR 1=1" })],
+    [
+      "the real key, no expiry",
+      await new SignJWT(payload)
+        .setProtectedHeader({ alg: "EdDSA", kid: real.kid })
+        .setIssuedAt(now() - 60)
+        .sign(real.privateKey),
+    ],
+    [
+      "the real key, issued an hour in the future",
+      await new SignJWT(payload)
+        .setProtectedHeader({ alg: "EdDSA", kid: real.kid })
+        .setIssuedAt(now() + 3600)
+        .setExpirationTime(now() + 7200)
+        .sign(real.privateKey),
+    ],
   ];
 }

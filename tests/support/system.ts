@@ -104,8 +104,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       if (!running.has(name)) throw new Error(`${name} is not part of this system`);
       return `http://127.0.0.1:${ports[name]}`;
     },
-    metricsUrl(name) {
-      return name === "gateway" ? `http://127.0.0.1:${gatewayMetricsPort}` : this.url(name);
+    metricsUrl: (name) => {
+      if (!running.has(name)) throw new Error(`${name} is not part of this system`);
+      return `http://127.0.0.1:${name === "gateway" ? gatewayMetricsPort : ports[name]}`;
     },
     service: (name) => {
       const service = running.get(name);

@@ -20,7 +20,9 @@ const settings: CustomerSettings = {
   refreshTokenTtlSeconds: 3600,
   scryptCost: 1024,
   loginMaxFailures: 3,
+  loginMaxFailuresPerAccount: 10,
   loginFailureWindowSeconds: 1,
+  trustedProxies: [],
 };
 
 let dir: string;

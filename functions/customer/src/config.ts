@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { baseConfigSchema, jwksConfigSchema } from "@bazaar/shared/config";
+import { trustedProxyList } from "@bazaar/shared/http";
 
 export const customerConfigSchema = baseConfigSchema.extend(jwksConfigSchema.shape).extend({
   PORT: z.coerce.number().int().min(1).max(65535).default(5001),
@@ -23,11 +24,22 @@ export const customerConfigSchema = baseConfigSchema.extend(jwksConfigSchema.sha
     .max(1 << 20)
     .refine((n) => (n & (n - 1)) === 0, "must be a power of two")
     .default(1 << 15),
+  /** Failed logins for one account from one client address within the window, then 429 for that address. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  /**
+   * Failed logins for one account from all addresses within the window, then 429 for everyone: high, so
+   * that other people's guesses do not lock the owner out, yet a bound on a guess spread over many addresses.
+   */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(50),
   LOGIN_FAILURE_WINDOW_SECONDS: z.coerce
     .number()
     .int()
     .positive()
     .default(15 * 60),
+  /**
+   * The gateway and any proxy between it and this function (CIDRs or addresses, comma-separated), whose
+   * X-Forwarded-For names the client a login is throttled by. Empty: the socket's peer is the client.
+   */
+  CUSTOMER_TRUSTED_PROXIES: trustedProxyList,
 });
 export type CustomerConfig = z.infer<typeof customerConfigSchema>;

@@ -11,7 +11,10 @@ export interface CustomerSettings {
   refreshTokenTtlSeconds: number;
   scryptCost: number;
   loginMaxFailures: number;
+  loginMaxFailuresPerAccount: number;
   loginFailureWindowSeconds: number;
+  /** Proxies whose X-Forwarded-For names a login's client address: the gateway and those between. */
+  trustedProxies: readonly string[];
 }
 
 /** Everything the customer app needs, opened by server.ts (or by a test). */

@@ -15,7 +15,9 @@ const settings = {
   refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   scryptCost: config.PASSWORD_SCRYPT_COST,
   loginMaxFailures: config.LOGIN_MAX_FAILURES,
+  loginMaxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
   loginFailureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+  trustedProxies: config.CUSTOMER_TRUSTED_PROXIES,
 };
 
 await startFunction({

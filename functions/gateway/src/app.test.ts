@@ -196,7 +196,7 @@ describe("limits", () => {
     }
   });
 
-  it("limits per client: the user of the token, else the address; health and metrics never", async () => {
+  it("limits per client: the user of the token, else the address; health never", async () => {
     const tight = await testGateway(upstream.url, {
       rateLimits: { ...generousLimits, read: { limit: 2, windowSeconds: 60 } },
     });
@@ -216,14 +216,52 @@ describe("limits", () => {
       // A signed-in user has their own budget, wherever they come from.
       expect((await get("10.0.0.1", await tight.tokenFor("customer"))).status).toBe(200);
 
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 5; i++)
         expect((await tight.app.request("/healthz", {}, fromAddress("10.0.0.1"))).status).toBe(200);
-        expect((await tight.app.request("/metrics", {}, fromAddress("10.0.0.1"))).status).toBe(200);
-      }
-      const metrics = await (await tight.app.request("/metrics")).text();
+      const metrics = await tight.metrics.registry.metrics();
       expect(metrics).toContain('rate_limit_rejections_total{route="/api/products",service="gateway"} 1');
     } finally {
       tight.close();
+    }
+  });
+
+  it("limits logins and registrations per address, whatever token comes with them", async () => {
+    const tight = await testGateway(upstream.url, {
+      rateLimits: { ...generousLimits, auth: { limit: 2, windowSeconds: 60 } },
+    });
+    try {
+      const login = async (from: string, token?: string) =>
+        (
+          await tight.app.request(
+            "/auth/login",
+            {
+              method: "POST",
+              headers: {
+                "content-type": "application/json",
+                ...(token && { authorization: `Bearer ${token}` }),
+              },
+              body: "{}",
+            },
+            fromAddress(from),
+          )
+        ).status;
+      expect(await login("10.0.0.1")).toBe(200);
+      expect(await login("10.0.0.1", await tight.tokenFor("customer"))).toBe(200);
+      // Another user's token, or a fresh one of the same user, opens no new budget at that address.
+      expect(await login("10.0.0.1", await tight.tokenFor("customer", 70))).toBe(429);
+      expect(await login("10.0.0.1", await tight.tokenFor("admin"))).toBe(429);
+      expect(await login("10.0.0.2", await tight.tokenFor("customer", 70))).toBe(200);
+    } finally {
+      tight.close();
+    }
+  });
+
+  it("does not serve /metrics on its public port, to anyone (Prometheus scrapes a private one)", async () => {
+    for (const token of [undefined, tokens.customer, tokens.admin]) {
+      const response = await send("GET", "/metrics", token ? { token } : {});
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(await response.text()).not.toContain("http_requests_total");
     }
   });
 });

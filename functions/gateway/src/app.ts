@@ -1,16 +1,22 @@
 import type { Context, Hono } from "hono";
 import { Counter } from "prom-client";
 import { authenticate, requireRole } from "@bazaar/shared/auth";
-import { createHttpApp, problem, problemAnswer, type AppEnv } from "@bazaar/shared/http";
+import {
+  clientOf,
+  createHttpApp,
+  problem,
+  problemAnswer,
+  trustedProxies,
+  type AppEnv,
+} from "@bazaar/shared/http";
 import type { Metrics } from "@bazaar/shared/observability";
 import type { GatewayDeps } from "./deps";
 import { lazyDocs } from "./docs/lazy";
-import { resolveClient, socketAddressOf, trustedProxies, type Client } from "./edge/client";
 import { corsFor } from "./edge/cors";
 import { MicroCache } from "./edge/micro-cache";
 import { RateLimiter, rateLimit } from "./edge/rate-limit";
 import { forwardTo } from "./proxy/forward";
-import { createRouteLookup, routeTable, type RouteRule } from "./routes-table";
+import { createRouteLookup, routeTable, type RateClass, type RouteRule } from "./routes-table";
 
 /** The public catalog: the same for every anonymous reader, so its answers may be shared for a moment. */
 const isCatalogRead = (rule: RouteRule): boolean =>
@@ -20,23 +26,20 @@ const isCatalogRead = (rule: RouteRule): boolean =>
  * The gateway: the only public function. Every path of the routing table passes, in order: token check
  * (a bad token is 401 even on a public route), rate limit, role check, then the proxy to its function behind
  * that function's breaker (anonymous catalog reads may be answered from the edge cache instead).
- * /healthz, /readyz and /metrics come from the shared app and are never limited.
+ * /healthz and /readyz come from the shared app and are never limited. /metrics is not served here: this
+ * port is the public entry, and server.ts serves the metrics to Prometheus on a private port.
  */
 export function createApp(deps: GatewayDeps): Hono<AppEnv> {
-  const app = createHttpApp(deps.http);
+  const app = createHttpApp({ ...deps.http, servesMetrics: false });
   const trusted = trustedProxies(deps.trustedProxies);
-  const clientOf = (c: Context<AppEnv>): Client =>
-    resolveClient(
-      socketAddressOf(c),
-      { forwardedFor: c.req.header("x-forwarded-for"), forwardedProto: c.req.header("x-forwarded-proto") },
-      trusted,
-    );
+  const clientOfRequest = (c: Context<AppEnv>) => clientOf(c, trusted);
   const limits = {
     limiter: new RateLimiter(deps.rateLimits),
     rejections: rateLimitRejections(deps.http.metrics),
-    clientKey: (c: Context<AppEnv>) => {
+    clientKey: (c: Context<AppEnv>, rateClass: RateClass) => {
       const principal = c.get("principal");
-      return principal ? `user:${principal.id}` : `ip:${clientOf(c).address}`;
+      // Logins are guessed per address: any valid token, even the attacker's own, must not buy a new budget.
+      return principal && rateClass !== "auth" ? `user:${principal.id}` : `ip:${clientOfRequest(c).address}`;
     },
   };
   const checkToken = authenticate(deps.verify);
@@ -56,7 +59,11 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
       checkToken,
       rateLimit(rule, limits),
       ...roleCheck,
-      forwardTo(deps.upstreams[rule.upstream], clientOf, isCatalogRead(rule) ? catalogCache : undefined),
+      forwardTo(
+        deps.upstreams[rule.upstream],
+        clientOfRequest,
+        isCatalogRead(rule) ? catalogCache : undefined,
+      ),
     );
   }
 

@@ -6,6 +6,7 @@ describe("gateway config", () => {
   it("has defaults that suit a real shop", () => {
     const config = parseConfig(gatewayConfigSchema, {});
     expect(config.PORT).toBe(8080);
+    expect(config.GATEWAY_METRICS_PORT).toBe(9464);
     expect(config.CORS_ORIGINS).toEqual([]);
     expect(rateLimitPoliciesOf(config)).toEqual({
       auth: { limit: 10, windowSeconds: 60 },
@@ -41,6 +42,7 @@ describe("gateway config", () => {
 
   it("stops on a bad value with one readable line", () => {
     expect(() => parseConfig(gatewayConfigSchema, { RATE_LIMIT_READ: "lots" })).toThrow(ConfigError);
+    expect(() => parseConfig(gatewayConfigSchema, { GATEWAY_METRICS_PORT: "70000" })).toThrow(ConfigError);
     expect(() => parseConfig(gatewayConfigSchema, { GATEWAY_TRUSTED_PROXIES: "proxy.local" })).toThrow(
       /GATEWAY_TRUSTED_PROXIES: must be IP addresses or CIDRs/,
     );

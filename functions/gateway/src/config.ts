@@ -6,7 +6,7 @@ import {
   serviceUrlsSchema,
   urlVariableOf,
 } from "@bazaar/shared/config";
-import { isAddressOrCidr } from "./edge/client";
+import { trustedProxyList } from "@bazaar/shared/http";
 import type { RateLimitPolicies } from "./edge/rate-limit";
 import type { UpstreamSettings } from "./proxy/upstream";
 import { upstreamNames, type UpstreamName } from "./routes-table";
@@ -55,7 +55,7 @@ export const gatewayConfigSchema = z
     /** Milliseconds anonymous GETs of the catalog are answered from the edge cache; 0 turns it off. */
     GATEWAY_CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     RATE_LIMIT_WINDOW_SECONDS: count.default(60),
-    /** Login and registration per client per window (brute force). */
+    /** Login and registration per client address per window, whatever token comes with them (brute force). */
     RATE_LIMIT_AUTH: count.default(10),
     /** Order placement per user per window, as the original. */
     RATE_LIMIT_ORDER_PLACEMENT: count.default(50),
@@ -67,10 +67,12 @@ export const gatewayConfigSchema = z
      * Proxies in front of the gateway (CIDRs or addresses, comma-separated) whose X-Forwarded-For is believed,
      * e.g. the cluster's pod network behind Kourier. Empty: the client is the socket's peer.
      */
-    GATEWAY_TRUSTED_PROXIES: list.refine(
-      (items) => items.every(isAddressOrCidr),
-      "must be IP addresses or CIDRs",
-    ),
+    GATEWAY_TRUSTED_PROXIES: trustedProxyList,
+    /**
+     * Port of the private listener that serves /metrics to Prometheus. The main port is the public entry
+     * and answers /metrics with 404. Not 9090/9091: Knative's queue-proxy takes those in the same pod.
+     */
+    GATEWAY_METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
   });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

@@ -8,8 +8,9 @@ export type UpstreamName = Exclude<ServiceName, "broker" | "gateway">;
 export const upstreamNames = functionNames.filter((name): name is UpstreamName => name !== "gateway");
 
 /**
- * Rate-limit classes (DESIGN §7): logins and registrations are strict per client (brute force), order
- * placement is 50/min per user as the original, reads are generous, other writes in between.
+ * Rate-limit classes (DESIGN §7): logins and registrations are strict per client address, whatever token
+ * comes with them (brute force), order placement is 50/min per user as the original, reads are generous,
+ * other writes in between.
  */
 export const rateClasses = ["auth", "order-placement", "read", "write"] as const;
 export type RateClass = (typeof rateClasses)[number];

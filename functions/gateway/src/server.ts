@@ -1,6 +1,6 @@
 import { remoteKeys } from "@bazaar/shared/auth";
 import { loadConfig } from "@bazaar/shared/config";
-import { serve } from "@bazaar/shared/http";
+import { serve, serveMetrics } from "@bazaar/shared/http";
 import { createLogger, createMetrics } from "@bazaar/shared/observability";
 import { createApp } from "./app";
 import { gatewayConfigSchema, rateLimitPoliciesOf, upstreamSettingsOf } from "./config";
@@ -34,12 +34,22 @@ const app = createApp({
   catalogCacheMs: config.GATEWAY_CATALOG_CACHE_MS,
 });
 
+// Prometheus scrapes the pod on this port; the public port answers /metrics with 404.
+const metricsListener = await serveMetrics(metrics, {
+  port: config.GATEWAY_METRICS_PORT,
+  host: config.HOST,
+  logger,
+});
+
 await serve(app, {
   port: config.PORT,
   logger,
   graceSeconds: config.SHUTDOWN_GRACE_SECONDS,
   onDraining: () => (draining = true),
-  onShutdown: () => Object.values(upstreams).forEach((upstream) => upstream.shutdown()),
+  onShutdown: async () => {
+    Object.values(upstreams).forEach((upstream) => upstream.shutdown());
+    await metricsListener.close();
+  },
 });
 logger.info(
   { upstreams: Object.fromEntries(Object.entries(upstreams).map(([n, u]) => [n, u.baseUrl])) },

@@ -30,13 +30,21 @@ export const refreshTokens = sqliteTable(
   (table) => [index("refresh_tokens_customer").on(table.customerId)],
 );
 
-/** Failed logins per email, so brute force is slowed across restarts and replicas. */
+/**
+ * Failed logins per email and client address, in the database so that every replica and restart counts
+ * the same ones (domain/login-throttle.ts).
+ */
 export const loginFailures = sqliteTable(
   "login_failures",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     email: text("email").notNull(),
+    /** The client's address as the gateway proved it; rows from before it was kept have "". */
+    client: text("client").notNull().default(""),
     at: integer("at").notNull(),
   },
-  (table) => [index("login_failures_email_at").on(table.email, table.at)],
+  (table) => [
+    index("login_failures_email_at").on(table.email, table.at),
+    index("login_failures_email_client_at").on(table.email, table.client, table.at),
+  ],
 );

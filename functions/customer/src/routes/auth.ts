@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, Unauthorized } from "@bazaar/shared/errors";
-import { validate, type AppEnv, traceOf } from "@bazaar/shared/http";
+import { clientOf, trustedProxies, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
 import { customerApi } from "@bazaar/shared/api";
 import { customers } from "../db/schema";
 import { customerView, normaliseEmail } from "../domain/customers";
@@ -15,6 +15,7 @@ const { loginBody, refreshBody, registerBody } = customerApi;
 
 export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
   const { database, outbox, settings } = deps;
+  const proxies = trustedProxies(settings.trustedProxies);
 
   return new Hono<AppEnv>()
     .post("/register", validate("json", registerBody), async (c) => {
@@ -63,11 +64,12 @@ export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
     .post("/login", validate("json", loginBody), async (c) => {
       const { password } = c.req.valid("json");
       const email = normaliseEmail(c.req.valid("json").email);
+      const attempt = { email, client: clientOf(c, proxies).address };
       // Every attempt counts as a failure until it succeeds, decided in one serialised write: a burst of
       // parallel guesses cannot all pass the check while the slow hash runs.
       await database.write(async (tx) => {
-        await assertLoginAllowed(tx, email, settings);
-        await recordLoginFailure(tx, email, settings);
+        await assertLoginAllowed(tx, attempt, settings);
+        await recordLoginFailure(tx, attempt, settings);
       });
       const [customer] = await database.db.select().from(customers).where(eq(customers.email, email));
       // Hash even for an unknown email so timing does not reveal which accounts exist.
@@ -76,7 +78,7 @@ export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
         : await verifyNothing(password, settings.scryptCost);
       if (!customer || !ok) throw new Unauthorized("invalid email or password");
       const session = await database.write(async (tx) => {
-        await clearLoginFailures(tx, email);
+        await clearLoginFailures(tx, attempt);
         return issueSession(deps, tx, customer);
       });
       return c.json(session);

@@ -133,7 +133,6 @@ export function openApiDocument(rules: readonly RouteRule[], limits: RateLimitPo
     "/readyz": {
       get: ownOperation("getReadyz", "The gateway takes traffic (never rate limited)", "application/json"),
     },
-    "/metrics": { get: ownOperation("getMetrics", "Prometheus metrics (never rate limited)", "text/plain") },
     "/openapi.json": { get: ownOperation("getOpenApi", "This document", "application/json") },
     "/docs": { get: ownOperation("getDocs", "The API as a readable page", "text/html") },
   });

@@ -84,15 +84,15 @@ export const rateLimitHeaders = (decision: RateDecision): Record<string, string>
 
 export interface RateLimitOptions {
   limiter: RateLimiter;
-  /** Whose budget a request spends: the verified user, else the client's address. */
-  clientKey: (c: Context<AppEnv>) => string;
+  /** Whose budget a request of this class spends: the verified user or the client's address. */
+  clientKey: (c: Context<AppEnv>, rateClass: RateClass) => string;
   rejections: Counter<"route">;
 }
 
 /** Spends one request of the route's class; over the limit: 429 problem with Retry-After, upstream untouched. */
 export function rateLimit(rule: RouteRule, options: RateLimitOptions): MiddlewareHandler<AppEnv> {
   return async function rateLimit(c, next) {
-    const decision = options.limiter.take(rule.rateClass, options.clientKey(c));
+    const decision = options.limiter.take(rule.rateClass, options.clientKey(c, rule.rateClass));
     const answerHeaders = c.get("answerHeaders");
     for (const [name, value] of Object.entries(rateLimitHeaders(decision))) answerHeaders.set(name, value);
     if (!decision.allowed) {

@@ -1,7 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Context, Handler } from "hono";
-import type { AppEnv } from "@bazaar/shared/http";
-import type { Client } from "../edge/client";
+import type { AppEnv, Client } from "@bazaar/shared/http";
 import type { MicroCache } from "../edge/micro-cache";
 import { upstreamRequestHeaders } from "./headers";
 import { responseOf, type Upstream } from "./upstream";

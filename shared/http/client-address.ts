@@ -1,10 +1,14 @@
 import { BlockList, isIP } from "node:net";
 import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { z } from "zod";
 
-/** Who is on the other end, as far as the gateway can prove it. */
+/**
+ * Who is on the other end, as far as this function can prove it: the gateway rate-limits anonymous callers
+ * by it, the customer function throttles failed logins by it.
+ */
 export interface Client {
-  /** The client's IP: the rate-limit key of anonymous callers. */
+  /** The client's IP. */
   address: string;
   /** X-Forwarded-For to send upstream: the client, then every proxy after it, ending with our socket peer. */
   forwardedFor: string;
@@ -25,7 +29,7 @@ export function isAddressOrCidr(value: string): boolean {
 }
 
 /**
- * The proxies whose X-Forwarded-For the gateway believes; undefined for none (the common case, and a
+ * The proxies whose X-Forwarded-For this function believes; undefined for none (the common case, and a
  * BlockList check parses the address anew each time). Values were checked by isAddressOrCidr.
  */
 export function trustedProxies(items: readonly string[]): BlockList | undefined {
@@ -82,3 +86,23 @@ export function socketAddressOf(c: Context): string {
     return "unknown";
   }
 }
+
+/** Finds the client of a request: resolveClient over the socket's peer and the forwarding headers. */
+export const clientOf = (c: Context, trusted: BlockList | undefined): Client =>
+  resolveClient(
+    socketAddressOf(c),
+    { forwardedFor: c.req.header("x-forwarded-for"), forwardedProto: c.req.header("x-forwarded-proto") },
+    trusted,
+  );
+
+/** A config value: proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed. */
+export const trustedProxyList = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .refine((items) => items.every(isAddressOrCidr), "must be IP addresses or CIDRs");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isAddressOrCidr, resolveClient, trustedProxies } from "./client";
+import { isAddressOrCidr, resolveClient, trustedProxies, trustedProxyList } from "./client-address";
 
 const none = trustedProxies([]);
 const cluster = trustedProxies(["10.0.0.0/8", "fd00::/8"]);
@@ -47,5 +47,13 @@ describe("isAddressOrCidr", () => {
     ["10.0.0.0/x", false],
   ])("%s → %s", (value, ok) => {
     expect(isAddressOrCidr(value)).toBe(ok);
+  });
+});
+
+describe("trustedProxyList", () => {
+  it("reads a comma-separated list and refuses anything but addresses and CIDRs", () => {
+    expect(trustedProxyList.parse(" 127.0.0.1, 10.244.0.0/16 ,")).toEqual(["127.0.0.1", "10.244.0.0/16"]);
+    expect(trustedProxyList.parse(undefined)).toEqual([]);
+    expect(trustedProxyList.safeParse("gateway.local").success).toBe(false);
   });
 });

@@ -34,13 +34,16 @@ RUN npm run build \
     && node --import tsx scripts/docker/runtime-deps.ts /out \
     && node_modules/.bin/esbuild scripts/docker/warm.ts --bundle --platform=node --format=esm \
         --target=node22 --outfile=/out/warm.mjs --log-level=warning \
-    && mkdir /out/data
+    && mkdir /out/data /out/event-keys
 
 # ---- runtime: Node, the bundles and that one dependency ----------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# HOST: a function listens on loopback unless told otherwise; in a container it must take connections from
+# outside (kubelet's probes, Prometheus, other containers), so the image says 0.0.0.0.
 ENV NODE_ENV=production \
     NODE_COMPILE_CACHE=/app/.cache/node-compile \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    HOST=0.0.0.0
 WORKDIR /app
 # npm, npx, corepack and yarn build things; a function never runs them.
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
@@ -51,6 +54,9 @@ COPY --from=build /out/node_modules node_modules
 COPY knative/triggers knative/triggers
 # A writable home for embedded databases and dev keys (compose mounts a volume here; Knative uses /tmp).
 COPY --from=build --chown=1000:1000 /out/data /data
+# Where compose mounts the volume of public event keys that every producer writes its own into (EVENT_KEYS_DIR):
+# a fresh named volume takes this folder's owner, so uid 1000 can write there. Knative mounts a ConfigMap here.
+COPY --from=build --chown=1000:1000 /out/event-keys /event-keys
 # Start every function once and stop it: fails the build unless each starts with these node_modules, and
 # leaves V8's compiled code beside each bundle and in NODE_COMPILE_CACHE (read-only for uid 1000), which
 # every cold start reads. V8 accepts it only under the same V8 flags: set none in NODE_OPTIONS (a flag also

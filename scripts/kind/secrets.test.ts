@@ -1,16 +1,25 @@
 import { execFileSync } from "node:child_process";
 import { createPublicKey, verify } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { calculateJwkThumbprint } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadSigningKey } from "../../shared/auth/keys";
+import { producers } from "../../shared/events/catalog";
+import { createEventKeyring, loadEventSigningKey } from "../../shared/events/keys";
 import {
   adminCredentials,
   customerSigningKey,
   databaseFunctions,
+  eventKey,
+  eventKeySecretOf,
+  eventProducers,
+  eventPublicKeys,
   generateSecret,
+  publicEventJwk,
   rootDir,
+  secretNames,
   sqldAuth,
   writeSecret,
 } from "./secrets";
@@ -76,6 +85,101 @@ describe("customer-signing-key", () => {
   });
 });
 
+describe("<producer>-event-key", () => {
+  it("is one Secret per function that emits events, named after it", () => {
+    expect(eventProducers).toEqual([...producers].sort());
+    expect(eventProducers).toEqual(["customer", "inventory", "order", "payment", "shipping"]);
+    for (const producer of eventProducers) expect(secretNames).toContain(eventKeySecretOf(producer));
+    expect(Object.keys(generateSecret("order-event-key"))).toEqual(["private.jwk"]);
+  });
+
+  it("is an Ed25519 private JWK the producer signs with, its kid the RFC 7638 thumbprint of its public half", async () => {
+    const text = eventKey()["private.jwk"]!;
+    const jwk = JSON.parse(text) as Record<string, string>;
+    expect(jwk).toMatchObject({ kty: "OKP", crv: "Ed25519", d: expect.any(String), x: expect.any(String) });
+    const key = loadEventSigningKey({
+      producer: "order",
+      privateJwk: text,
+      dataDir: tempFolder(),
+      keysDir: tempFolder(),
+    });
+    const thumbprint = await calculateJwkThumbprint({ kty: "OKP", crv: "Ed25519", x: jwk["x"]! });
+    expect(key.kid).toBe(thumbprint);
+    expect(jwk["kid"]).toBe(thumbprint);
+    expect(publicEventJwk(text)).toEqual({ kty: "OKP", crv: "Ed25519", x: jwk["x"], kid: thumbprint });
+    expect(eventKey()["private.jwk"]).not.toBe(text);
+  });
+
+  it("gives its public half with the key id computed (a wrong kid in the Secret does not carry over)", () => {
+    const jwk = JSON.parse(eventKey()["private.jwk"]!) as Record<string, string>;
+    const public_ = publicEventJwk(JSON.stringify({ ...jwk, kid: "someone-else" }));
+    expect(public_.kid).toBe(jwk["kid"]);
+    expect(public_).not.toHaveProperty("d");
+  });
+
+  it("refuses what is not an Ed25519 private JWK, without quoting it", () => {
+    expect(() => publicEventJwk("not json d=SECRET")).toThrow(/not valid JSON/);
+    expect(() => publicEventJwk("not json d=SECRET")).not.toThrow(/SECRET/);
+    const { d: _private, ...publicOnly } = JSON.parse(eventKey()["private.jwk"]!) as Record<string, string>;
+    expect(() => publicEventJwk(JSON.stringify(publicOnly))).toThrow(/not an Ed25519 private JWK/);
+  });
+});
+
+describe("event-public-keys", () => {
+  const privates = (): Record<string, string> =>
+    Object.fromEntries(eventProducers.map((producer) => [producer, eventKey()["private.jwk"]!]));
+  const kidsIn = (files: Record<string, string>, producer: string): string[] =>
+    (JSON.parse(files[`${producer}.json`]!) as { keys: { kid: string }[] }).keys.map((key) => key.kid);
+  const kidOf = (privateJwk: string): string => publicEventJwk(privateJwk).kid;
+
+  it("lists each producer's current public key in <producer>.json, a JWKS the functions' keyring reads", () => {
+    const keys = privates();
+    const { files, changes } = eventPublicKeys({}, keys);
+    expect(Object.keys(files).sort()).toEqual(eventProducers.map((producer) => `${producer}.json`));
+    for (const producer of eventProducers) {
+      expect(kidsIn(files, producer)).toEqual([kidOf(keys[producer]!)]);
+      expect(changes).toContainEqual({ change: "added", producer, kid: kidOf(keys[producer]!) });
+    }
+    expect(Object.values(files).join("\n")).not.toContain('"d"');
+    const folder = tempFolder();
+    writeSecret(files, join(folder, "volume"));
+    // A ConfigMap volume's own entries beside the keys are ignored.
+    writeFileSync(join(folder, "volume", "..data"), "");
+    const keyring = createEventKeyring(join(folder, "volume"));
+    for (const producer of eventProducers)
+      expect(keyring.find(kidOf(keys[producer]!))?.producer).toBe(producer);
+  });
+
+  it("keeps what is listed and adds a new key after it (a rotation), changing nothing when all are there", () => {
+    const keys = privates();
+    const first = eventPublicKeys({}, keys).files;
+    expect(eventPublicKeys(first, keys)).toEqual({ files: first, changes: [] });
+
+    const rotated = { ...keys, order: eventKey()["private.jwk"]! };
+    const { files, changes } = eventPublicKeys(first, rotated);
+    expect(kidsIn(files, "order")).toEqual([kidOf(keys["order"]!), kidOf(rotated["order"])]);
+    expect(changes).toEqual([
+      { change: "added", producer: "order", kid: kidOf(rotated["order"]) },
+      { change: "old", producer: "order", kid: kidOf(keys["order"]!) },
+    ]);
+    for (const producer of eventProducers.filter((p) => p !== "order"))
+      expect(files[`${producer}.json`]).toBe(first[`${producer}.json`]);
+
+    const dropped = eventPublicKeys(files, rotated, { dropOld: "order" });
+    expect(kidsIn(dropped.files, "order")).toEqual([kidOf(rotated["order"])]);
+    expect(dropped.changes).toEqual([{ change: "dropped", producer: "order", kid: kidOf(keys["order"]!) }]);
+  });
+
+  it("leaves entries of other names alone, and refuses a broken entry or a producer without a key", () => {
+    const keys = privates();
+    expect(eventPublicKeys({ "README.txt": "x" }, keys).files["README.txt"]).toBe("x");
+    expect(() => eventPublicKeys({ "order.json": "{" }, keys)).toThrow(/order.json is not JSON/);
+    expect(() => eventPublicKeys({ "order.json": "{}" }, keys)).toThrow(/order.json is not a JWKS/);
+    const { payment: _missing, ...withoutPayment } = keys;
+    expect(() => eventPublicKeys({}, withoutPayment)).toThrow(/no private event key for payment/);
+  });
+});
+
 describe("admin-credentials", () => {
   it("is a fresh long password each time, for the given email", () => {
     const first = adminCredentials("boss@shop.example");
@@ -107,6 +211,43 @@ describe("the command line", () => {
         readFileSync(join(folder, "order.pub"), "utf8"),
       ),
     ).toBe(true);
+  });
+
+  it("merges event-public-keys from the ConfigMap and the private keys, printing each change", () => {
+    const folder = tempFolder();
+    const privateKeys = join(folder, "private");
+    const keys = Object.fromEntries(
+      eventProducers.map((producer) => [`${producer}.jwk`, eventKey()["private.jwk"]!]),
+    );
+    writeSecret(keys, privateKeys);
+    writeFileSync(join(folder, "configmap.json"), "{}");
+    const cli = (...args: string[]): string =>
+      execFileSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "scripts/kind/secrets.ts",
+          "event-public-keys",
+          join(folder, "configmap.json"),
+          privateKeys,
+          ...args,
+        ],
+        { cwd: rootDir, encoding: "utf8", stdio: "pipe" },
+      );
+    const printed = cli(join(folder, "out"));
+    expect(readdirSync(join(folder, "out")).sort()).toEqual(
+      eventProducers.map((producer) => `${producer}.json`),
+    );
+    expect(printed.trim().split("\n")).toEqual(
+      eventProducers.map((producer) => `added ${producer} ${publicEventJwk(keys[`${producer}.jwk`]!).kid}`),
+    );
+    const data = Object.fromEntries(
+      readdirSync(join(folder, "out")).map((file) => [file, readFileSync(join(folder, "out", file), "utf8")]),
+    );
+    writeFileSync(join(folder, "configmap.json"), JSON.stringify({ kind: "ConfigMap", data }));
+    expect(cli(join(folder, "again"))).toBe("");
+    expect(() => cli(join(folder, "x"), "--drop-old", "gateway")).toThrow(/not a producer/);
   });
 
   it("refuses to overwrite a file and rejects an unknown secret", () => {

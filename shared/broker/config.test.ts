@@ -10,6 +10,11 @@ describe("brokerConfigSchema", () => {
     expect(parseConfig(brokerConfigSchema, { AMQP_URL: "" }).AMQP_URL).toBeUndefined(); // compose's unset
   });
 
+  it("listens on loopback unless HOST says otherwise (compose says 0.0.0.0)", () => {
+    expect(parseConfig(brokerConfigSchema, {}).HOST).toBe("127.0.0.1");
+    expect(parseConfig(brokerConfigSchema, { HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+  });
+
   it("takes an AMQP URL, and refuses what is not one or a broker name that is not a DNS label", () => {
     const url = "amqp://guest:guest@127.0.0.1:5672";
     expect(parseConfig(brokerConfigSchema, { AMQP_URL: url }).AMQP_URL).toBe(url);

@@ -7,7 +7,13 @@ export const defaultTriggersDir = resolve(import.meta.dirname, "../../knative/tr
 
 /** The broker has no database or outbox: it takes only the process settings from the base schema. */
 export const brokerConfigSchema = baseConfigSchema
-  .pick({ K_REVISION: true, LOG_LEVEL: true, BODY_LIMIT_BYTES: true, SHUTDOWN_GRACE_SECONDS: true })
+  .pick({
+    HOST: true,
+    K_REVISION: true,
+    LOG_LEVEL: true,
+    BODY_LIMIT_BYTES: true,
+    SHUTDOWN_GRACE_SECONDS: true,
+  })
   .extend(serviceUrlsSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(5010),

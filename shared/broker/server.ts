@@ -68,6 +68,7 @@ const app = createIngress({
 });
 
 await serve(app, {
+  host: config.HOST,
   port: config.PORT,
   logger,
   graceSeconds: config.SHUTDOWN_GRACE_SECONDS,

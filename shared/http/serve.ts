@@ -5,6 +5,11 @@ import type { AppEnv } from "./context";
 
 export interface ServeOptions {
   port: number;
+  /**
+   * Address to listen on: config HOST, loopback by default. A container must say 0.0.0.0 (the image does):
+   * kubelet's liveness probe and Prometheus reach the pod on its own IP, not through loopback.
+   */
+  host: string;
   logger: Logger;
   graceSeconds: number;
   /** Called on SIGTERM so readiness turns false while in-flight requests finish. */
@@ -13,13 +18,20 @@ export interface ServeOptions {
   onShutdown?: () => Promise<void> | void;
 }
 
-/** Listens on $PORT and drains on SIGTERM/SIGINT as Knative expects: stop accepting, finish, exit. */
-export function serve(app: Hono<AppEnv>, options: ServeOptions): Promise<{ close: () => Promise<void> }> {
+export interface Serving {
+  /** Where the server listens (port 0 in options: the port the system chose). */
+  host: string;
+  port: number;
+  close: () => Promise<void>;
+}
+
+/** Listens on $HOST:$PORT and drains on SIGTERM/SIGINT as Knative expects: stop accepting, finish, exit. */
+export function serve(app: Hono<AppEnv>, options: ServeOptions): Promise<Serving> {
   const { logger } = options;
   return new Promise((resolve) => {
-    const server = listen({ fetch: app.fetch, port: options.port, hostname: "0.0.0.0" }, (info) => {
-      logger.info({ port: info.port }, "listening");
-      resolve({ close: shutdown });
+    const server = listen({ fetch: app.fetch, port: options.port, hostname: options.host }, (info) => {
+      logger.info({ host: info.address, port: info.port }, "listening");
+      resolve({ host: info.address, port: info.port, close: shutdown });
     });
     let closing: Promise<void> | undefined;
     async function shutdown(): Promise<void> {

@@ -93,6 +93,56 @@ describe("compose.dev.yaml", () => {
     });
   });
 
+  describe("event signing keys", () => {
+    const mountsOf = (name: string): Map<string, string> =>
+      new Map(
+        ((services[name]?.["volumes"] ?? []) as string[]).map((volume) => {
+          const [source = "", target = ""] = volume.split(":");
+          return [target, source];
+        }),
+      );
+    const receivers = functions.filter((name) => name !== "gateway");
+    const keysDir = environmentOf("order")["EVENT_KEYS_DIR"]!;
+
+    it("every function but the gateway mounts the one shared volume of public keys, where EVENT_KEYS_DIR says", () => {
+      expect(keysDir).toMatch(/^\//);
+      expect(compose.volumes).toHaveProperty(mountsOf("order").get(keysDir)!);
+      for (const name of receivers) {
+        expect(environmentOf(name)["EVENT_KEYS_DIR"], name).toBe(keysDir);
+        expect(mountsOf(name).get(keysDir), name).toBe(mountsOf("order").get(keysDir));
+      }
+      expect(environmentOf("gateway")["EVENT_KEYS_DIR"]).toBeUndefined();
+      expect(mountsOf("gateway").size).toBe(0);
+    });
+
+    it("keeps each function's private keys in a data volume no other container mounts", () => {
+      const owners = new Map<string, string[]>();
+      for (const [name, service] of Object.entries(services))
+        for (const volume of (service["volumes"] ?? []) as string[]) {
+          const source = volume.split(":")[0]!;
+          owners.set(source, [...(owners.get(source) ?? []), name]);
+        }
+      for (const name of receivers) {
+        const dataDir = environmentOf(name)["DATA_DIR"]!;
+        const volume = mountsOf(name).get(dataDir);
+        expect(volume, `${name} has no volume at ${dataDir}`).toBeDefined();
+        expect(owners.get(volume!), volume).toEqual([name]);
+        // A mount inside /data would be made by root in the data volume and take it from uid 1000.
+        expect(keysDir.startsWith(`${dataDir}/`)).toBe(false);
+      }
+    });
+
+    it("mounts the shared volume on a folder the image gives to its user, so a fresh volume is writable", () => {
+      expect(readFileSync(fromRoot("Dockerfile"), "utf8")).toMatch(
+        new RegExp(`^COPY --from=build --chown=1000:1000 \\S+ ${keysDir}$`, "m"),
+      );
+    });
+  });
+
+  it("listens on every address in each container (HOST=0.0.0.0): the others connect from outside", () => {
+    for (const name of [...functions, "broker"]) expect(environmentOf(name)["HOST"], name).toBe("0.0.0.0");
+  });
+
   it("shares only env keys that some function reads", async () => {
     const read = new Set<string>();
     for (const name of functions) for (const key of keysOf(await configSchemaOf(name))) read.add(key);

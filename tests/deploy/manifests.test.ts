@@ -57,7 +57,7 @@ describe("knative/ renders", () => {
 describe("every custom resource", () => {
   const custom = deployment.all.filter(({ manifest }) => crdSchemas[typeOf(manifest)]);
 
-  it("is there at all (Services, Triggers, the Broker, sources, RabbitMQ)", () => {
+  it("is there at all (Services, Triggers, the Broker, sources, RabbitMQ, NetworkPolicies)", () => {
     const kinds = new Set(custom.map(({ manifest }) => manifest.kind));
     for (const kind of [
       "Service",
@@ -67,11 +67,12 @@ describe("every custom resource", () => {
       "PingSource",
       "RabbitmqCluster",
       "RabbitmqBrokerConfig",
+      "NetworkPolicy",
     ])
       expect(kinds, kind).toContain(kind);
   });
 
-  it("validates against its CRD's schema (Knative 1.22, RabbitMQ operators, eventing-rabbitmq)", () => {
+  it("validates against its CRD's schema (Knative 1.22, RabbitMQ operators, eventing-rabbitmq, NetworkPolicy)", () => {
     const failures = custom.flatMap(({ manifest, file }) =>
       crdErrors(manifest).map((error) => `${file} ${idOf(manifest)}: ${error}`),
     );

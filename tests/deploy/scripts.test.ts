@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { EVENT_PUBLIC_KEYS, secretNames } from "../../scripts/kind/secrets";
 import { containerOf, envOf, IMAGE, renderDeployment } from "./support/rendered";
 import { fromRoot, readYaml, readYamlDocuments, rootDir, type Manifest } from "./support/repo";
 
@@ -105,9 +106,28 @@ describe("scripts/kind", () => {
       for (const container of containers)
         for (const entry of envOf(container)) if (entry.secret) referred.add(entry.secret.name);
     }
-    const created = /for name in ([\w -]+); do/.exec(text("secrets.sh"))?.[1]?.split(/\s+/) ?? [];
+    const created = /^names=\(([\w\s-]+)\)$/m.exec(text("secrets.sh"))?.[1]?.trim().split(/\s+/) ?? [];
     expect([...referred].sort()).toEqual([...created].sort());
+    expect([...secretNames].sort()).toEqual([...created].sort());
     expect(text("secrets.sh")).toContain("--dry-run=client -o yaml");
+  });
+
+  it("waits, in a rotation, for the pods of exactly the functions that mount event-public-keys, where they mount it", () => {
+    const readers = [...deployment.services.values()].filter((service) =>
+      (service.spec.template.spec.volumes ?? []).some(
+        (volume: Record<string, any>) => volume["configMap"]?.name === EVENT_PUBLIC_KEYS,
+      ),
+    );
+    const listed = /^key_readers=\(([\w\s-]+)\)$/m.exec(text("secrets.sh"))?.[1]?.trim().split(/\s+/) ?? [];
+    expect(listed.sort()).toEqual(readers.map((service) => service.metadata.name as string).sort());
+    const mount = /^EVENT_KEYS_MOUNT=(\S+)$/m.exec(text("secrets.sh"))?.[1];
+    expect(text("secrets.sh")).toContain(`EVENT_PUBLIC_KEYS=${EVENT_PUBLIC_KEYS}`);
+    for (const service of readers)
+      expect(containerOf(service)["volumeMounts"], service.metadata.name).toContainEqual({
+        name: EVENT_PUBLIC_KEYS,
+        mountPath: mount,
+        readOnly: true,
+      });
   });
 
   it("smoke-tests through the ingress with the gateway's Host, as far as a confirmed order", () => {

@@ -1,11 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { generateSecret, secretNames, type SecretData } from "../../scripts/kind/secrets";
-import { containerOf, envOf, IMAGE, portOf, renderDeployment } from "./support/rendered";
+import { producers } from "../../shared/events/catalog";
+import {
+  EVENT_PUBLIC_KEYS,
+  eventKeySecretOf,
+  eventProducers,
+  generateSecret,
+  secretNames,
+  type SecretData,
+} from "../../scripts/kind/secrets";
+import { containerOf, envOf, IMAGE, portOf, renderDeployment, type EnvEntry } from "./support/rendered";
 import {
   configSchemaOf,
   databaseFunctions,
   functionNames,
   keysOf,
+  outboxPublishers,
   requiredKeysOf,
   type Manifest,
 } from "./support/repo";
@@ -147,6 +156,75 @@ describe("Knative Services", () => {
         `http://${name}.bazaar.svc.cluster.local`,
       );
     expect(configMap["JWKS_URL"]).toBe("http://customer.bazaar.svc.cluster.local/.well-known/jwks.json");
+  });
+});
+
+describe("listening and event signing keys", () => {
+  const envMap = (name: string): Record<string, EnvEntry> =>
+    Object.fromEntries(envOf(containerOf(services.get(name)!)).map((entry) => [entry.name, entry]));
+  const volumesOf = (name: string): Record<string, any>[] =>
+    services.get(name)!.spec.template.spec.volumes ?? [];
+
+  it.each(functions)(
+    "%s listens on every address of its pod (HOST=0.0.0.0), as probes and scrapes need",
+    (name) => {
+      expect(envMap(name)["HOST"]?.value).toBe("0.0.0.0");
+    },
+  );
+
+  it("the producers are the functions whose code emits events, the producers of the event catalog", () => {
+    expect(eventProducers).toEqual(outboxPublishers());
+    expect([...producers].sort()).toEqual(eventProducers);
+  });
+
+  it.each(eventProducers)(
+    "%s signs with its own Secret, which no other Service refers to (least privilege)",
+    (producer) => {
+      expect(envMap(producer)["EVENT_PRIVATE_JWK"]?.secret).toEqual({
+        name: eventKeySecretOf(producer),
+        key: "private.jwk",
+      });
+      const referrers = [...services.values()]
+        .filter((service) =>
+          JSON.stringify(service.spec.template).includes(`"${eventKeySecretOf(producer)}"`),
+        )
+        .map((service) => service.metadata.name);
+      expect(referrers).toEqual([producer]);
+    },
+  );
+
+  it("no other function has a private event key", () => {
+    for (const name of functions.filter((fn) => !eventProducers.includes(fn)))
+      expect(envMap(name)["EVENT_PRIVATE_JWK"], name).toBeUndefined();
+  });
+
+  it.each(functions.filter((name) => name !== "gateway"))(
+    "%s reads every producer's public key from the ConfigMap, mounted read-only where EVENT_KEYS_DIR says",
+    (name) => {
+      const volume = volumesOf(name).find((entry) => entry["configMap"]?.name === EVENT_PUBLIC_KEYS);
+      expect(volume, `${name} does not mount ${EVENT_PUBLIC_KEYS}`).toBeDefined();
+      // No items: every <producer>.json appears, and an updated ConfigMap reaches the running pod.
+      expect(volume!["configMap"]).toEqual({ name: EVENT_PUBLIC_KEYS });
+      const mount = (containerOf(services.get(name)!)["volumeMounts"] as Record<string, any>[]).find(
+        (entry) => entry["name"] === volume!["name"],
+      );
+      expect(mount).toEqual({
+        name: volume!["name"],
+        mountPath: envMap(name)["EVENT_KEYS_DIR"]?.value,
+        readOnly: true,
+      });
+      expect(mount!["subPath"]).toBeUndefined(); // a subPath mount is never updated
+    },
+  );
+
+  it("the gateway, which neither receives nor emits events, has no key material at all", () => {
+    expect(volumesOf("gateway")).toEqual([]);
+    expect(envMap("gateway")["EVENT_KEYS_DIR"]).toBeUndefined();
+  });
+
+  it("the ConfigMap and the Secrets are not in knative/: scripts/kind/secrets.sh makes and keeps them", () => {
+    expect(() => deployment.one("ConfigMap", EVENT_PUBLIC_KEYS)).toThrow();
+    expect(deployment.ofKind("Secret")).toEqual([]);
   });
 });
 

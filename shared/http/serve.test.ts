@@ -1,0 +1,68 @@
+import { connect } from "node:net";
+import { networkInterfaces } from "node:os";
+import { Hono } from "hono";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { baseConfigSchema } from "../config";
+import type { AppEnv } from "./context";
+import { serve, type Serving } from "./serve";
+
+const app = new Hono<AppEnv>().get("/", (c) => c.text("here"));
+const logger = pino({ level: "silent" });
+
+/** An IPv4 address of this machine that is not loopback, if it has one (a container or CI runner does). */
+const outside = Object.values(networkInterfaces())
+  .flat()
+  .find((address) => address && address.family === "IPv4" && !address.internal)?.address;
+
+/** Whether a TCP connection to host:port is accepted. */
+const accepts = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+const servers: Serving[] = [];
+const signals = ["SIGTERM", "SIGINT"] as const;
+const listenersBefore = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+  // serve() drains on these signals; the test process must not keep its handlers.
+  for (const signal of signals)
+    for (const listener of process.listeners(signal))
+      if (!listenersBefore.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+});
+
+const start = async (host: string): Promise<Serving> => {
+  const server = await serve(app, { host, port: 0, logger, graceSeconds: 1 });
+  servers.push(server);
+  return server;
+};
+
+describe("serve", () => {
+  it("listens on loopback by default: HOST is 127.0.0.1 unless the environment says otherwise", () => {
+    const base = { PORT: "8080", K_SERVICE: "order" };
+    expect(baseConfigSchema.parse(base).HOST).toBe("127.0.0.1");
+    expect(baseConfigSchema.parse({ ...base, HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+    expect(baseConfigSchema.safeParse({ ...base, HOST: "" }).success).toBe(false);
+  });
+
+  it("binds where it is told: on 127.0.0.1 it answers on loopback and nowhere else", async () => {
+    const server = await start("127.0.0.1");
+    expect(server.host).toBe("127.0.0.1");
+    expect(await (await fetch(`http://127.0.0.1:${server.port}/`)).text()).toBe("here");
+    if (outside) expect(await accepts(outside, server.port), `reachable on ${outside}`).toBe(false);
+  });
+
+  it("on 0.0.0.0 it answers on every IPv4 address of the machine, as a container must", async () => {
+    const server = await start("0.0.0.0");
+    expect(server.host).toBe("0.0.0.0");
+    expect(await accepts("127.0.0.1", server.port)).toBe(true);
+    if (outside) expect(await accepts(outside, server.port), `unreachable on ${outside}`).toBe(true);
+  });
+});

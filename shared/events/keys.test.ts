@@ -74,6 +74,19 @@ describe("createEventKeyring", () => {
     expect(keyring.find(publicJwk.kid)?.producer).toBe("shipping");
   });
 
+  it("forgets a key dropped from the folder within a minute, without a restart", () => {
+    let clock = 0;
+    const keysDir = freshDir();
+    const { publicJwk } = generateEventKey();
+    publishPublicKey(keysDir, "order", publicJwk);
+    const keyring = createEventKeyring(keysDir, () => clock);
+    writeFileSync(join(keysDir, "order.json"), JSON.stringify({ keys: [] }));
+    clock = 30_000;
+    expect(keyring.find(publicJwk.kid)?.producer).toBe("order");
+    clock = 61_000;
+    expect(keyring.find(publicJwk.kid)).toBeUndefined();
+  });
+
   it("reads a ConfigMap volume: <producer>.json links beside ..data, other names ignored", () => {
     const keysDir = freshDir();
     const data = join(keysDir, "..2026_12_02");

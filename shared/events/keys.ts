@@ -146,7 +146,10 @@ export function loadEventSigningKey(options: {
 }
 
 const KEY_FILE = /^([a-z][a-z-]*)\.json$/;
+/** An unknown key id re-reads the folder at most this often, so made-up key ids cannot keep the disk busy. */
 const RELOAD_AFTER_MS = 1000;
+/** Known keys are read again this often, so a key dropped after a rotation stops counting without a restart. */
+const REFRESH_AFTER_MS = 60_000;
 
 function readKeysDir(keysDir: string): Map<string, TrustedKey> {
   const keys = new Map<string, TrustedKey>();
@@ -166,22 +169,23 @@ function readKeysDir(keysDir: string): Map<string, TrustedKey> {
 }
 
 /**
- * Every producer's public keys, read from the folder at start and again when an unknown key id arrives, so a
- * key added for a rotation (or a producer that started after this function) is found without a restart. A
- * flood of made-up key ids costs one folder read a second at most.
+ * Every producer's public keys, read from the folder at start, again when an unknown key id arrives (a key
+ * added for a rotation, a producer that started after this function) and every minute (a key dropped), all
+ * without a restart.
  */
 export function createEventKeyring(keysDir: string, now: () => number = Date.now): EventKeyring {
   let keys = readKeysDir(keysDir);
   let readAt = now();
   return {
     find(kid) {
-      const known = keys.get(kid);
-      if (known || now() - readAt < RELOAD_AFTER_MS) return known;
-      readAt = now();
-      try {
-        keys = readKeysDir(keysDir);
-      } catch {
-        // A folder being rewritten (or a bad file) keeps the keys read before.
+      const age = now() - readAt;
+      if (age >= REFRESH_AFTER_MS || (!keys.has(kid) && age >= RELOAD_AFTER_MS)) {
+        readAt = now();
+        try {
+          keys = readKeysDir(keysDir);
+        } catch {
+          // A folder being rewritten (or a bad file) keeps the keys read before.
+        }
       }
       return keys.get(kid);
     },

@@ -43,6 +43,7 @@ const metricsListener = await serveMetrics(metrics, {
 
 await serve(app, {
   port: config.PORT,
+  host: config.HOST,
   logger,
   graceSeconds: config.SHUTDOWN_GRACE_SECONDS,
   onDraining: () => (draining = true),

@@ -82,6 +82,7 @@ export async function startFunction<S extends Record<string, unknown>>(
 
   await serve(app, {
     port: config.PORT,
+    host: config.HOST,
     logger,
     graceSeconds: config.SHUTDOWN_GRACE_SECONDS,
     onDraining: () => (draining = true),

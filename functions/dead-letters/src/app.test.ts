@@ -54,7 +54,7 @@ const deadLetter = (
   overrides: Record<string, string> = {},
   body = '{"order_id":12,"customer_id":3}',
   signer?: Producer | null,
-) => {
+): Record<string, string> & { body: string } => {
   const headers = unsignedLetter(overrides);
   const type = headers["ce-type"] ?? "";
   const producer = signer === undefined ? (isEventType(type) ? producerOf[type] : "order") : signer;

@@ -12,5 +12,6 @@ await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: ({ http, database, outbox, eventKeys }) => createApp({ http, database, outbox, eventKeys, verify }),
+  createApp: ({ http, database, outbox, eventKeys }) =>
+    createApp({ http, database, outbox, eventKeys, verify }),
 });

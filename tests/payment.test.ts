@@ -18,7 +18,7 @@ describe("payment function", () => {
 
   /** A CloudEvent from the order function, as the broker delivers it. */
   const toPayment = (type: string, data: Record<string, unknown>, id?: string, extensions = {}) =>
-    deliver(`${payment}/events`, type, data, { id, extensions });
+    deliver(system.eventKeys, `${payment}/events`, type, data, { id, extensions });
   const requestPayment = (order_id: number, customer_id: number, amount_cents: number, method = "tok_visa") =>
     toPayment("bazaar.payment.requested", { order_id, customer_id, amount_cents, payment_method: method });
   const cancelOrder = (order_id: number, customer_id: number) =>

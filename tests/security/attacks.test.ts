@@ -407,6 +407,7 @@ describe("replayed and orphaned tokens", () => {
     // A dead letter for the admin routes to name, put straight into the intake as the broker would.
     const eventId = randomUUID();
     const letter = await deliver(
+      system.eventKeys,
       `${system.url("dead-letters")}/`,
       "bazaar.order.placed",
       { broken: true },

@@ -22,7 +22,8 @@ export {
   type PublicEventJwk,
 } from "./keys";
 export { refusalOf, signEvent, SIGNATURE, SIGNATURE_KEY, type Refusal } from "./signature";
-export { checkAttributes, readCloudEvent, toBinaryRequest, withExtensions, type WireEvent } from "./wire";
+export { checkAttributes } from "./conformance";
+export { readCloudEvent, toBinaryRequest, withExtensions, type WireEvent } from "./wire";
 export { createOutbox, type Emit, type Outbox, type TraceContext } from "./outbox";
 export {
   createEventReceiver,

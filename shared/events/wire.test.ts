@@ -126,19 +126,25 @@ describe("toBinaryRequest", () => {
   });
 
   it("percent-encodes space, quote, percent and what a header cannot carry, and decodes them on the way in", () => {
-    const note = 'café "au" lait 100%\n';
+    const note = 'café "au" lait 100% ☕';
     const event = withExtensions(readCloudEvent(binaryHeaders, bytes("{}")), { note });
     const { headers, body } = toBinaryRequest(event);
-    expect(headers["ce-note"]).toBe("caf%C3%A9%20%22au%22%20lait%20100%25%0A");
+    expect(headers["ce-note"]).toBe("caf%C3%A9%20%22au%22%20lait%20100%25%20%E2%98%95");
     expect(readCloudEvent(headers, body).attributes["note"]).toBe(note);
   });
 
-  it("keeps a percent run that is not UTF-8, and replaces a lone surrogate", () => {
-    expect(readCloudEvent({ ...binaryHeaders, "ce-note": "50%ZZ %C3" }, bytes("{}")).attributes["note"]).toBe(
-      "50%ZZ %C3",
-    );
-    const event = withExtensions(readCloudEvent(binaryHeaders, bytes("{}")), { note: "a\ud800b" });
-    expect(toBinaryRequest(event).headers["ce-note"]).toBe("a%EF%BF%BDb");
+  it("refuses a percent-encoded run that is not UTF-8 (an overlong space, a cut sequence), and accepts needless escapes", () => {
+    const read = (note: string) => readCloudEvent({ ...binaryHeaders, "ce-note": note }, bytes("{}"));
+    expect(() => read("a%C0%A0b")).toThrow(/ce-note holds a percent-encoded sequence that is not UTF-8/);
+    expect(() => read("a%C3")).toThrow(Invalid);
+    expect(read("%61%62c").attributes["note"]).toBe("abc");
+    expect(read("50%ZZ").attributes["note"]).toBe("50%ZZ"); // no escape at all: taken as it is
+  });
+
+  it("writes nothing that is not a CloudEvent: a lone surrogate or a control character is refused", () => {
+    const event = (note: string) => withExtensions(readCloudEvent(binaryHeaders, bytes("{}")), { note });
+    expect(() => toBinaryRequest(event("a\ud800b"))).toThrow(/lone surrogate/);
+    expect(() => toBinaryRequest(event("line\nbreak"))).toThrow(Invalid);
   });
 
   it("round-trips through readCloudEvent", () => {

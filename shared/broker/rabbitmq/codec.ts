@@ -1,6 +1,6 @@
 import type { Message, Options } from "amqplib";
 import { Invalid } from "../../errors";
-import { checkAttributes } from "../../events/wire";
+import { checkAttributes } from "../../events/conformance";
 import type { BrokerEvent } from "../message";
 
 /**

@@ -12,19 +12,7 @@ import { Agent, createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "libsql";
-import { loadTriggers } from "../../shared/broker/triggers";
-import { defaultTriggersDir } from "../../shared/broker/config";
-
-/** The happy path's events, in the saga's order (DESIGN.md §4). */
-export const HAPPY_PATH = [
-  "bazaar.order.placed",
-  "bazaar.inventory.reserved",
-  "bazaar.payment.requested",
-  "bazaar.payment.succeeded",
-  "bazaar.order.confirmed",
-  "bazaar.inventory.committed",
-  "bazaar.shipment.scheduled",
-] as const;
+import { orderEvents } from "./saga";
 
 export interface FloorResult {
   /** CPU of one CloudEvent POST, client and server together. */
@@ -67,10 +55,7 @@ const cpuMs = (since: NodeJS.CpuUsage): number => {
 };
 
 export async function benchFloor(settings: FloorSettings): Promise<FloorResult> {
-  const deliveries = loadTriggers(defaultTriggersDir, { urls: {} }).filter((trigger) =>
-    (HAPPY_PATH as readonly string[]).includes(trigger.filter["type"] ?? ""),
-  ).length;
-  const events = HAPPY_PATH.length;
+  const { events, deliveries } = orderEvents();
   const exchangeCpuMs = await exchangeCost(settings);
   const transactionCpuMs = transactionCost(settings.transactions);
   const exchangesPerOrder = 2 + events + deliveries;

@@ -4,7 +4,8 @@
  * BENCHMARKS.md. Options:
  *   --quick                 short runs for development (seconds, not minutes; figures are rough)
  *   --only=http,pipeline,rabbitmq,cold   some parts only; the others keep their last figures (pipeline
- *                           also measures the floor: the saga's hops with bare node:http and libSQL)
+ *                           also measures the floor: the saga's hops with bare node:http and libSQL, and
+ *                           what signing and verifying an order's events costs)
  *   --report-only           measure nothing: rewrite BENCHMARKS.md and the chart from results.json
  * Environment:
  *   AMQP_URL        the RabbitMQ for part 3 (default amqp://guest:guest@127.0.0.1:5672); the pipeline runs in a
@@ -26,6 +27,7 @@ import { benchPipeline, type PipelineSettings } from "./pipeline";
 import { benchRabbitPublish, rabbitProblem, withThrowawayVhost } from "./rabbitmq";
 import { writeReport } from "./report";
 import { loadResults, saveResults, type BenchResults } from "./results";
+import { benchSignatures, type SignatureSettings } from "./signatures";
 import type { LoadSettings } from "./wrk";
 import { serviceNames } from "../../shared/config/services";
 
@@ -53,6 +55,9 @@ const pipeline: PipelineSettings = quick
 const floor: FloorSettings = quick
   ? { exchanges: 5_000, transactions: 5_000, inFlight: 16 }
   : { exchanges: 30_000, transactions: 30_000, inFlight: 16 };
+const signatures: SignatureSettings = quick
+  ? { iterations: 2_000, rounds: 3 }
+  : { iterations: 10_000, rounds: 5 };
 const coldRuns = quick ? 3 : 7;
 const rabbitSeconds = quick ? 2 : 5;
 const amqpUrl = process.env["AMQP_URL"] || "amqp://guest:guest@127.0.0.1:5672";
@@ -94,10 +99,18 @@ if (only.has("http")) {
 
 if (only.has("pipeline")) {
   console.log("part 3: order pipeline, embedded broker");
-  results.embedded = { measuredAt: now(), value: await benchPipeline("embedded", pipeline, {}, log) };
+  const embedded = await benchPipeline("embedded", pipeline, {}, log);
+  results.embedded = { measuredAt: now(), value: embedded };
   results.floor = { measuredAt: now(), value: await benchFloor(floor) };
   log(
     `floor: ${results.floor.value.floorCpuMsPerOrder.toFixed(2)} ms of CPU per order with bare node:http and libSQL`,
+  );
+  const signed = benchSignatures(signatures, embedded);
+  results.signatures = { measuredAt: now(), value: signed };
+  log(
+    `signatures: ${signed.signUs.toFixed(1)} µs per sign, ${signed.verifyUs.toFixed(1)} µs per verify, ` +
+      `${signed.signatureCpuMsPerOrder.toFixed(2)} ms per order, ${(signed.shareOfPipeline * 100).toFixed(1)} % ` +
+      `of the pipeline's ${signed.pipelineCpuMsPerOrder.toFixed(1)} ms`,
   );
   await save();
 }

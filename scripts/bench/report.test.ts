@@ -3,7 +3,7 @@ import { renderChart } from "./chart";
 import type { HttpCase } from "./http-paths";
 import type { PipelineResult } from "./pipeline";
 import { chartPanels, generatedSection } from "./report";
-import type { BenchResults } from "./results";
+import { ran, type BenchResults } from "./results";
 
 const load = (requestsPerSecond: number) => ({
   requests: requestsPerSecond * 10,
@@ -75,6 +75,21 @@ const results: Partial<BenchResults> = {
       floorCpuMsPerOrder: 5.65,
     },
   },
+  signatures: {
+    measuredAt: "2026-11-25T18:05:40.000Z",
+    value: {
+      signUs: 41.26,
+      verifyUs: 98.04,
+      iterations: 10_000,
+      rounds: 5,
+      dataBytes: { "bazaar.order.placed": 231, "bazaar.payment.succeeded": 80 },
+      signsPerOrder: 7,
+      verifiesPerOrder: 12,
+      signatureCpuMsPerOrder: 1.465,
+      pipelineCpuMsPerOrder: 4,
+      shareOfPipeline: 0.366,
+    },
+  },
   rabbitmq: { measuredAt: "2026-11-25T18:06:00.000Z", skipped: "transport not yet merged" },
 };
 
@@ -103,6 +118,27 @@ describe("the generated report", () => {
       "21 exchanges (placement, price lookup, 7 publishes, 12 deliveries) and 20 transactions",
     );
     expect(section).toContain("**5.7 ms per order, at most 354 orders/s on 2 cores**");
+  });
+
+  it("states what signing and verifying an order's events cost, against the target", () => {
+    expect(section).toContain("signing one event costs 41.3 µs of CPU, verifying one 98.0 µs");
+    expect(section).toContain("bazaar.order.placed 231 bytes, bazaar.payment.succeeded 80 bytes");
+    expect(section).toContain("an order's 7 publishes sign and its 12 deliveries verify");
+    expect(section).toContain(
+      "**1.47 ms per order, 36.6 % of the embedded pipeline's 4.0 ms per order** in the same run " +
+        "(< 10 % of CPU per order **missed**)",
+    );
+    const cheap = { ...ran(results.signatures)!, shareOfPipeline: 0.05 };
+    const met = generatedSection({
+      ...results,
+      signatures: { measuredAt: "2026-11-25T18:05:40.000Z", value: cheap },
+    });
+    expect(met).toContain("5.0 % of the embedded pipeline's");
+    expect(met).toContain("(< 10 % of CPU per order **met**)");
+  });
+
+  it("leaves the signature line out of results from before it existed", () => {
+    expect(generatedSection({ ...results, signatures: undefined })).not.toContain("Event signatures");
   });
 });
 

@@ -8,6 +8,7 @@ import type { HttpCase } from "./http-paths";
 import type { Machine } from "./machine";
 import type { PipelineResult } from "./pipeline";
 import type { PublishCeiling } from "./rabbitmq";
+import type { SignatureResult } from "./signatures";
 
 /** A part that ran, with when, or why it did not. */
 export type Part<T> = { measuredAt: string; value: T } | { measuredAt: string; skipped: string };
@@ -21,6 +22,8 @@ export interface BenchResults {
   embedded?: Part<PipelineResult>;
   /** What the saga's hops cost with bare node:http and libSQL: the bound under any implementation. */
   floor?: Part<FloorResult>;
+  /** What signing and verifying an order's events costs, against the embedded pipeline's CPU per order. */
+  signatures?: Part<SignatureResult>;
   rabbitmq?: Part<PipelineResult>;
   rabbitPublish?: Part<PublishCeiling>;
   coldStart?: Part<ColdStartResult>;

@@ -14,6 +14,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -146,19 +147,33 @@ export function loadEventSigningKey(options: {
 }
 
 const KEY_FILE = /^([a-z][a-z-]*)\.json$/;
-/** An unknown key id re-reads the folder at most this often, so made-up key ids cannot keep the disk busy. */
-const RELOAD_AFTER_MS = 1000;
 /** Known keys are read again this often, so a key dropped after a rotation stops counting without a restart. */
 const REFRESH_AFTER_MS = 60_000;
 
+/** The key files of known producers (a ConfigMap volume also holds ..data links, which are skipped). */
+function keyFilesOf(keysDir: string): [Producer, string][] {
+  if (!existsSync(keysDir)) return [];
+  return readdirSync(keysDir).flatMap((name): [Producer, string][] => {
+    const producer = KEY_FILE.exec(name)?.[1] as Producer | undefined;
+    return producer && producers.includes(producer) ? [[producer, join(keysDir, name)]] : [];
+  });
+}
+
+/** What changes whenever a key file is added, replaced (a rename, a ConfigMap's link swap) or rewritten. */
+function versionOf(keysDir: string): string {
+  try {
+    const files = keyFilesOf(keysDir).map(([, file]) => `${file}@${statSync(file).mtimeMs}`);
+    return `${existsSync(keysDir) ? statSync(keysDir).mtimeMs : 0};${files.join(";")}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return `changing ${Math.random()}`; // a file vanished between the listing and its stat: read it all again
+  }
+}
+
 function readKeysDir(keysDir: string): Map<string, TrustedKey> {
   const keys = new Map<string, TrustedKey>();
-  if (!existsSync(keysDir)) return keys;
-  for (const name of readdirSync(keysDir)) {
-    const producer = KEY_FILE.exec(name)?.[1] as Producer | undefined;
-    // Only a known producer's file counts (a ConfigMap volume also holds ..data links).
-    if (!producer || !producers.includes(producer)) continue;
-    for (const jwk of readJwks(join(keysDir, name))) {
+  for (const [producer, file] of keyFilesOf(keysDir)) {
+    for (const jwk of readJwks(file)) {
       if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string") continue;
       // The id is recomputed, not taken from the file: a key cannot pose under another key's id.
       const publicKey = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: jwk.x }, format: "jwk" });
@@ -169,24 +184,30 @@ function readKeysDir(keysDir: string): Map<string, TrustedKey> {
 }
 
 /**
- * Every producer's public keys, read from the folder at start, again when an unknown key id arrives (a key
- * added for a rotation, a producer that started after this function) and every minute (a key dropped), all
- * without a restart.
+ * Every producer's public keys, read from the folder at start, again as soon as an unknown key id arrives and
+ * the folder has changed since (a producer that started after this function, a key added for a rotation), and
+ * every minute (a key dropped), all without a restart. An unknown key id costs a few stat calls, not a read, so
+ * a flood of made-up ones cannot keep the disk busy.
  */
 export function createEventKeyring(keysDir: string, now: () => number = Date.now): EventKeyring {
-  let keys = readKeysDir(keysDir);
-  let readAt = now();
+  let keys = new Map<string, TrustedKey>();
+  let readAt = 0;
+  let version = "";
+  const read = (): void => {
+    readAt = now();
+    const seen = versionOf(keysDir);
+    try {
+      keys = readKeysDir(keysDir);
+      version = seen;
+    } catch {
+      // A folder being rewritten (or a bad file) keeps the keys read before; the next call tries again.
+    }
+  };
+  read();
   return {
     find(kid) {
-      const age = now() - readAt;
-      if (age >= REFRESH_AFTER_MS || (!keys.has(kid) && age >= RELOAD_AFTER_MS)) {
-        readAt = now();
-        try {
-          keys = readKeysDir(keysDir);
-        } catch {
-          // A folder being rewritten (or a bad file) keeps the keys read before.
-        }
-      }
+      const stale = now() - readAt >= REFRESH_AFTER_MS;
+      if (stale || (!keys.has(kid) && versionOf(keysDir) !== version)) read();
       return keys.get(kid);
     },
   };

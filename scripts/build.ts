@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Script } from "node:vm";
 import { build, type Plugin } from "esbuild";
 import type { ServiceName } from "../shared/config/services";
@@ -99,7 +99,8 @@ writeFileSync(join(outRoot, "package.json"), '{ "type": "commonjs" }\n');
 for (const service of availableServices()) {
   const outdir = join(outRoot, service);
   await writeLoader(outdir, await bundle(service, outdir));
-  const migrations = join(rootDir, "functions", service, "src/db/migrations");
+  // Beside the entry: functions/<name>/src/db/migrations, and the broker's shared/broker/db/migrations.
+  const migrations = join(dirname(entryOf(service)), "db/migrations");
   if (existsSync(migrations)) cpSync(migrations, join(outdir, "migrations"), { recursive: true });
   console.log(`built dist/${service}/index.js`);
 }

@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import type { Metrics } from "../observability";
 import { createDispatcher } from "./dispatcher";
-import { createMemoryTransport } from "./memory";
 import { logFieldsOf, type BrokerEvent } from "./message";
 import { createBrokerMetrics } from "./metrics";
 import type { TransportFactory } from "./transport";
@@ -14,8 +13,8 @@ export interface BrokerOptions {
   metrics: Metrics;
   /** Per-request delivery timeout for Triggers whose delivery sets none. */
   deliveryTimeoutMs: number;
-  /** Where events wait between ingress and delivery; in memory unless told otherwise. */
-  transport?: TransportFactory;
+  /** Where events wait between ingress and delivery: a libSQL file (embedded.ts) or RabbitMQ. */
+  transport: TransportFactory;
 }
 
 export interface Broker {
@@ -24,7 +23,7 @@ export interface Broker {
   ready(): boolean;
   /** Routes one event to every matching Trigger; resolves once the transport stored it. */
   publish(event: BrokerEvent): Promise<void>;
-  /** Drains (see Transport.close); resolves with how many events were abandoned. */
+  /** Drains (see Transport.close); resolves with how many events were abandoned (lost). */
   close(graceMs: number): Promise<number>;
 }
 
@@ -34,7 +33,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   const metrics = createBrokerMetrics(options.metrics.registry, triggers);
   // Replies re-enter through publish, exactly like events posted to the ingress.
   const dispatcher = createDispatcher({ logger, metrics, timeoutMs: options.deliveryTimeoutMs, publish });
-  const transport = await (options.transport ?? createMemoryTransport)({
+  const transport = await options.transport({
     triggers,
     dispatcher,
     metrics,

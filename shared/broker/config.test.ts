@@ -3,7 +3,7 @@ import { parseConfig } from "../config";
 import { brokerConfigSchema } from "./config";
 
 describe("brokerConfigSchema", () => {
-  it("runs in memory as the broker named default unless told otherwise", () => {
+  it("runs the embedded transport as the broker named default unless told otherwise", () => {
     const config = parseConfig(brokerConfigSchema, {});
     expect(config).toMatchObject({ BROKER_NAME: "default", AMQP_QUEUE_TYPE: "quorum" });
     expect(config.AMQP_URL).toBeUndefined();

@@ -5,10 +5,13 @@ import { baseConfigSchema, serviceUrlsSchema } from "../config";
 /** knative/triggers of this checkout: the same manifests the cluster applies. */
 export const defaultTriggersDir = resolve(import.meta.dirname, "../../knative/triggers");
 
-/** The broker has no database or outbox: it takes only the process settings from the base schema. */
+/** The broker has no outbox: from the base schema it takes the process settings and its queues' database. */
 export const brokerConfigSchema = baseConfigSchema
   .pick({
     HOST: true,
+    DATA_DIR: true,
+    DATABASE_URL: true,
+    DATABASE_AUTH_TOKEN: true,
     K_REVISION: true,
     LOG_LEVEL: true,
     BODY_LIMIT_BYTES: true,
@@ -28,7 +31,7 @@ export const brokerConfigSchema = baseConfigSchema
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label, like the Broker's metadata.name")
       .default("default"),
-    /** Set: events wait in RabbitMQ (durable queues, see rabbitmq/). Unset: the in-memory transport. */
+    /** Set: events wait in RabbitMQ (durable queues, see rabbitmq/). Unset: in a libSQL file (embedded.ts). */
     AMQP_URL: z.preprocess(
       (value) => (value === "" ? undefined : value), // AMQP_URL= (as compose writes an unset variable) is unset
       z

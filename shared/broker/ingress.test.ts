@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functionNames, urlVariableOf } from "../config";
 import { Unavailable } from "../errors";
@@ -5,6 +8,7 @@ import { PROBLEM_CONTENT_TYPE } from "../http";
 import { createLogger, createMetrics } from "../observability";
 import { createBroker, type Broker } from "./broker";
 import { defaultTriggersDir } from "./config";
+import { createEmbeddedTransport } from "./embedded";
 import { createIngress } from "./ingress";
 import { startRecorder, until, type Recorder } from "./testing";
 import { loadTriggers } from "./triggers";
@@ -12,6 +16,7 @@ import { loadTriggers } from "./triggers";
 let everyone: Recorder;
 let broker: Broker;
 let app: ReturnType<typeof createIngress>;
+let folder: string;
 
 beforeAll(async () => {
   // One recorder stands in for every function; the real Trigger folder routes to it.
@@ -19,11 +24,13 @@ beforeAll(async () => {
   const urls = Object.fromEntries(functionNames.map((name) => [urlVariableOf(name), everyone.url]));
   const logger = createLogger("broker", "silent");
   const metrics = createMetrics("broker");
+  folder = mkdtempSync(join(tmpdir(), "bazaar-broker-"));
   broker = await createBroker({
     triggers: loadTriggers(defaultTriggersDir, { urls }),
     logger,
     metrics,
     deliveryTimeoutMs: 2000,
+    transport: createEmbeddedTransport({ url: `file:${join(folder, "broker.db")}` }),
   });
   app = createIngress({ http: { service: "broker", logger, metrics, bodyLimitBytes: 64 * 1024 }, broker });
 });
@@ -31,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker.close(0);
   await everyone.close();
+  rmSync(folder, { recursive: true, force: true });
 });
 
 const binary = (id: string, type: string) => ({

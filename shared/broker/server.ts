@@ -1,15 +1,16 @@
 /**
  * The dev broker (`npm start` runs it as the "broker" service): Knative RabbitMQ broker semantics over the
  * Trigger manifests in knative/triggers. With AMQP_URL it keeps events in RabbitMQ (rabbitmq/transport.ts),
- * as compose runs it; without, in memory (see memory.ts for what that risks).
+ * as compose runs it; without, in a libSQL file under DATA_DIR (embedded.ts), as `npm start` runs it.
  */
 import { loadConfig } from "../config";
+import { defaultDatabaseUrl } from "../db";
 import { serve } from "../http";
 import { createLogger, createMetrics } from "../observability";
 import { createBroker } from "./broker";
 import { brokerConfigSchema } from "./config";
 import { createIngress } from "./ingress";
-import { createMemoryTransport } from "./memory";
+import { createEmbeddedTransport } from "./embedded";
 import { createRabbitTransport, redacted } from "./rabbitmq/transport";
 import { loadTriggers, TriggerError, type Trigger } from "./triggers";
 
@@ -30,6 +31,7 @@ try {
   process.exit(78); // EX_CONFIG, as loadConfig does for a bad setting
 }
 
+const databaseUrl = config.DATABASE_URL ?? defaultDatabaseUrl(config.DATA_DIR, config.K_SERVICE);
 const broker = await createBroker({
   triggers,
   logger,
@@ -41,12 +43,12 @@ const broker = await createBroker({
         broker: config.BROKER_NAME,
         queueType: config.AMQP_QUEUE_TYPE,
       })
-    : createMemoryTransport,
+    : createEmbeddedTransport({ url: databaseUrl, authToken: config.DATABASE_AUTH_TOKEN }),
 });
 logger.info(
   {
     broker: config.BROKER_NAME,
-    transport: config.AMQP_URL ? `RabbitMQ ${redacted(config.AMQP_URL)}` : "in memory",
+    transport: config.AMQP_URL ? `RabbitMQ ${redacted(config.AMQP_URL)}` : `embedded, ${databaseUrl}`,
     dir: config.BROKER_TRIGGERS_DIR,
     triggers: triggers.map((t) => `${t.name} -> ${t.subscriber.url} (x${t.parallelism})`),
   },
@@ -76,7 +78,8 @@ await serve(app, {
     draining = true;
     drainDeadline = Date.now() + config.SHUTDOWN_GRACE_SECONDS * 1000 - 1000; // 1 s to log what is left
   },
-  // The ingress no longer accepts; queued and in-flight deliveries get what is left of the grace period.
+  // The ingress no longer accepts; queued and in-flight deliveries get what is left of the grace period, and
+  // what they do not finish stays in the transport for the next start (each transport says how much).
   onShutdown: async () => {
     const abandoned = await broker.close(Math.max(0, drainDeadline - Date.now()));
     if (abandoned > 0) logger.warn({ abandoned }, "shut down with undelivered events");

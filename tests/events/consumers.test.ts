@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliver, type EventOptions } from "../support/events";
+import { asProducer, deliver, type EventOptions } from "../support/events";
 import { call, eventually, pause, type Answer } from "../support/http";
 import { adminToken, newProduct, newShopper, product, type Shopper } from "../support/shop";
 import { startSink, type Sink } from "../support/sink";
@@ -112,17 +112,22 @@ describe("malformed events, at every consumer", () => {
     "%s answers 5xx for bad data and a type it does not handle, 403 for a type no function may emit",
     async (service, type) => {
       for (const [, data] of broken) expect(await to(service, type, data)).toMatch(/^5\d\d$/);
-      const raw = await call("POST", `${system.url(service)}/events`, {
-        headers: {
-          "ce-specversion": "1.0",
-          "ce-id": randomUUID(),
-          "ce-source": "/x",
-          "ce-type": type,
-          "content-type": "application/json",
-        },
+      // Data that is not JSON, signed by its producer: kept (5xx) for the dead letters; unsigned, refused first.
+      const notJson = {
+        "ce-specversion": "1.0",
+        "ce-id": randomUUID(),
+        "ce-type": type,
+        "content-type": "application/json",
+      };
+      const signed = asProducer(system.eventKeys, notJson, "{not json");
+      const raw = await call("POST", `${system.url(service)}/events`, { headers: signed, raw: "{not json" });
+      expect(raw.status).toBeGreaterThanOrEqual(500);
+      const { "ce-signature": _signature, ...unsignedHeaders } = signed;
+      const unsigned = await call("POST", `${system.url(service)}/events`, {
+        headers: unsignedHeaders,
         raw: "{not json",
       });
-      expect(raw.status).toBeGreaterThanOrEqual(500);
+      expect(unsigned.status).toBe(403);
       // No producer may emit a type the catalog lacks: refused like any forgery, without retry.
       expect(await to(service, "bazaar.order.exploded", { order_id: 1 })).toBe("403");
       expect(

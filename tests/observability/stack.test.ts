@@ -9,7 +9,7 @@ const services: Record<string, any> = compose.services;
 
 /** The observability files against compose.dev.yaml: what Prometheus, Grafana and Alloy expect is there. */
 describe("observability wiring of the compose stack", () => {
-  it("Prometheus scrapes every function and the broker on the port its container listens on", () => {
+  it("Prometheus scrapes every function and the broker on the port its container serves /metrics on", () => {
     const config = readYaml(observability("prometheus", "prometheus.yml"));
     const job = config.scrape_configs.find((j: any) => j.job_name === "bazaar-functions");
     const targets = job.static_configs.map((c: any) => ({
@@ -22,7 +22,9 @@ describe("observability wiring of the compose stack", () => {
     for (const { function: name, target } of targets) {
       const [host, port] = target.split(":");
       expect(services[host], `no compose service ${host}`).toBeDefined();
-      expect(services[host].environment.PORT, `${name}'s port`).toBe(port);
+      // The gateway serves /metrics on a private port of its own; everyone else on PORT.
+      const { PORT, GATEWAY_METRICS_PORT } = services[host].environment;
+      expect(name === "gateway" ? GATEWAY_METRICS_PORT : PORT, `${name}'s port`).toBe(port);
     }
   });
 

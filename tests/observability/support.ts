@@ -156,7 +156,7 @@ export function metricNamesInCode(): Set<string> {
   for (const file of files) {
     const text = readFileSync(file, "utf8");
     if (!text.includes("prom-client") && !text.includes("createMetrics")) continue;
-    for (const match of text.matchAll(/(?:\bname:\s*|\bname\s*=\s*|\bcounter\()"([a-zA-Z_:][\w:]*)"/g)) {
+    for (const match of text.matchAll(/(?:\bname:\s*|\bname\s*=\s*|\bcounter\(\s*)"([a-zA-Z_:][\w:]*)"/g)) {
       names.add(match[1] as string);
     }
   }

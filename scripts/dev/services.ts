@@ -34,7 +34,12 @@ export function wiringEnv(
   return env;
 }
 
-export const defaultPorts = (): Record<ServiceName, number> => ({ ...devPorts });
+/** The original ports, or all moved by `offset` so that a second copy (or a test) can run beside them. */
+export function defaultPorts(offset = 0): Record<ServiceName, number> {
+  const ports: Record<ServiceName, number> = { ...devPorts };
+  for (const service of serviceNames) ports[service] += offset;
+  return ports;
+}
 
 /** Starts one service under tsx; its stdout and stderr arrive line by line. */
 export function spawnService(
@@ -73,8 +78,11 @@ export async function waitUntilReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${url} exited with code ${child.exitCode} before it was ready`);
+    // A process killed by a signal has no exit code, only a signal code.
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `${url} exited with ${child.signalCode ?? `code ${child.exitCode}`} before it was ready`,
+      );
     try {
       const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
       const body = (await response.json().catch(() => ({}))) as { service?: string };

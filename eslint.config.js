@@ -9,6 +9,16 @@ export default tseslint.config(
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // zod's named `z` export carries all of its locales into every bundle (about 450 KB each); the
+      // namespace import lets esbuild leave them out. Types may be imported either way.
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "ImportDeclaration[source.value='zod'][importKind='value'] > ImportSpecifier[imported.name='z'][importKind='value']",
+          message: 'Import zod as a namespace: import * as z from "zod" (the named z bundles every locale).',
+        },
+      ],
     },
   },
   {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A record id in a path or query string: a positive integer that fits a JS number exactly. */
 export const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);

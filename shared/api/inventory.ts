@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { toCents } from "../money";
 import { atLeastOneField, idParam, limit } from "./fields";
 import type { OperationInputs } from "./operations";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { id, idParam, limit, page } from "./fields";
 import type { OperationInputs } from "./operations";
 

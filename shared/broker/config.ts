@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { baseConfigSchema, serviceUrlsSchema } from "../config";
 
 /** knative/triggers of this checkout: the same manifests the cluster applies. */

@@ -1,7 +1,7 @@
 import { asc, count, eq, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Logger } from "pino";
-import { z } from "zod";
+import * as z from "zod";
 import { openDatabase } from "../db";
 import { Unavailable } from "../errors";
 import { migrationsFolder, schema } from "./db";

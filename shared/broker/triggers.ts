@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { functionNames, serviceUrl, type ServiceName } from "../config";
 import { parseDuration } from "./duration";
 

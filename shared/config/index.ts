@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Settings every function shares. A function extends this schema with its own keys; nothing else in the

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Every function of Bazaar and its port in dev (the original's ports; dead-letters and the broker are new). */
 export const devPorts = {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Every CloudEvent Bazaar sends, in one place. Producers validate before writing to the outbox and

@@ -2,7 +2,7 @@ import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { Conflict, NotFound, TooManyRequests } from "../errors";
 import { createLogger, createMetrics } from "../observability";
 import { createHttpApp } from "./app";

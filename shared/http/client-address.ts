@@ -1,7 +1,7 @@
 import { BlockList, isIP } from "node:net";
 import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Who is on the other end, as far as this function can prove it: the gateway rate-limits anonymous callers

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { Invalid } from "../errors";
 import { createLogger, createMetrics } from "../observability";
 import { createHttpApp } from "./app";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { baseConfigSchema, jwksConfigSchema } from "@bazaar/shared/config";
 
 export const shippingConfigSchema = baseConfigSchema.extend(jwksConfigSchema.shape).extend({

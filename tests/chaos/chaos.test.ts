@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { seedFrom } from "../support/random";
 import { rabbitBroker, rabbitmqctl, requireRabbitMQ } from "../support/rabbitmq";
-import { gracefulRestart, killAndRestart, type FaultStep } from "./faults";
+import { killAndRestart, killTogether, type FaultStep } from "./faults";
 import { FUNCTIONS, runChaos, type ChaosResult, type ChaosSettings } from "./scenario";
 
 /**
  * Chaos: under a steady order load through the gateway, functions are killed with SIGKILL and restarted,
  * the broker is restarted, and RabbitMQ is restarted; then the invariants must hold (tests/support/invariants.ts).
  *
- * Bounded (CI, about two minutes for both blocks): on the embedded broker every function is killed in turn and
- * the broker restarted; on RabbitMQ the order and payment functions and the broker are killed and RabbitMQ is
+ * Bounded (CI, about two minutes for both blocks): on the embedded broker every function is killed in turn, then
+ * shipping and, while it is down, the broker (which keeps its events on disk); on RabbitMQ the order and payment functions and the broker are killed and RabbitMQ is
  * restarted once. CHAOS_LONG=1: both blocks kill every function, three rounds, with more time between faults.
  * CHAOS_SEED repeats a run's schedule and load; each run writes a JSON report (and every process's log beside
  * it) to CHAOS_REPORT_DIR, the temp folder by default.
@@ -40,16 +40,16 @@ function expectConsistent(result: ChaosResult): void {
 describe("chaos on the embedded broker", () => {
   const victims = FUNCTIONS;
   it(
-    "keeps every invariant when each function is killed (-9) and the broker restarted under load",
+    "keeps every invariant when each function is killed (-9), and shipping and the broker together, under load",
     async () => {
       const settings: ChaosSettings = {
         label: long ? "embedded-long" : "embedded",
         seed,
         victims,
         ...pace,
-        // In memory, a SIGKILL loses what the broker accepted (shared/broker/memory.ts): it gets a SIGTERM, and
-        // publishers keep their events in their outboxes while it is down.
-        brokerFaults: (system) => [gracefulRestart(system, "broker")],
+        // The embedded broker keeps what it accepted on disk: it is killed (-9) while a subscriber is down
+        // (shipping, whose events it then holds), and both come back.
+        brokerFaults: (system, random) => [killTogether(system, ["shipping", "broker"], random)],
       };
       const result = await runChaos(settings);
       expectConsistent(result);
@@ -58,7 +58,9 @@ describe("chaos on the embedded broker", () => {
           .filter((f) => f.how === "kill -9")
           .map((f) => f.target)
           .sort(),
-      ).toEqual(victims.flatMap((name) => Array<string>(pace.rounds).fill(name)).sort());
+      ).toEqual(
+        [...victims.flatMap((name) => Array<string>(pace.rounds).fill(name)), "shipping+broker"].sort(),
+      );
     },
     timeoutFor(FUNCTIONS.length * pace.rounds + 1),
   );

@@ -11,7 +11,7 @@ import type { ServiceName } from "../../shared/config/services";
 export interface Fault {
   /** What was hit, e.g. "order" or "rabbitmq". */
   target: string;
-  /** How: "kill -9", "SIGTERM", "rabbitmqctl stop_app/start_app". */
+  /** How: "kill -9", "rabbitmqctl stop_app/start_app". */
   how: string;
   /** Milliseconds into the run when it was hit. */
   atMs: number;
@@ -38,14 +38,19 @@ export const killAndRestart = (system: System, name: ServiceName, random: Random
   },
 });
 
-/** A graceful restart: SIGTERM (the process drains), then a fresh start. */
-export const gracefulRestart = (system: System, name: ServiceName): FaultStep => ({
-  target: name,
-  how: "SIGTERM",
+/**
+ * Several processes killed with SIGKILL one after another, each while the ones before are still down (e.g. a
+ * subscriber and then the broker that holds its events), then all started again, the first one last.
+ */
+export const killTogether = (system: System, names: ServiceName[], random: Random): FaultStep => ({
+  target: names.join("+"),
+  how: "kill -9",
   async run() {
-    const service = system.service(name);
-    await service.stop("SIGTERM");
-    await service.start();
+    for (const name of names) {
+      await system.service(name).stop("SIGKILL");
+      await pause(random.int(200, 1000));
+    }
+    for (const name of [...names].reverse()) await system.service(name).start();
   },
 });
 

@@ -28,7 +28,7 @@ COPY shared shared
 COPY functions functions
 COPY scripts scripts
 # One bundle per function (dist/<name>/index.js, migrations beside it); only production dependencies go on:
-# the packages the bundles load at run time (libSQL's native driver), nothing else.
+# the packages the bundles load at run time (`libsql`, its loader and its native driver), nothing else.
 RUN npm run build \
     && find dist -name '*.map' -delete \
     && node --import tsx scripts/docker/runtime-deps.ts /out \

@@ -1,6 +1,6 @@
 /**
  * The image's whole node_modules: the packages the bundles still load at run time (scripts/build.ts keeps
- * libSQL's native driver out of the bundles) and everything they depend on, exactly as npm installed them
+ * libSQL's driver out of the bundles) and everything they depend on, exactly as npm installed them
  * from the lockfile. The Dockerfile's build stage runs it; tests/deploy runs it too.
  *
  *   tsx scripts/docker/runtime-deps.ts <out>      copies them to <out>/node_modules
@@ -17,8 +17,8 @@ export const rootDir = resolve(import.meta.dirname, "../..");
 
 /**
  * What the bundles require at run time (build.ts reads this); the rest of their dependencies is inlined.
- * The bundles load libSQL's driver from its platform package (shared/db/native-driver.ts), which `libsql`
- * depends on at its own version: `libsql` is the root that brings the right one.
+ * The bundles load `libsql` (shared/db/local-client.ts), whose loader picks its native driver from the
+ * platform packages it depends on (and needs @neon-rs/load and detect-libc to do so): all of them come with it.
  */
 export const runtimeRoots = ["libsql"];
 
@@ -27,7 +27,7 @@ interface InstalledPackage {
   version: string;
   location: string;
   libc?: string[];
-  /** Prebuilt Rust drivers (libsql's) say their libc here rather than in `libc`. */
+  /** Prebuilt Rust drivers (libsql's) say their libc here rather than in `libc`: gnu, musl, gnueabihf, musleabihf. */
   neon?: { abi?: string };
   main?: string;
   exports?: unknown;
@@ -59,7 +59,7 @@ export function runtimePackages(root = rootDir, roots = runtimeRoots): Installed
     (found) =>
       !isTypesOnly(found) &&
       (!found.libc || found.libc.includes(libc)) &&
-      (!found.neon?.abi || found.neon.abi === abi),
+      (!found.neon?.abi || found.neon.abi.startsWith(abi)),
   );
   const missing = roots.filter((name) => !packages.some((found) => found.name === name));
   if (missing.length > 0) throw new Error(`not installed: ${missing.join(", ")} (run npm ci first)`);

@@ -1,7 +1,7 @@
 import type { Client } from "@libsql/core/api";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
-// drizzle's libSQL driver by way of its HTTP entry, which takes any client: the main one imports
-// @libsql/client's local client, which would load libsql-js at every start (native-driver.ts says why not).
+// drizzle's libSQL driver by way of its HTTP entry, which takes any client: the main one imports the whole
+// of @libsql/client (its local and WebSocket clients too), more to load at every start for nothing we use.
 import { drizzle } from "drizzle-orm/libsql/http";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { sql } from "drizzle-orm";

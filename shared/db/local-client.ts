@@ -9,7 +9,7 @@ import {
   type Transaction,
   type TransactionMode,
 } from "@libsql/core/api";
-import { loadNativeDriver, type NativeDatabase, type NativeStatement } from "./native-driver";
+import Database from "libsql";
 
 /**
  * A libSQL client for a database file on this machine that keeps each connection's prepared statements.
@@ -21,20 +21,22 @@ import { loadNativeDriver, type NativeDatabase, type NativeStatement } from "./n
  * The database is in WAL mode and every connection commits with synchronous=NORMAL: the log is synced at
  * checkpoints instead of on every commit, so a write costs microseconds instead of an fsync. A process crash
  * loses nothing; a power cut may undo the last commits.
+ * It runs on the `libsql` package's public Database/Statement API (libsql-js, the driver @libsql/client's
+ * local client uses too), whose loader picks the native build for the platform and C library. That choice
+ * costs about 11 ms of each start (process.report.getReport(), and detect-libc loading child_process);
+ * statements cost what they did through the driver's own exports (2026-12-02, Node 20.20).
  * Remote databases (sqld over HTTP, in the cluster) keep @libsql/client.
  */
 export function createLocalClient(path: string, busyTimeoutMs: number): Client {
   return new LocalClient(path, busyTimeoutMs);
 }
 
-const driver = loadNativeDriver();
-
 /** Enough for every statement a function runs; more appear only from IN lists of varying length. */
 const STATEMENTS_PER_CONNECTION = 500;
 const SCHEMA_CHANGE = /^\s*(create|alter|drop)\b/i;
 
 interface Prepared {
-  statement: NativeStatement;
+  statement: Database.Statement;
   columns: string[];
   columnTypes: string[];
   /** Present for statements that return rows (SELECT, RETURNING, some PRAGMAs). */
@@ -42,7 +44,7 @@ interface Prepared {
 }
 
 class Connection {
-  private readonly native: NativeDatabase;
+  private readonly database: Database.Database;
   private readonly statements = new Map<string, Prepared>();
 
   constructor(
@@ -50,7 +52,7 @@ class Connection {
     busyTimeoutMs: number,
     private readonly onSchemaChange: () => void,
   ) {
-    this.native = driver.databaseOpen(path, "", "aes256cbc", "", busyTimeoutMs, "");
+    this.database = new Database(path, { timeout: busyTimeoutMs });
     this.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
   }
 
@@ -60,11 +62,11 @@ class Connection {
       const prepared = this.prepared(sql);
       const values = toSqlArgs(args);
       if (!prepared.toRow) {
-        const { changes, lastInsertRowid } = driver.statementRun.call(prepared.statement, values);
+        const { changes, lastInsertRowid } = prepared.statement.run(values);
         if (SCHEMA_CHANGE.test(sql)) this.onSchemaChange();
         return resultSet(prepared, [], changes, BigInt(lastInsertRowid));
       }
-      const rows = allRows(prepared.statement, values).map(prepared.toRow);
+      const rows = (prepared.statement.all(values) as unknown[][]).map(prepared.toRow);
       return resultSet(prepared, rows, 0, undefined);
     } catch (error) {
       throw asLibsqlError(error);
@@ -74,14 +76,14 @@ class Connection {
   /** A script of statements, none of which returns rows (schema changes, pragmas). */
   exec(sql: string): void {
     try {
-      driver.databaseExecSync.call(this.native, sql);
+      this.database.exec(sql);
     } catch (error) {
       throw asLibsqlError(error);
     }
   }
 
   get inTransaction(): boolean {
-    return driver.databaseInTransaction(this.native);
+    return this.database.inTransaction;
   }
 
   /** A statement prepared before a schema change may now return other columns than it described. */
@@ -91,19 +93,19 @@ class Connection {
 
   close(): void {
     this.forgetStatements();
-    driver.databaseClose.call(this.native);
+    this.database.close();
   }
 
   private prepared(sql: string): Prepared {
     const known = this.statements.get(sql);
     if (known) return known;
-    const statement = driver.databasePrepareSync.call(this.native, sql);
-    const reader = driver.statementIsReader.call(statement);
+    const statement = this.database.prepare(sql);
+    const { reader } = statement;
     if (reader) {
-      driver.statementRaw.call(statement, true); // rows as arrays of values
-      driver.statementSafeIntegers.call(statement, true); // as bigints, so fromSql can refuse what a number cannot hold
+      statement.raw(); // rows as arrays of values
+      statement.safeIntegers(); // as bigints, so fromSql can refuse what a number cannot hold
     }
-    const described = reader ? driver.statementColumns.call(statement) : [];
+    const described = reader ? statement.columns() : [];
     const columns = described.map((column) => column.name);
     const prepared: Prepared = {
       statement,
@@ -319,23 +321,6 @@ function beginOf(mode: TransactionMode): string {
   }
 }
 
-/** Room for the driver to hand over rows in batches, as libsql-js reads them; reused, as every call is synchronous. */
-const batch: unknown[] = new Array(100);
-
-function allRows(statement: NativeStatement, args: unknown): unknown[][] {
-  const rows = driver.statementRowsSync.call(statement, args);
-  const all: unknown[][] = [];
-  for (;;) {
-    driver.rowsNext.call(rows, batch);
-    for (let index = 0; index < batch.length; index += 1) {
-      const row = batch[index] as unknown[] | undefined;
-      if (!row) return all;
-      all.push(row);
-      batch[index] = undefined;
-    }
-  }
-}
-
 const VALUES = Symbol("values");
 
 /**
@@ -424,17 +409,12 @@ function resultSet(
   };
 }
 
-/** The driver's errors as @libsql/client reports them: the base code in `code`, the extended one beside it. */
+/** libsql's SqliteErrors as @libsql/client reports them: the base code in `code`, the extended one beside it. */
 function asLibsqlError(error: unknown): unknown {
-  const { libsqlError, message, code, rawCode } = (error ?? {}) as {
-    libsqlError?: boolean;
-    message?: string;
-    code?: string;
-    rawCode?: number;
-  };
-  if (!libsqlError) return error;
+  if (!(error instanceof Database.SqliteError)) return error;
+  const { message, code, rawCode } = error;
   const base = rawCode === undefined ? "SQLITE_UNKNOWN" : (BASE_CODES[rawCode & 0xff] ?? "SQLITE_UNKNOWN");
-  return new LibsqlError(message ?? "", base, code, rawCode, error as Error);
+  return new LibsqlError(message, base, code, rawCode, error);
 }
 
 const BASE_CODES: Record<number, string> = {

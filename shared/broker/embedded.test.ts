@@ -177,6 +177,22 @@ describe("the embedded transport on disk", () => {
     expect(deadLetters.received).toEqual([]);
   });
 
+  it("keeps the order of events published at once, which share a commit", async () => {
+    const url = databaseFile();
+    const o = await recorder();
+    const { transport } = await openTransport(url, [
+      { name: "o", type: "x.placed", subscriber: o, deadLetters: await recorder() },
+    ]);
+    const ids = Array.from({ length: 30 }, (_, n) => String(n));
+    await Promise.all(ids.map((id) => transport.publish(event(id, "x.placed"))));
+    await until(() => o.received.length === ids.length, "every delivery");
+    expect(o.received.map((request) => request.headers["ce-id"])).toEqual(ids);
+    expect(await untilDisk(url, { deliveries: [], deadLetters: [] })).toEqual({
+      deliveries: [],
+      deadLetters: [],
+    });
+  });
+
   it("keeps on disk what the grace period could not deliver, and the next start delivers it", async () => {
     const url = databaseFile();
     const s = await recorder(() => ({ status: 202, delayMs: 1000 }));

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Mutex } from "../db";
 import { Unavailable } from "../errors";
 import { matches } from "./matching";
 import { logFieldsOf } from "./message";
@@ -39,9 +38,6 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Tran
     const store = await openQueueStore(options, logger);
     const shutdown = new AbortController();
     const { signal } = shutdown;
-    // One commit-and-push at a time: the work queues take rows in the order of their ids, as a restart loads
-    // them (two publishes' continuations could otherwise run in another order than their commits).
-    const enqueueing = new Mutex();
 
     const laneOf = (trigger: Trigger): Lane => {
       const name = trigger.name;
@@ -64,12 +60,8 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Tran
           const result = await dispatcher.deliver(trigger, event, signal);
           if (result.outcome === "delivered") store.delivered(id);
           if (result.outcome === "failed") {
-            await enqueueing.run(async () => {
-              const deadLetter = {
-                id: await store.deadLetter(id, name, result.deadLetter),
-                event: result.deadLetter,
-              };
-              if (!signal.aborted) deadLetters.push(deadLetter);
+            await store.deadLetter(id, name, result.deadLetter, (deadLetterId) => {
+              if (!signal.aborted) deadLetters.push({ id: deadLetterId, event: result.deadLetter });
             });
           }
           // Aborted by shutdown: the row stays for the next start.
@@ -119,14 +111,15 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Tran
         if (signal.aborted) throw new Unavailable("the broker is shutting down");
         const matched = triggers.filter((trigger) => matches(trigger.filter, event.attributes));
         if (matched.length === 0) return false;
-        await enqueueing.run(async () => {
-          const rows = await store.accept(
-            matched.map((trigger) => trigger.name),
-            event,
-          );
-          if (signal.aborted) return; // on disk: the next start delivers it
-          for (const { id, trigger } of rows) lanesByName.get(trigger)?.deliveries.push({ id, event });
-        });
+        // Queued right after the commit, in commit order: the order in which a restart would load them.
+        await store.accept(
+          matched.map((trigger) => trigger.name),
+          event,
+          (rows) => {
+            if (signal.aborted) return; // on disk: the next start delivers it
+            for (const { id, trigger } of rows) lanesByName.get(trigger)?.deliveries.push({ id, event });
+          },
+        );
         logger.debug({ ...logFieldsOf(event), triggers: matched.map((t) => t.name) }, "routed");
         return true;
       },
@@ -147,7 +140,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Tran
       // Aborted deliveries settle at once; wait for them so that the store closes after their last write.
       const settled = Date.now() + 500;
       while (depth() > 0 && Date.now() < settled) await sleep(10);
-      const left = await enqueueing.run(() => store.close());
+      const left = await store.close();
       if (left > 0) {
         logger.warn(
           { events: left },

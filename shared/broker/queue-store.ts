@@ -1,10 +1,9 @@
-import { asc, count, eq, sql, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { asc, count, sql, type SQL } from "drizzle-orm";
 import type { Logger } from "pino";
 import * as z from "zod";
-import { openDatabase } from "../db";
+import { openDatabase, type Tx } from "../db";
 import { Unavailable } from "../errors";
-import { migrationsFolder, schema } from "./db";
+import { migrationsFolder, schema, type BrokerSchema } from "./db";
 import type { BrokerEvent } from "./message";
 
 const { pendingDeliveries, pendingDeadLetters } = schema;
@@ -18,26 +17,51 @@ export interface StoredEvent {
 
 /** The embedded broker's queues on disk: what the work queues in memory hold, kept until it is finished. */
 export interface QueueStore {
-  /** One delivery row per Trigger, in one commit; resolves once committed, with each row's id. */
-  accept(triggers: readonly string[], event: BrokerEvent): Promise<{ id: number; trigger: string }[]>;
-  /** Replaces a failed delivery by its dead letter in one commit; resolves with the dead letter's id. */
-  deadLetter(deliveryId: number, trigger: string, deadLetter: BrokerEvent): Promise<number>;
-  /** The delivery is done (delivered, or refused for good): its row goes with the next batch of deletes. */
+  /**
+   * Stores a delivery row per Trigger; resolves once committed. `onCommit` gets the rows' ids right after the
+   * commit, in commit order, so that the caller can queue them in the order a restart would load them.
+   */
+  accept(
+    triggers: readonly string[],
+    event: BrokerEvent,
+    onCommit: (rows: { id: number; trigger: string }[]) => void,
+  ): Promise<void>;
+  /** Replaces a failed delivery by its dead letter in one commit; `onCommit` gets the dead letter's id. */
+  deadLetter(
+    deliveryId: number,
+    trigger: string,
+    deadLetter: BrokerEvent,
+    onCommit: (id: number) => void,
+  ): Promise<void>;
+  /** The delivery is done (delivered, or refused for good): its row goes with the next commit. */
   delivered(id: number): void;
   /** The dead-letter sink took it: the same. */
   deadLettered(id: number): void;
   /** Every row, oldest first: what an earlier process accepted and did not finish. */
   load(): Promise<{ deliveries: StoredEvent[]; deadLetters: StoredEvent[] }>;
-  /** Writes the pending deletes, then closes; resolves with how many events stay on disk. */
+  /** Commits what is pending, then closes; resolves with how many events stay on disk. */
   close(): Promise<number>;
+}
+
+/** A write waiting for the next commit: it runs inside the transaction and says what to do once committed. */
+interface PendingWrite {
+  run(tx: Tx<BrokerSchema>): Promise<() => void>;
+  fail(error: unknown): void;
 }
 
 const attributesSchema = z.record(z.string(), z.string());
 
 /**
  * A libSQL file through shared/db (WAL, synchronous=NORMAL: a commit survives the process, not necessarily a
- * power cut). Finished rows are deleted in batches, one transaction per turn of the event loop: a crash right
- * after a delivery may deliver it again at the next start, which consumers dedupe by (source, id) anyway.
+ * power cut). Group commit: what the broker writes in one turn of the event loop (new events, dead letters,
+ * deletes of finished rows) goes into one transaction, so that a busy broker commits far less often than it
+ * publishes. A crash right after a delivery may deliver it again at the next start, which consumers dedupe by
+ * (source, id) anyway.
+ *
+ * The writes are SQL text over db/schema.ts's tables, not drizzle's query builder: building an insert took as
+ * long as running it (2026-12-02, Node 20.20: a publish to two Triggers 100-180 µs of CPU with the builder and
+ * RETURNING, 45-60 µs so, each in a transaction of its own). With both, the broker's CPU per event under load
+ * was within the noise of the in-memory transport it replaced (475-543 against 480-630 µs, same day).
  */
 export async function openQueueStore(
   location: { url: string; authToken?: string | undefined },
@@ -45,73 +69,100 @@ export async function openQueueStore(
 ): Promise<QueueStore> {
   const database = await openDatabase({ ...location, schema, migrationsFolder });
   const { db } = database;
+  let writes: PendingWrite[] = [];
   const finished = { deliveries: [] as number[], deadLetters: [] as number[] };
-  let flushScheduled = false;
+  let commitScheduled = false;
   let closed = false;
 
-  const rowOf = (trigger: string, event: BrokerEvent) => ({
-    trigger,
-    attributes: JSON.stringify(event.attributes),
-    data: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
-  });
-
-  const open = (): void => {
-    if (closed) throw new Unavailable("the broker is shutting down");
-  };
-
-  /** Deletes what finished; through the write lock even when nothing did, so close waits for every write. */
-  async function flush(): Promise<void> {
+  /** One transaction for everything pending; through the write lock even when nothing is, so close waits. */
+  async function commit(): Promise<void> {
+    const batch = writes;
+    writes = [];
     const deliveries = finished.deliveries.splice(0);
     const deadLetters = finished.deadLetters.splice(0);
+    let afterCommit: (() => void)[];
     try {
-      await database.write(async (tx) => {
+      afterCommit = await database.write(async (tx) => {
+        const settle: (() => void)[] = [];
+        for (const write of batch) settle.push(await write.run(tx));
         if (deliveries.length > 0)
-          await tx.delete(pendingDeliveries).where(idIn(pendingDeliveries.id, deliveries));
+          await tx.run(sql`delete from pending_deliveries where id in ${jsonList(deliveries)}`);
         if (deadLetters.length > 0)
-          await tx.delete(pendingDeadLetters).where(idIn(pendingDeadLetters.id, deadLetters));
+          await tx.run(sql`delete from pending_dead_letters where id in ${jsonList(deadLetters)}`);
+        return settle;
       });
     } catch (error) {
-      logger.error(
-        { err: error, deliveries, dead_letters: deadLetters },
-        "could not delete finished events from disk: the next start delivers them again",
-      );
+      for (const write of batch) write.fail(error);
+      if (deliveries.length + deadLetters.length > 0) {
+        logger.error(
+          { err: error, deliveries, dead_letters: deadLetters },
+          "could not delete finished events from disk: the next start delivers them again",
+        );
+      }
+      return;
     }
+    for (const settle of afterCommit) settle();
+  }
+
+  function schedule(): void {
+    if (commitScheduled) return;
+    commitScheduled = true;
+    setImmediate(() => {
+      commitScheduled = false;
+      if (!closed) void commit();
+    });
+  }
+
+  function enqueue<R>(
+    run: (tx: Tx<BrokerSchema>) => Promise<R>,
+    onCommit: (result: R) => void,
+  ): Promise<void> {
+    if (closed) return Promise.reject(new Unavailable("the broker is shutting down"));
+    return new Promise<void>((resolve, reject) => {
+      writes.push({
+        run: async (tx) => {
+          const result = await run(tx);
+          return () => {
+            try {
+              onCommit(result);
+              resolve();
+            } catch (error) {
+              reject(error); // and the other writes of the commit still settle
+            }
+          };
+        },
+        fail: reject,
+      });
+      schedule();
+    });
   }
 
   function forget(ids: number[], id: number): void {
     if (closed) return; // the row stays: delivered again at the next start, deduped by the consumer
     ids.push(id);
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(() => {
-      flushScheduled = false;
-      if (!closed) void flush();
-    });
+    schedule();
   }
 
   return {
-    async accept(triggers, event) {
-      open();
-      return database.write((tx) =>
-        tx
-          .insert(pendingDeliveries)
-          .values(triggers.map((trigger) => rowOf(trigger, event)))
-          .returning({ id: pendingDeliveries.id, trigger: pendingDeliveries.trigger }),
-      );
-    },
+    accept: (triggers, event, onCommit) =>
+      enqueue(async (tx) => {
+        const { lastInsertRowid } =
+          await tx.run(sql`insert into pending_deliveries (trigger, attributes, data)
+          select value, ${JSON.stringify(event.attributes)}, ${bytesOf(event)}
+          from json_each(${JSON.stringify(triggers)})`);
+        // Rowids are handed out one above the largest, in the order json_each lists the Triggers.
+        const last = Number(lastInsertRowid);
+        return triggers.map((trigger, index) => ({ id: last - triggers.length + 1 + index, trigger }));
+      }, onCommit),
 
-    async deadLetter(deliveryId, trigger, deadLetter) {
-      open();
-      return database.write(async (tx) => {
-        await tx.delete(pendingDeliveries).where(eq(pendingDeliveries.id, deliveryId));
-        const [row] = await tx
-          .insert(pendingDeadLetters)
-          .values(rowOf(trigger, deadLetter))
-          .returning({ id: pendingDeadLetters.id });
-        if (!row) throw new Error("the dead letter was not stored");
-        return row.id;
-      });
-    },
+    deadLetter: (deliveryId, trigger, deadLetter, onCommit) =>
+      enqueue(async (tx) => {
+        await tx.run(sql`delete from pending_deliveries where id = ${deliveryId}`);
+        const { lastInsertRowid } =
+          await tx.run(sql`insert into pending_dead_letters (trigger, attributes, data)
+          values (${trigger}, ${JSON.stringify(deadLetter.attributes)}, ${bytesOf(deadLetter)})`);
+        return Number(lastInsertRowid);
+      }, onCommit),
 
     delivered: (id) => forget(finished.deliveries, id),
     deadLettered: (id) => forget(finished.deadLetters, id),
@@ -131,7 +182,7 @@ export async function openQueueStore(
 
     async close() {
       closed = true;
-      await flush();
+      await commit();
       const left = async (table: typeof pendingDeliveries | typeof pendingDeadLetters) =>
         (await db.select({ rows: count() }).from(table))[0]?.rows ?? 0;
       const stay = (await left(pendingDeliveries)) + (await left(pendingDeadLetters));
@@ -141,6 +192,9 @@ export async function openQueueStore(
   };
 }
 
-/** One statement whatever the number of ids, so the client's prepared statements serve every batch. */
-const idIn = (column: SQLiteColumn, ids: number[]): SQL =>
-  sql`${column} in (select value from json_each(${JSON.stringify(ids)}))`;
+const bytesOf = (event: BrokerEvent): Buffer =>
+  Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength);
+
+/** A list as one JSON parameter: one statement text whatever its length, so one prepared statement serves all. */
+const jsonList = (values: readonly number[]): SQL =>
+  sql`(select value from json_each(${JSON.stringify(values)}))`;

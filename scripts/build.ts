@@ -6,7 +6,7 @@
  * index.js is the small loader of shared/runtime/code-cache.ts; the function's code is bundle.js, minified,
  * written as the body of an async function (top-level await keeps working) so that the loader can compile it
  * as a script with V8's code cache. Node's built-in modules and libSQL's native driver are the only things
- * it loads at run time, with require(); everything else is inlined.
+ * it loads at run time, with require(); everything else is inlined, except WebSocket code no function runs.
  */
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -40,6 +40,26 @@ const requireAtRunTime: Plugin = {
   },
 };
 
+/**
+ * No function opens a WebSocket, yet @libsql/client's HTTP client imports @libsql/hrana-client, whose index
+ * imports the `ws` library (through @libsql/isomorphic-ws) for the WebSocket client beside the HTTP one: 67 KB
+ * of CommonJS in every bundle with a database, which tree shaking cannot drop. Here @libsql/isomorphic-ws
+ * exports no WebSocket, as its own entry does where a platform has none: hrana's openWs() would then throw
+ * its WebSocketUnsupportedError, and the HTTP client, the one we use, never calls it.
+ */
+const withoutWebSocket: Plugin = {
+  name: "without-websocket",
+  setup(builder) {
+    builder.onResolve({ filter: /^@libsql\/isomorphic-ws$/ }, ({ path }) => ({
+      path,
+      namespace: "no-websocket",
+    }));
+    builder.onLoad({ filter: /.*/, namespace: "no-websocket" }, () => ({
+      contents: "export const WebSocket = undefined;",
+    }));
+  },
+};
+
 async function bundle(service: ServiceName, outdir: string): Promise<string> {
   const { outputFiles } = await build({
     entryPoints: [entryOf(service)],
@@ -53,7 +73,7 @@ async function bundle(service: ServiceName, outdir: string): Promise<string> {
     minifyWhitespace: true,
     charset: "ascii", // the loader reads it as one-byte text
     sourcemap: "linked",
-    plugins: [requireAtRunTime],
+    plugins: [requireAtRunTime, withoutWebSocket],
     define: {
       "import.meta.url": "__bundleUrl",
       "import.meta.dirname": "__dirname",

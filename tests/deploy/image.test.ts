@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runtimePackages, runtimeRoots } from "../../scripts/docker/runtime-deps";
+import { BUNDLE } from "../../shared/runtime/code-cache";
 import { fromRoot, functionNames, rootDir } from "./support/repo";
 
 /**
@@ -160,6 +161,22 @@ describe("the image's build steps, run here", () => {
       expect(existsSync(join(app, "dist", name, "index.js")), name).toBe(true);
       if (existsSync(fromRoot("functions", name, "src/db")))
         expect(existsSync(join(app, "dist", name, "migrations/meta/_journal.json")), name).toBe(true);
+    }
+  });
+
+  it("leaves WebSocket code out of every bundle, since no function opens a WebSocket", () => {
+    // By the files each bundle was made of (its source map), and by a string of the `ws` library's own.
+    const webSocketCode = /node_modules\/(ws|@libsql\/isomorphic-ws)\/|hrana-client\/lib-esm\/ws\//;
+    for (const name of [...functionNames(), "broker"]) {
+      const map = JSON.parse(readFileSync(fromRoot("dist", name, `${BUNDLE}.map`), "utf8")) as {
+        sources: string[];
+      };
+      expect(map.sources.length, name).toBeGreaterThan(100);
+      expect(
+        map.sources.filter((source) => webSocketCode.test(source)),
+        name,
+      ).toEqual([]);
+      expect(readFileSync(fromRoot("dist", name, BUNDLE), "utf8"), name).not.toContain("permessage-deflate");
     }
   });
 

@@ -46,4 +46,30 @@ describe("domain errors", () => {
     expect(error.retryAfterSeconds).toBe(3);
     expect(error.cause).toBe(cause);
   });
+
+  it("builds the expected kinds (4xx) without a stack trace, and keeps the unexpected ones' (5xx, Error)", () => {
+    const frames = (error: Error): string[] =>
+      (error.stack ?? "").split("\n").filter((line) => line.trimStart().startsWith("at "));
+    const limit = Error.stackTraceLimit;
+    for (const expected of [
+      new NotFound("order 7 not found"),
+      new Invalid("bad"),
+      new Conflict("taken"),
+      new TooManyRequests("slow down"),
+    ]) {
+      expect(frames(expected), expected.name).toEqual([]);
+      expect(expected.stack).toBe(`${expected.name}: ${expected.message}`);
+    }
+    expect(frames(new Unavailable("inventory is down")).length).toBeGreaterThan(0);
+    expect(frames(new Timeout("too slow")).length).toBeGreaterThan(0);
+    expect(frames(new Error("a bug")).length).toBeGreaterThan(0);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
+  it("leaves the cause of an expected error its own stack", () => {
+    const cause = new Error("UNIQUE constraint failed: customers.email");
+    const error = new Conflict("email taken", { cause });
+    expect(error.cause).toBe(cause);
+    expect((error.cause as Error).stack).toMatch(/\n\s+at /);
+  });
 });

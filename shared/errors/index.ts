@@ -19,6 +19,24 @@ export interface FieldIssue {
   message: string;
 }
 
+/**
+ * The kinds that answer a request as it deserves (bad input, no such thing, not yours, slow down): expected,
+ * frequent, and fully told by their kind and message. They are built without a stack trace, which no one
+ * reads and which was most of their cost: 7.4 µs per error in a bundle, 0.7 µs without (2026-12-02, Node
+ * 20.20, built 20 calls deep; `tsx scripts/bench/error-cost.ts`). Unavailable and Timeout say that
+ * something failed, so they keep theirs, as does every other Error.
+ */
+const EXPECTED: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  "invalid",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "payload_too_large",
+  "unsupported_media_type",
+  "too_many_requests",
+]);
+
 export class DomainError extends Error {
   readonly kind: ErrorKind;
   readonly issues: FieldIssue[] | undefined;
@@ -30,7 +48,14 @@ export class DomainError extends Error {
     message: string,
     options: { issues?: FieldIssue[]; retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    // An expected kind's stack is only its first line ("NotFound: order 7 not found"); its cause keeps its own.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (EXPECTED.has(kind)) Error.stackTraceLimit = 0;
+    try {
+      super(message, { cause: options.cause });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     this.name = new.target.name;
     this.kind = kind;
     this.issues = options.issues;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NotFound } from "../errors";
 import { withoutQueryParams } from "./logger";
 
 describe("the logger's error serializer", () => {
@@ -11,5 +12,15 @@ describe("the logger's error serializer", () => {
     expect(logged).toContain("insert into customers");
     expect(logged).not.toContain("ann@x.io");
     expect(logged).not.toContain("scrypt$hash");
+  });
+
+  it("logs an expected error, built without a stack trace, by its kind, name and message", () => {
+    const logged = withoutQueryParams(new NotFound("order 7 not found"));
+    expect(logged).toMatchObject({
+      type: "NotFound",
+      kind: "not_found",
+      message: "order 7 not found",
+      stack: "NotFound: order 7 not found",
+    });
   });
 });

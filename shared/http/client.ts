@@ -71,11 +71,34 @@ export function send(url: string, options: SendOptions): Promise<Answer> {
   });
 }
 
-/** The whole body of an answer; rejects when it is cut off. */
-export function readAnswerBody(incoming: IncomingMessage): Promise<Buffer> {
+/** An answer longer than its reader will hold in memory. */
+export class AnswerTooLarge extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`the answer exceeds ${limitBytes} bytes`);
+    this.name = "AnswerTooLarge";
+  }
+}
+
+/**
+ * The whole body of an answer; rejects when it is cut off, or with AnswerTooLarge, having dropped the
+ * connection, as soon as its Content-Length or the bytes received exceed `limitBytes`.
+ */
+export function readAnswerBody(incoming: IncomingMessage, limitBytes = Infinity): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let received = 0;
+    const tooLarge = (): void => {
+      reject(new AnswerTooLarge(limitBytes)); // first: destroying the answer emits "aborted"
+      chunks.length = 0;
+      // Unread bytes stay on the connection, so it cannot carry another request: it goes.
+      incoming.destroy();
+    };
+    if (Number(incoming.headers["content-length"]) > limitBytes) return tooLarge();
+    incoming.on("data", (chunk: Buffer) => {
+      received += chunk.byteLength;
+      if (received > limitBytes) tooLarge();
+      else chunks.push(chunk);
+    });
     incoming.on("error", reject);
     incoming.on("aborted", () => reject(new Error("the answer was cut off")));
     incoming.on("end", () => resolve(Buffer.concat(chunks)));

@@ -1,6 +1,6 @@
 export { createHttpApp } from "./app";
 export { AnswerHeaders } from "./answer-headers";
-export { readAnswerBody, send, type Answer, type SendOptions } from "./client";
+export { AnswerTooLarge, readAnswerBody, send, type Answer, type SendOptions } from "./client";
 export {
   clientOf,
   isAddressOrCidr,

@@ -295,6 +295,26 @@ describe("upstream trouble", () => {
     }
   });
 
+  it("answers 502 problem when the function's answer is larger than the gateway passes on", async () => {
+    const lavish = await startTestUpstream((_, response) => response.end(`[${'"item",'.repeat(200)}""]`));
+    const capped = await testGateway(lavish.url, { upstream: { maxAnswerBytes: 1000 } });
+    try {
+      const response = await capped.app.request("/api/products?limit=100", {
+        headers: { "x-correlation-id": "big-answer-1" },
+      });
+      expect(response.status).toBe(502);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(response.headers.get("x-correlation-id")).toBe("big-answer-1");
+      expect(await response.json()).toMatchObject({
+        detail: "the inventory service's answer is larger than the 1000 bytes the gateway passes on",
+        instance: "/api/products",
+      });
+    } finally {
+      capped.close();
+      await lavish.stop();
+    }
+  });
+
   it("answers 503 problem when the function cannot be reached", async () => {
     const down = await startTestUpstream();
     await down.stop();

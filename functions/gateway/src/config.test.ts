@@ -17,6 +17,7 @@ describe("gateway config", () => {
     expect(upstreamSettingsOf(config, "dead-letters")).toEqual({
       baseUrl: "http://127.0.0.1:5007",
       timeoutMs: 10_000,
+      maxAnswerBytes: 4 * 1024 * 1024,
       resetTimeoutMs: 10_000,
       errorThresholdPercentage: 50,
       volumeThreshold: 5,

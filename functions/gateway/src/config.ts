@@ -47,6 +47,12 @@ export const gatewayConfigSchema = z
     K_SERVICE: z.string().min(1).default("gateway"),
     /** Milliseconds an upstream may take to answer (headers) before the client gets a 504. */
     GATEWAY_UPSTREAM_TIMEOUT_MS: milliseconds.default(10_000),
+    /**
+     * Bytes of an upstream's answer the gateway holds to pass it on; beyond them the client gets a 502 and the
+     * rest is never read. The largest answers are pages of 100: 100 orders of 50 items (ORDER_MAX_ITEMS) take
+     * 0.7 MB, 1.7 MB with every name and address at its longest.
+     */
+    GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES: count.default(4 * 1024 * 1024),
     /** Milliseconds an open breaker fails fast before it lets one trial call through. */
     GATEWAY_BREAKER_RESET_MS: milliseconds.default(10_000),
     GATEWAY_BREAKER_ERROR_PERCENTAGE: z.coerce.number().min(1).max(100).default(50),
@@ -89,6 +95,7 @@ export const rateLimitPoliciesOf = (config: GatewayConfig): RateLimitPolicies =>
 export const upstreamSettingsOf = (config: GatewayConfig, upstream: UpstreamName): UpstreamSettings => ({
   baseUrl: serviceUrl(config, upstream),
   timeoutMs: config[timeoutVariableOf(upstream)] ?? config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+  maxAnswerBytes: config.GATEWAY_UPSTREAM_ANSWER_LIMIT_BYTES,
   resetTimeoutMs: config.GATEWAY_BREAKER_RESET_MS,
   errorThresholdPercentage: config.GATEWAY_BREAKER_ERROR_PERCENTAGE,
   volumeThreshold: config.GATEWAY_BREAKER_VOLUME_THRESHOLD,

@@ -12,6 +12,8 @@ export interface Exchange {
   body: Uint8Array | undefined;
   /** From sending the request to the last byte of the answer. */
   timeoutMs: number;
+  /** Bytes of answer body held at most; a longer answer fails with AnswerTooLarge and its connection goes. */
+  maxAnswerBytes: number;
   /** The client's side of this request (a ServerResponse): "close" before we are done means it went away. */
   client?: Pick<EventEmitter, "once" | "off"> | undefined;
 }
@@ -96,7 +98,7 @@ export function connectionTo(baseUrl: string): {
       };
       outgoing.on("error", fail);
       outgoing.on("response", (incoming) => {
-        readAnswerBody(incoming).then((body) => {
+        readAnswerBody(incoming, exchange.maxAnswerBytes).then((body) => {
           if (!settle()) return;
           resolve({
             status: incoming.statusCode ?? 502,

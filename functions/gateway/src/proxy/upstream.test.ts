@@ -22,6 +22,7 @@ const request = (pathAndQuery = "/api/products?q=lap"): ForwardRequest => ({
 const settings = (baseUrl: string, extra: Partial<UpstreamSettings> = {}): UpstreamSettings => ({
   baseUrl,
   timeoutMs: 1000,
+  maxAnswerBytes: 64 * 1024,
   resetTimeoutMs: 300,
   errorThresholdPercentage: 50,
   volumeThreshold: 3,
@@ -193,5 +194,59 @@ describe("upstream behind a breaker", () => {
     const error = await failureOf(upstream.forward(post));
     expect(error.kind).toBe("unavailable");
     expect(calls).toBe(4);
+  });
+
+  it("answers 502 problem+json for an answer over the limit, declared or streamed, reading no more of it", async () => {
+    const limit = 64 * 1024;
+    const chunk = Buffer.alloc(16 * 1024, "a");
+    const flooded: { sent: number; finished: boolean }[] = [];
+    server = await startTestUpstream((request, response) => {
+      if (request.url === "/declared") {
+        response.writeHead(200, { "content-type": "application/json", "content-length": limit + 1 });
+        return void response.end("x".repeat(limit + 1));
+      }
+      if (request.url === "/exact") return void response.end("x".repeat(limit));
+      // No length, and far more than the gateway could hold: written as fast as it is taken.
+      response.writeHead(200, { "content-type": "application/json" });
+      let sent = 0;
+      response.on("close", () => flooded.push({ sent, finished: response.writableFinished }));
+      const more = (): void => {
+        while (!response.destroyed && sent < 256 * 1024 * 1024) {
+          sent += chunk.byteLength;
+          if (!response.write(chunk)) return void response.once("drain", more);
+        }
+        response.end();
+      };
+      more();
+    });
+    const metrics = createMetrics("gateway");
+    upstream = createUpstream(
+      "order",
+      settings(server.url, { maxAnswerBytes: limit, volumeThreshold: 1 }),
+      metrics,
+    );
+
+    for (const path of ["/declared", "/streamed?page=2", "/streamed"]) {
+      const response = await forwarded(upstream, request(path));
+      expect(response.status, path).toBe(502);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(await response.json()).toMatchObject({
+        status: 502,
+        title: "Bad Gateway",
+        detail: `the order service's answer is larger than the ${limit} bytes the gateway passes on`,
+        instance: path.replace(/\?.*/, ""),
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(flooded).toHaveLength(2);
+    for (const { sent, finished } of flooded) {
+      expect(finished).toBe(false); // the gateway hung up on it
+      expect(sent).toBeLessThan(32 * 1024 * 1024); // the limit plus what the sockets' buffers took
+    }
+    // One answer too long says nothing about the function's health: its breaker stays closed.
+    expect(await metrics.registry.getSingleMetricAsString("circuit_breaker_state")).toMatch(/\} 0/);
+    const exact = await forwarded(upstream, request("/exact"));
+    expect(exact.status).toBe(200);
+    expect((await exact.arrayBuffer()).byteLength).toBe(limit);
   });
 });

@@ -1,5 +1,5 @@
 import { Timeout, Unavailable } from "@bazaar/shared/errors";
-import type { AnswerHeaders } from "@bazaar/shared/http";
+import { AnswerTooLarge, PROBLEM_CONTENT_TYPE, problem, type AnswerHeaders } from "@bazaar/shared/http";
 import type { Metrics } from "@bazaar/shared/observability";
 import {
   createBreaker,
@@ -15,6 +15,8 @@ export interface UpstreamSettings {
   baseUrl: string;
   /** Milliseconds until the upstream's answer (its headers) must have arrived. */
   timeoutMs: number;
+  /** Bytes of an answer's body the gateway holds to pass it on; a longer answer becomes a 502. */
+  maxAnswerBytes: number;
   resetTimeoutMs: number;
   errorThresholdPercentage: number;
   volumeThreshold: number;
@@ -45,6 +47,17 @@ class UpstreamServerError extends Error {
   }
 }
 
+/** 502 for an answer the gateway will not hold: it read no more of it than the limit and dropped the rest. */
+const tooLargeAnswer = (name: string, limitBytes: number, pathAndQuery: string): UpstreamAnswer => {
+  const detail = `the ${name} service's answer is larger than the ${limitBytes} bytes the gateway passes on`;
+  const instance = pathAndQuery.replace(/\?.*$/s, "");
+  return {
+    status: 502,
+    headers: [["content-type", PROBLEM_CONTENT_TYPE]],
+    body: new TextEncoder().encode(JSON.stringify({ ...problem(502, detail), instance })),
+  };
+};
+
 /**
  * The function's answer as the client gets it, with the headers every answer of this request carries.
  * 204, 304 and HEAD answers have no body to pass on.
@@ -73,6 +86,7 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
         body: request.body,
         // The call stops at the same deadline at which the breaker gives up on it.
         timeoutMs: settings.timeoutMs,
+        maxAnswerBytes: settings.maxAnswerBytes,
         client: request.client,
       });
       if (answer.status >= 500) throw new UpstreamServerError(answer);
@@ -80,6 +94,9 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
     } catch (error) {
       // A client that hung up says nothing about the upstream's health: a 4xx never trips the breaker.
       if (error instanceof ClientGone) throw new UpstreamStatusError(499, error.message);
+      // Nor does one answer too long to pass on: this request gets a 502, the function's other calls go on.
+      if (error instanceof AnswerTooLarge)
+        return tooLargeAnswer(name, error.limitBytes, request.pathAndQuery);
       throw error;
     }
   };

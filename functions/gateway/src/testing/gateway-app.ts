@@ -43,6 +43,7 @@ export async function testGateway(
     () => ({
       baseUrl: upstreamUrl,
       timeoutMs: 2000,
+      maxAnswerBytes: 1024 * 1024,
       resetTimeoutMs: 1000,
       errorThresholdPercentage: 50,
       volumeThreshold: 3,

@@ -4,7 +4,7 @@
 #
 #   docker build -t dev.local/bazaar/functions:dev .
 #
-# Node 22, the current LTS line (the code runs on Node 20 too). Each bundle brings its own V8 code cache,
+# Node 22, the floor (package.json's engines) and the current LTS line. Each bundle brings its own V8 code cache,
 # warmed below; Node 22's module compile cache keeps the rest (loaders, libSQL's JavaScript).
 ARG NODE_IMAGE=node:22-bookworm-slim
 

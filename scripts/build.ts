@@ -66,7 +66,7 @@ async function bundle(service: ServiceName, outdir: string): Promise<string> {
     outfile: join(outdir, BUNDLE),
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node22",
     format: "esm",
     // Less to read and parse at each start; names stay as written, so stack traces still say where.
     minifySyntax: true,
@@ -105,7 +105,7 @@ async function writeLoader(outdir: string, bundleHash: string): Promise<void> {
     outfile: join(outdir, "index.js"),
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: "node22",
     format: "cjs",
     minify: true,
     logLevel: "warning",

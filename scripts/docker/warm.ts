@@ -32,7 +32,7 @@ export const bundlesIn = (app: string): string[] =>
     .map((entry) => entry.name)
     .sort();
 
-/** Node 22.1+ has a compile cache; older Node ignores NODE_COMPILE_CACHE (and @types/node 20 lacks the API). */
+/** Node 22.1+ has a compile cache; 22.0 ignores NODE_COMPILE_CACHE. */
 export const hasCompileCache = (): boolean => "enableCompileCache" in module;
 
 /** The cache is written when a process exits; flush explicitly too, in case exit comes before it would. */

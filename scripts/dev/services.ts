@@ -18,12 +18,15 @@ export const availableServices = (): ServiceName[] =>
 /**
  * The environment that wires services to each other on one machine: each gets its PORT, every other
  * service's URL, the broker as K_SINK and the customer's JWKS; the customer believes the client address
- * the gateway names, since the gateway is a proxy on this machine.
+ * the gateway names, since the gateway is a proxy on this machine. Every gateway replica counts its rate
+ * limits in one libSQL file under the data folder, so they share one limit (a Redis URL, if given, wins).
  */
 export function wiringEnv(
   ports: Record<ServiceName, number>,
   service: ServiceName,
   services: ServiceName[],
+  /** Where the gateway keeps its rate-limit counters; none: in its memory (one gateway only, the benchmarks). */
+  dataDir?: string,
 ): Record<string, string> {
   const url = (s: ServiceName) => `http://127.0.0.1:${ports[s]}`;
   const env: Record<string, string> = { PORT: String(ports[service]), K_SERVICE: service };
@@ -31,6 +34,8 @@ export function wiringEnv(
   if (services.includes("broker") && service !== "broker") env["K_SINK"] = url("broker");
   env["JWKS_URL"] = `${url("customer")}/.well-known/jwks.json`;
   if (service === "customer" && services.includes("gateway")) env["CUSTOMER_TRUSTED_PROXIES"] = "127.0.0.1";
+  if (service === "gateway" && dataDir !== undefined)
+    env["RATE_LIMIT_DATABASE_URL"] = `file:${join(dataDir, "rate-limits.db")}`;
   return env;
 }
 

@@ -23,6 +23,12 @@ describe("loadSigningKey", () => {
     expect(second.publicJwk).toEqual(first.publicJwk);
   });
 
+  it("gives replicas that start together on one data folder the same key", async () => {
+    const keys = await Promise.all(Array.from({ length: 4 }, () => loadSigningKey({ dataDir })));
+    expect(new Set(keys.map((key) => key.kid)).size).toBe(1);
+    expect((await loadSigningKey({ dataDir })).kid).toBe(keys[0]?.kid);
+  });
+
   it("publishes only the public half", async () => {
     const { publicJwk, kid } = await loadSigningKey({ dataDir });
     expect(publicJwk).toEqual({

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   calculateJwkThumbprint,
@@ -8,6 +8,7 @@ import {
   type JWK,
   type CryptoKey,
 } from "jose";
+import { writeOnce } from "../events/keys";
 
 export interface SigningKey {
   kid: string;
@@ -42,7 +43,8 @@ function parseJwk(text: string): JWK {
 
 /**
  * The key that signs access tokens. In a cluster it comes from a Secret (JWT_PRIVATE_JWK); in dev it is
- * generated once and kept under the data folder (mode 0600) so tokens survive a restart.
+ * generated once and kept under the data folder (mode 0600) so tokens survive a restart; replicas of the
+ * customer function that start together all end up with the one key that was written first.
  */
 export async function loadSigningKey(options: {
   privateJwk?: string | undefined;
@@ -51,10 +53,10 @@ export async function loadSigningKey(options: {
   if (options.privateJwk) return fromPrivateJwk(parseJwk(options.privateJwk));
   const folder = join(options.dataDir, "keys");
   const file = join(folder, "jwt-signing-key.json");
-  if (existsSync(file)) return fromPrivateJwk(JSON.parse(readFileSync(file, "utf8")) as JWK);
-  const { privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true });
-  const jwk = await exportJWK(privateKey);
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: "wx" });
-  return fromPrivateJwk(jwk);
+  if (!existsSync(file)) {
+    const { privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true });
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    writeOnce(file, JSON.stringify(await exportJWK(privateKey)));
+  }
+  return fromPrivateJwk(JSON.parse(readFileSync(file, "utf8")) as JWK);
 }

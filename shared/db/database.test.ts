@@ -37,6 +37,26 @@ describe("openDatabase", () => {
     }
   });
 
+  it("lets replicas that start together on a new database apply its migrations once", async () => {
+    opened = await openTestDatabase(schema);
+    const { dir } = opened;
+    // A second migration, and four "replicas" opening a fresh file at once: each finds it missing.
+    const fresh = `file:${dir}/fresh.db`;
+    const replicas = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        openDatabase({ url: fresh, schema, migrationsFolder: `${dir}/migrations` }),
+      ),
+    );
+    try {
+      const applied = await replicas[0]?.client.execute("select count(*) as n from __drizzle_migrations");
+      expect(applied?.rows[0]?.["n"]).toBe(1);
+      await replicas[1]?.write((tx) => tx.insert(counters).values({ name: "b", value: 2 }));
+      expect(await replicas[3]?.db.select().from(counters)).toEqual([{ name: "b", value: 2 }]);
+    } finally {
+      for (const replica of replicas) replica.close();
+    }
+  });
+
   it("answers ping", async () => {
     opened = await openTestDatabase(schema);
     expect(await opened.database.ping()).toBe(true);

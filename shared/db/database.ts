@@ -37,8 +37,8 @@ export async function openDatabase<S extends Record<string, unknown>>(
 ): Promise<Database<S>> {
   const client = openClient({ url: options.url, authToken: options.authToken });
   const db = drizzle({ client, schema: options.schema });
-  await migrate(db, { migrationsFolder: options.migrationsFolder });
-  const writes = new Mutex();
+  await migrateOnce(db, options.migrationsFolder);
+  const writes = writeLockOf(options.url);
 
   return {
     db,
@@ -59,6 +59,38 @@ export async function openDatabase<S extends Record<string, unknown>>(
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * One write lock per database in a process, however many times it is opened: a second client's BEGIN
+ * IMMEDIATE would wait in SQLite's busy handler, which blocks the thread, while the first client's open
+ * transaction waits for that same thread to go on, until the busy timeout fails it. (Two replicas of a
+ * function in a test process open one file twice; separate processes wait for each other as they should.)
+ */
+const writeLocks = new Map<string, Mutex>();
+function writeLockOf(url: string): Mutex {
+  let lock = writeLocks.get(url);
+  if (!lock) writeLocks.set(url, (lock = new Mutex()));
+  return lock;
+}
+
+/**
+ * Applies the migrations not applied yet. Replicas of a function start together on one database, and two may
+ * both find a migration missing: the second one's copy then fails ("table ... already exists") and rolls
+ * back whole. Once more, drizzle's migrator reads what the first applied and has nothing left to do.
+ */
+async function migrateOnce<S extends Record<string, unknown>>(
+  db: Db<S>,
+  migrationsFolder: string,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(db, { migrationsFolder });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
 }
 
 /** The default database of a function in dev: a libSQL file under the data folder. */

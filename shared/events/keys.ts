@@ -88,8 +88,11 @@ function fromPrivateJwk(producer: Producer, text: string): EventSigningKey {
   return { producer, kid: publicJwk.kid, privateKey, publicJwk };
 }
 
-/** Writes a file that must appear whole or not at all: replicas starting together may race for it. */
-function writeOnce(file: string, text: string): void {
+/**
+ * Writes a file that must appear whole or not at all, once: replicas starting together may race for it, and
+ * the first one's content wins (the others read it). Private key material, so mode 0600.
+ */
+export function writeOnce(file: string, text: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, text, { mode: 0o600 });
   try {

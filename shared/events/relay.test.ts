@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { asc } from "drizzle-orm";
+import { asc, sql } from "drizzle-orm";
+import { openDatabase } from "../db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../testing/database";
 import { eventKeysIn } from "../testing/events";
@@ -23,14 +24,14 @@ interface Received {
 /** A broker ingress stand-in on a free local port: records every POST and answers what the test says. */
 async function startSink() {
   const received: Received[] = [];
-  const sink = { received, status: 202, url: "" };
+  const sink = { received, status: 202, url: "", delayMs: 0 };
   const server: Server = createServer((request, response) => {
     let body = "";
     request.setEncoding("utf8");
     request.on("data", (chunk: string) => (body += chunk));
     request.on("end", () => {
       received.push({ headers: request.headers, body });
-      response.writeHead(sink.status).end();
+      setTimeout(() => response.writeHead(sink.status).end(), sink.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -60,9 +61,9 @@ afterEach(async () => {
   opened.dispose();
 });
 
-function relayTo(sink: string | undefined): Relay {
+function relayTo(sink: string | undefined, database = opened.database): Relay {
   relay = createRelay({
-    database: opened.database,
+    database,
     sink,
     signingKey: keys.keyOf("customer"),
     logger: createLogger("test", "silent"),
@@ -167,6 +168,70 @@ describe("createRelay", () => {
     sink.status = 202;
     await waitFor(async () => (await outboxRows()).every((r) => r.sentAt !== null));
     expect(subjectsOf(sink.received).at(-1)).toBe("9");
+  });
+
+  it("posts each event once when two replicas' relays share the outbox", async () => {
+    // Two processes' worth: a second client on the same file, each with its own relay and timer.
+    const other = await openDatabase({
+      url: `file:${opened.dir}/test.db`,
+      schema,
+      migrationsFolder: `${opened.dir}/migrations`,
+    });
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      onCommit: () => undefined,
+    });
+    for (let customer_id = 1; customer_id <= 150; customer_id++)
+      await events.write(trace, async (_tx, emit) =>
+        emit("bazaar.customer.deleted", { customer_id }, customer_id),
+      );
+    const { sink } = sinkServer;
+    sink.delayMs = 20; // posts in flight while the other relay looks for work
+    const first = relayTo(sink.url);
+    const second = createRelay({
+      database: other,
+      sink: sink.url,
+      signingKey: keys.keyOf("customer"),
+      logger: createLogger("test", "silent"),
+      metrics: createMetrics("customer"),
+    });
+    try {
+      const [byFirst = 0, bySecond = 0] = await Promise.all([first.flush(), second.flush()]);
+      expect(byFirst + bySecond).toBe(150);
+      expect(Math.min(byFirst, bySecond)).toBeGreaterThan(0); // both took part
+      const ids = sink.received.map((r) => r.headers["ce-id"]);
+      expect(ids).toHaveLength(150);
+      expect(new Set(ids).size).toBe(150);
+      expect((await outboxRows()).every((r) => r.sentAt !== null)).toBe(true);
+    } finally {
+      await second.stop();
+      other.close();
+    }
+  });
+
+  it("leaves rows another replica is posting alone, and takes them up once its claim ran out", async () => {
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      onCommit: () => undefined,
+    });
+    await writeThree(events);
+    // A replica claimed them and was killed mid-post.
+    const claim = (until: number) =>
+      opened.database.write((tx) => tx.update(outbox).set({ claimedUntil: until }));
+    await claim(Date.now() + 60_000);
+    const { sink } = sinkServer;
+    expect(await relayTo(sink.url).flush()).toBe(0);
+    expect(sink.received).toHaveLength(0);
+
+    await claim(Date.now() - 1);
+    expect(await relay!.flush()).toBe(3);
+    expect(subjectsOf(sink.received).sort()).toEqual(["1", "2", "3"]);
+    const [pending] = await opened.database.db.all<{ n: number }>(
+      sql`select count(*) as n from outbox where sent_at is null`,
+    );
+    expect(pending?.n).toBe(0);
   });
 
   it("keeps events in the outbox while no sink is configured", async () => {

@@ -1,4 +1,4 @@
-import { and, asc, count, inArray, isNull, lt, isNotNull, sql } from "drizzle-orm";
+import { and, asc, count, inArray, isNull, lt, lte, isNotNull, or, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Database } from "../db";
 import { send } from "../http/client";
@@ -39,12 +39,18 @@ export interface Relay {
  * marks them sent. A batch is posted at once, not one by one: the broker gives no order between events either
  * (a Trigger delivers in parallel), and every consumer copes with reordered events. The same CloudEvent id is
  * used on every retry, so a consumer dedupes a row that was published but not yet marked.
+ *
+ * Replicas of a function share its outbox. Each pass claims its rows first (claimed_until, in one guarded
+ * update), so two relays do not post the same row at once; a claim runs out after twice the post timeout, so
+ * the rows of a replica that died mid-post are taken up by another. Publishing twice stays harmless (the
+ * dedupe above); the claim only keeps it the exception it is with one replica.
  */
 export function createRelay<S extends Record<string, unknown>>(options: RelayOptions<S>): Relay {
   const { database, sink, signingKey, logger, metrics } = options;
   const batchSize = options.batchSize ?? 64;
   const timeoutMs = options.timeoutMs ?? 5000;
   const retainSentMs = options.retainSentMs ?? 24 * 60 * 60 * 1000;
+  const claimMs = 2 * timeoutMs;
   let running: Promise<number> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
@@ -65,16 +71,40 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
     resetTimeoutMs: 2000,
   });
 
+  const unclaimed = (now: number) =>
+    and(isNull(outbox.sentAt), or(isNull(outbox.claimedUntil), lte(outbox.claimedUntil, now)));
+
+  /** Up to a batch of pending rows nobody else is posting, now claimed by this relay. */
+  async function claim(): Promise<OutboxRow[]> {
+    for (;;) {
+      const now = Date.now();
+      // Read first, outside the write lock: an idle tick (nothing pending) takes no lock at all.
+      const candidates = await database.db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(unclaimed(now))
+        .orderBy(asc(outbox.createdAt), sql`rowid`) // rowid: insertion order within one millisecond
+        .limit(batchSize);
+      if (candidates.length === 0) return [];
+      const ids = candidates.map((row) => row.id);
+      const claimed = await database.write((tx) =>
+        tx
+          .update(outbox)
+          .set({ claimedUntil: now + claimMs })
+          // Checked again inside the lock: another replica may have claimed some since the read.
+          .where(and(inArray(outbox.id, ids), unclaimed(now)))
+          .returning(),
+      );
+      // All taken by another replica between the read and the claim: look at the rows after them.
+      if (claimed.length > 0) return claimed.sort((a, b) => a.createdAt - b.createdAt);
+    }
+  }
+
   async function pass(): Promise<number> {
     if (!sink) return 0;
     let accepted = 0;
     for (;;) {
-      const rows = await database.db
-        .select()
-        .from(outbox)
-        .where(isNull(outbox.sentAt))
-        .orderBy(asc(outbox.createdAt), sql`rowid`) // rowid: insertion order within one millisecond
-        .limit(batchSize);
+      const rows = await claim();
       if (rows.length === 0) return accepted;
       const results = await Promise.allSettled(rows.map((row) => breaker.fire(row)));
       const sent = rows.filter((_row, i) => results[i]?.status === "fulfilled");
@@ -87,9 +117,10 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
           );
         if (sent.length > 0) await tx.update(outbox).set({ sentAt: Date.now() }).where(ids(sent));
         if (failed.length > 0) {
+          // Given back: the next pass of any replica tries them again.
           await tx
             .update(outbox)
-            .set({ attempts: sql`${outbox.attempts} + 1` })
+            .set({ attempts: sql`${outbox.attempts} + 1`, claimedUntil: null })
             .where(ids(failed));
         }
       });

@@ -18,6 +18,8 @@ export const outbox = sqliteTable(
     createdAt: integer("created_at").notNull(),
     sentAt: integer("sent_at"),
     attempts: integer("attempts").notNull().default(0),
+    /** Until when a relay (of one replica or another) is posting this row: nobody else takes it before. */
+    claimedUntil: integer("claimed_until"),
   },
   (table) => [index("outbox_pending").on(table.sentAt, table.createdAt)],
 );

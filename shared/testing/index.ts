@@ -14,6 +14,7 @@ export {
   withApp,
   type AppTestKit,
   type Emitted,
+  type Replica,
   type Requestable,
   type RequestOptions,
   type TestKit,

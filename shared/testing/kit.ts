@@ -63,8 +63,18 @@ export interface TestKit<S extends Record<string, unknown>> {
     options?: EventOptions,
   ): Promise<Response>;
   request(app: Requestable, method: string, path: string, options?: RequestOptions): Promise<Response>;
-  /** Closes the database and deletes the folder. */
+  /**
+   * Another replica's view of the same database, as a second process of the function has it: its own client
+   * on the same file and its own outbox. Closed by close().
+   */
+  replica(): Promise<Replica<S>>;
+  /** Closes the database (and every replica's) and deletes the folder. */
   close(): void;
+}
+
+export interface Replica<S extends Record<string, unknown>> {
+  database: Database<S>;
+  outbox: Outbox<S>;
 }
 
 export interface TestKitOptions<S extends Record<string, unknown>> {
@@ -87,6 +97,7 @@ export async function createTestKit<S extends Record<string, unknown>>(
     schema,
     migrationsFolder,
   });
+  const replicas: Database<S>[] = [];
   const key = await loadSigningKey({ dataDir: dir });
   const signing = eventKeysIn(dir);
   const metrics = createMetrics(service);
@@ -140,7 +151,20 @@ export async function createTestKit<S extends Record<string, unknown>>(
       return app.request("/events", { method: "POST", headers, body });
     },
     request,
+    replica: async () => {
+      const other = await openDatabase({
+        url: `file:${join(dir, `${service}.db`)}`,
+        schema,
+        migrationsFolder,
+      });
+      replicas.push(other);
+      return {
+        database: other,
+        outbox: createOutbox({ database: other, source: sourceOf(service), onCommit: () => undefined }),
+      };
+    },
     close: () => {
+      for (const other of replicas) other.close();
       database.close();
       rmSync(dir, { recursive: true, force: true });
     },

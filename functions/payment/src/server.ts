@@ -20,8 +20,11 @@ await startFunction({
   schema,
   migrationsFolder,
   createApp: ({ http, database, outbox, eventKeys, logger, metrics }) => {
-    settler = createSettler({ database, outbox, processor, logger, metrics });
-    // Charges left pending by a previous run are taken up at once.
+    // A claim outlasts the slowest charge (tok_slow) by 10 s; then another replica may charge the payment.
+    const claimMs = config.PAYMENT_SLOW_MS + 10_000;
+    settler = createSettler({ database, outbox, processor, logger, metrics, claimMs });
+    // Charges left pending by a previous run are taken up at once (those a killed replica had claimed, once
+    // its claim ran out).
     settler.start(config.PAYMENT_SETTLE_INTERVAL_MS);
     return createApp({ http, database, outbox, eventKeys, verify, settler });
   },

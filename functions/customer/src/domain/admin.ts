@@ -23,12 +23,16 @@ export async function ensureAdmin(
   const password = options.password ?? randomBytes(12).toString("base64url");
   const passwordHash = await hashPassword(password, options.scryptCost);
   const now = new Date().toISOString();
-  await database.write((tx) =>
+  // Replicas starting together may all get here: only the one whose insert made the account may say so, or
+  // a generated password that lost the race would be printed as if it worked.
+  const created = await database.write((tx) =>
     tx
       .insert(customers)
       .values({ name: "Administrator", email, passwordHash, role: "admin", createdAt: now, updatedAt: now })
-      .onConflictDoNothing(),
+      .onConflictDoNothing()
+      .returning({ id: customers.id }),
   );
+  if (created.length === 0) return;
   if (!options.password) {
     process.stdout.write(
       `\n  Bazaar admin created: ${email} / ${password}\n  (shown once; set ADMIN_PASSWORD to choose it)\n\n`,

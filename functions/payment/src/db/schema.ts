@@ -22,6 +22,8 @@ export const payments = sqliteTable(
     currency: text("currency").notNull().default("USD"),
     method: text("method"),
     status: text("status", { enum: paymentStatuses }).notNull(),
+    /** Until when a replica is charging this pending payment: no other replica charges it before. */
+    chargingUntil: integer("charging_until"),
     failureCode: text("failure_code"),
     reason: text("reason"),
     /** The trace of the request that asked for the charge, carried onto the events the charge causes. */

@@ -1,6 +1,6 @@
 import { traceIdOf } from "@bazaar/shared/http";
 import { randomUUID } from "node:crypto";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import { Counter } from "prom-client";
 import type { Database } from "@bazaar/shared/db";
 import type { Outbox } from "@bazaar/shared/events";
@@ -17,12 +17,21 @@ export interface SettlerDeps {
   processor: Processor;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * How long a replica's claim on a pending payment holds: longer than any charge takes, so no other replica
+   * charges it meanwhile, and short enough that the payments of a replica killed mid-charge are charged soon.
+   */
+  claimMs?: number;
 }
 
 /**
  * Charges pending payments and records the outcome. The processor is called outside any transaction, so
  * a slow charge (tok_slow) neither holds the write lock nor keeps the broker's delivery waiting. Payments
  * left pending by a crash are picked up on start and on every tick.
+ *
+ * Replicas share the payments table, and each one's timer finds the same pending payments: a payment is
+ * claimed (charging_until, one guarded update) before the processor is asked, so only one replica charges
+ * it. The claim of a replica that died mid-charge runs out after `claimMs`, and another one charges it then.
  */
 export interface Settler {
   /** Charge what is pending now, without waiting (after an event committed a new payment). */
@@ -38,6 +47,7 @@ const BATCH_SIZE = 100;
 
 export function createSettler(deps: SettlerDeps): Settler {
   const { database, outbox, processor, logger } = deps;
+  const claimMs = deps.claimMs ?? 30_000;
   const inFlight = new Map<number, Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -98,21 +108,54 @@ export function createSettler(deps: SettlerDeps): Settler {
     log.info({ outcome: label }, "payment settled");
   }
 
-  async function settle(): Promise<number> {
-    const pending = await database.db
-      .select()
+  const claimable = (now: number) =>
+    and(
+      eq(payments.status, "pending"),
+      or(isNull(payments.chargingUntil), lte(payments.chargingUntil, now)),
+    );
+
+  /** Pending payments no replica is charging, now claimed by this one. */
+  async function claim(): Promise<Payment[]> {
+    const now = Date.now();
+    // Read first, outside the write lock: a tick with nothing to charge takes no lock.
+    const candidates = await database.db
+      .select({ id: payments.id })
       .from(payments)
-      .where(eq(payments.status, "pending"))
+      .where(claimable(now))
       .orderBy(asc(payments.id))
       .limit(BATCH_SIZE);
+    if (candidates.length === 0) return [];
+    const ids = candidates.map((row) => row.id);
+    const claimed = await database.write((tx) =>
+      tx
+        .update(payments)
+        .set({ chargingUntil: now + claimMs })
+        .where(and(inArray(payments.id, ids), claimable(now))) // again inside the lock
+        .returning(),
+    );
+    return claimed.sort((a, b) => a.id - b.id);
+  }
+
+  /** A charge that failed before its outcome was recorded: any replica's next tick may try again. */
+  const release = (payment: Payment) =>
+    database.write((tx) =>
+      tx
+        .update(payments)
+        .set({ chargingUntil: null })
+        .where(and(eq(payments.id, payment.id), eq(payments.status, "pending"))),
+    );
+
+  async function settle(): Promise<number> {
+    if (stopped) return 0;
     let started = 0;
-    for (const payment of pending) {
-      // One charge per payment at a time; the guarded update in record() stops a double outcome anyway.
-      if (stopped || inFlight.has(payment.id)) continue;
+    for (const payment of await claim()) {
+      // One charge per payment at a time in this process too (a claim of ours that ran out, a slow charge).
+      if (inFlight.has(payment.id)) continue;
       const run = charge(payment)
-        .catch((error: unknown) =>
-          logger.warn({ err: error, payment_id: payment.id }, "charge not recorded; will retry"),
-        )
+        .catch(async (error: unknown) => {
+          logger.warn({ err: error, payment_id: payment.id }, "charge not recorded; will retry");
+          await release(payment).catch(() => undefined); // else the claim runs out on its own
+        })
         .finally(() => inFlight.delete(payment.id));
       inFlight.set(payment.id, run);
       started += 1;

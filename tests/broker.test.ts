@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSigningKey, signAccessToken } from "../shared/auth";
 import { startRecorder, type Received, type Recorder, type Reply } from "../shared/broker/testing";
 import { urlVariableOf } from "../shared/config";
-import { asProducer } from "./support/events";
+import { publishToBroker } from "./support/events";
 import { call, eventually } from "./support/http";
 import { startSystem, type System } from "./support/system";
 
@@ -83,17 +83,8 @@ afterAll(async () => {
 });
 
 /** Publishes as the type's producer would: its source, signed with its key (the dead-letter sink checks). */
-const publish = (id: string, type: string, extra: Record<string, string> = {}, body = '{"order_id":42}') => {
-  const headers = {
-    "ce-specversion": "1.0",
-    "ce-id": id,
-    "ce-type": type,
-    "ce-subject": "42",
-    "content-type": "application/json",
-    ...extra,
-  };
-  return call("POST", `${broker}/`, { raw: body, headers: asProducer(system.eventKeys, headers, body) });
-};
+const publish = (id: string, type: string, extra: Record<string, string> = {}, body?: string) =>
+  publishToBroker(system.eventKeys, broker, { id, type, extra, ...(body !== undefined && { body }) });
 
 const receivedBy = (id: string): Subscriber[] =>
   SUBSCRIBERS.filter((s) => subscribers[s].withId(id).length > 0);

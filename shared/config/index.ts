@@ -41,6 +41,17 @@ export const jwksConfigSchema = z.object({
   JWT_AUDIENCE: z.string().default("bazaar"),
 });
 
+/** A comma-separated list in one variable; empty means none. */
+export const commaSeparated = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
 export class ConfigError extends Error {}
 
 /** Parses env against a schema; throws a ConfigError whose message is one readable line. */

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from "node:net";
 import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import * as z from "zod";
+import { commaSeparated } from "../config";
 
 /**
  * Who is on the other end, as far as this function can prove it: the gateway rate-limits anonymous callers
@@ -96,13 +96,7 @@ export const clientOf = (c: Context, trusted: BlockList | undefined): Client =>
   );
 
 /** A config value: proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed. */
-export const trustedProxyList = z
-  .string()
-  .default("")
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean),
-  )
-  .refine((items) => items.every(isAddressOrCidr), "must be IP addresses or CIDRs");
+export const trustedProxyList = commaSeparated.refine(
+  (items) => items.every(isAddressOrCidr),
+  "must be IP addresses or CIDRs",
+);

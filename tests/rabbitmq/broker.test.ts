@@ -19,7 +19,7 @@ import {
   withChannel,
   type RabbitBroker,
 } from "../support/rabbitmq";
-import { asProducer } from "../support/events";
+import { publishToBroker } from "../support/events";
 import { startSystem, type System } from "../support/system";
 
 const SUBSCRIBERS = ["inventory", "order", "payment", "shipping", "notification"] as const;
@@ -103,18 +103,8 @@ afterAll(async () => {
 });
 
 /** Publishes as the type's producer would: its source, signed with its key (the dead-letter sink checks). */
-const publish = (id: string, type: string, extra: Record<string, string> = {}) => {
-  const body = '{"order_id":42}';
-  const headers = {
-    "ce-specversion": "1.0",
-    "ce-id": id,
-    "ce-type": type,
-    "ce-subject": "42",
-    "content-type": "application/json",
-    ...extra,
-  };
-  return call("POST", `${broker}/`, { raw: body, headers: asProducer(system.eventKeys, headers, body) });
-};
+const publish = (id: string, type: string, extra: Record<string, string> = {}) =>
+  publishToBroker(system.eventKeys, broker, { id, type, extra });
 
 const receivedBy = (id: string): Subscriber[] =>
   SUBSCRIBERS.filter((s) => subscribers[s].withId(id).length > 0);

@@ -29,3 +29,24 @@ export function asProducer(
   const producer = producerOf[headers["ce-type"] as EventType];
   return signedHeaders({ ...headers, "ce-source": sourceOf(producer) }, body, keys.keyOf(producer));
 }
+
+/**
+ * POSTs an event for order 42 to a broker's ingress as the producer of `type` publishes it (its source and
+ * signature), with `extra` headers; the broker suites' publisher.
+ */
+export function publishToBroker(
+  keys: TestEventKeys,
+  brokerUrl: string,
+  event: { id: string; type: string; extra?: Record<string, string>; body?: string },
+): Promise<Answer> {
+  const body = event.body ?? '{"order_id":42}';
+  const headers = {
+    "ce-specversion": "1.0",
+    "ce-id": event.id,
+    "ce-type": event.type,
+    "ce-subject": "42",
+    "content-type": "application/json",
+    ...event.extra,
+  };
+  return call("POST", `${brokerUrl}/`, { raw: body, headers: asProducer(keys, headers, body) });
+}

@@ -159,22 +159,12 @@ describe("intake", () => {
   });
 
   it("counts new dead letters by type and exports the backlog", async () => {
-    await send(
-      "/",
-      deadLetter({
-        "ce-id": "metric-1",
-        "ce-type": "bazaar.payment.refunded",
-        "ce-source": "/bazaar/payment",
-      }),
-    );
-    await send(
-      "/",
-      deadLetter({
-        "ce-id": "metric-1",
-        "ce-type": "bazaar.payment.refunded",
-        "ce-source": "/bazaar/payment",
-      }),
-    );
+    const letter = {
+      "ce-id": "metric-1",
+      "ce-type": "bazaar.payment.refunded",
+      "ce-source": "/bazaar/payment",
+    };
+    for (const _delivery of [1, 2]) await send("/", deadLetter(letter));
     const text = await t.metrics.registry.metrics();
     expect(text).toMatch(/dead_letters_total\{type="bazaar\.payment\.refunded",service="dead-letters"\} 1\n/);
     expect(text).toMatch(/dead_letters_unreplayed\{service="dead-letters"\} 1\n/);

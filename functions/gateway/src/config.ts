@@ -1,6 +1,7 @@
 import * as z from "zod";
 import {
   baseConfigSchema,
+  commaSeparated,
   jwksConfigSchema,
   serviceUrl,
   serviceUrlsSchema,
@@ -13,16 +14,7 @@ import { upstreamNames, type UpstreamName } from "./routes-table";
 
 const count = z.coerce.number().int().positive();
 const milliseconds = z.coerce.number().int().positive();
-/** A comma-separated list; empty means none. */
-const list = z
-  .string()
-  .default("")
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
+const list = commaSeparated;
 
 type TimeoutVariable = `GATEWAY_TIMEOUT_MS_${string}`;
 

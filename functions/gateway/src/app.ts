@@ -9,12 +9,12 @@ import {
   trustedProxies,
   type AppEnv,
 } from "@bazaar/shared/http";
-import type { Metrics } from "@bazaar/shared/observability";
+import type { Logger, Metrics } from "@bazaar/shared/observability";
 import type { GatewayDeps } from "./deps";
 import { lazyDocs } from "./docs/lazy";
 import { corsFor } from "./edge/cors";
 import { MicroCache } from "./edge/micro-cache";
-import { RateLimiter, rateLimit } from "./edge/rate-limit";
+import { createRateLimiter, rateLimit } from "./edge/rate-limit";
 import { forwardTo } from "./proxy/forward";
 import { createRouteLookup, routeTable, type RateClass, type RouteRule } from "./routes-table";
 
@@ -34,7 +34,9 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   const trusted = trustedProxies(deps.trustedProxies);
   const clientOfRequest = (c: Context<AppEnv>) => clientOf(c, trusted);
   const limits = {
-    limiter: new RateLimiter(deps.rateLimits),
+    limiter: createRateLimiter(deps.rateLimits, deps.rateLimitStore, {
+      onFallback: storeFallbacks(deps.http.metrics, deps.http.logger),
+    }),
     rejections: rateLimitRejections(deps.http.metrics),
     clientKey: (c: Context<AppEnv>, rateClass: RateClass) => {
       const principal = c.get("principal");
@@ -81,6 +83,28 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
     );
   });
   return app;
+}
+
+/**
+ * rate_limit_store_fallbacks_total: requests counted in this replica's memory because the shared store did
+ * not answer (each replica then lets a client have the whole limit). Logged at most once a minute.
+ */
+function storeFallbacks(metrics: Metrics, logger: Logger): () => void {
+  const name = "rate_limit_store_fallbacks_total";
+  const counter =
+    (metrics.registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({
+      name,
+      help: "Requests whose rate limit was counted in this replica's memory: the shared store did not answer",
+      registers: [metrics.registry],
+    });
+  let loggedAt = -Infinity;
+  return () => {
+    counter.inc();
+    if (Date.now() - loggedAt < 60_000) return;
+    loggedAt = Date.now();
+    logger.warn("rate-limit store unavailable: counting in this replica's memory until it answers");
+  };
 }
 
 /** rate_limit_rejections_total{route}: one per 429 the gateway answered, by route template. */

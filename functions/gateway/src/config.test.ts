@@ -41,6 +41,19 @@ describe("gateway config", () => {
     expect(rateLimitPoliciesOf(config)["order-placement"].limit).toBe(3);
   });
 
+  it("reads where the rate limits are shared: Redis or Valkey, or a libSQL database", () => {
+    const config = parseConfig(gatewayConfigSchema, {
+      RATE_LIMIT_REDIS_URL: "redis://rate-limits.bazaar.svc.cluster.local:6379",
+      RATE_LIMIT_DATABASE_URL: "file:./data/rate-limits.db",
+    });
+    expect(config.RATE_LIMIT_REDIS_URL).toBe("redis://rate-limits.bazaar.svc.cluster.local:6379");
+    expect(config.RATE_LIMIT_DATABASE_URL).toBe("file:./data/rate-limits.db");
+    expect(parseConfig(gatewayConfigSchema, {}).RATE_LIMIT_REDIS_URL).toBeUndefined();
+    expect(() =>
+      parseConfig(gatewayConfigSchema, { RATE_LIMIT_REDIS_URL: "http://rate-limits:6379" }),
+    ).toThrow(/RATE_LIMIT_REDIS_URL/);
+  });
+
   it("stops on a bad value with one readable line", () => {
     expect(() => parseConfig(gatewayConfigSchema, { RATE_LIMIT_READ: "lots" })).toThrow(ConfigError);
     expect(() => parseConfig(gatewayConfigSchema, { GATEWAY_METRICS_PORT: "70000" })).toThrow(ConfigError);

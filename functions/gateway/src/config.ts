@@ -53,6 +53,13 @@ export const gatewayConfigSchema = z
     /** Milliseconds anonymous GETs of the catalog are answered from the edge cache; 0 turns it off. */
     GATEWAY_CATALOG_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     RATE_LIMIT_WINDOW_SECONDS: count.default(60),
+    /**
+     * Redis or Valkey (redis://, rediss://) holding the rate-limit counters of every gateway replica, so a
+     * client gets each limit once in all. Wins over RATE_LIMIT_DATABASE_URL.
+     */
+    RATE_LIMIT_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** A libSQL URL for the same (npm start: a file under DATA_DIR). Neither set: counted in memory. */
+    RATE_LIMIT_DATABASE_URL: z.string().min(1).optional(),
     /** Login and registration per client address per window, whatever token comes with them (brute force). */
     RATE_LIMIT_AUTH: count.default(10),
     /** Order placement per user per window, as the original. */

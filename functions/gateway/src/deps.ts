@@ -1,6 +1,6 @@
 import type { TokenVerifier } from "@bazaar/shared/auth";
 import type { HttpDeps } from "@bazaar/shared/http";
-import type { RateLimitPolicies } from "./edge/rate-limit";
+import type { RateLimitPolicies, RateLimitStore } from "./edge/rate-limit";
 import type { Upstreams } from "./proxy/upstream";
 
 /** Everything the gateway app needs, made by server.ts (or by a test). The gateway has no database. */
@@ -10,6 +10,8 @@ export interface GatewayDeps {
   verify: TokenVerifier;
   upstreams: Upstreams;
   rateLimits: RateLimitPolicies;
+  /** Where the rate-limit counters live; default this process's memory (one gateway replica only). */
+  rateLimitStore?: RateLimitStore;
   /** Browser origins allowed by CORS; empty: none. */
   corsOrigins: readonly string[];
   /** Proxies (addresses or CIDRs) whose X-Forwarded-For is believed; empty: none. */

@@ -4,14 +4,25 @@ import { serve, serveMetrics } from "@bazaar/shared/http";
 import { createLogger, createMetrics } from "@bazaar/shared/observability";
 import { createApp } from "./app";
 import { gatewayConfigSchema, rateLimitPoliciesOf, upstreamSettingsOf } from "./config";
+import { openRateLimitStore } from "./edge/rate-limit-store";
 import { createEdgeVerifier } from "./edge/verifier";
 import { createUpstreams } from "./proxy/upstream";
 
-// The gateway has no database, so it does what startFunction does minus the database and the outbox.
+// The gateway has no database (its rate-limit counters aside), so it does what startFunction does minus the
+// database and the outbox.
 const config = loadConfig(gatewayConfigSchema);
 const logger = createLogger(config.K_SERVICE, config.LOG_LEVEL);
 const metrics = createMetrics(config.K_SERVICE);
 const upstreams = createUpstreams((name) => upstreamSettingsOf(config, name), metrics);
+
+const rateLimitStore = await openRateLimitStore(
+  {
+    redisUrl: config.RATE_LIMIT_REDIS_URL,
+    databaseUrl: config.RATE_LIMIT_DATABASE_URL,
+    databaseAuthToken: config.DATABASE_AUTH_TOKEN,
+  },
+  logger,
+);
 
 let draining = false;
 const app = createApp({
@@ -29,6 +40,7 @@ const app = createApp({
   }),
   upstreams,
   rateLimits: rateLimitPoliciesOf(config),
+  rateLimitStore: rateLimitStore.store,
   corsOrigins: config.CORS_ORIGINS,
   trustedProxies: config.GATEWAY_TRUSTED_PROXIES,
   catalogCacheMs: config.GATEWAY_CATALOG_CACHE_MS,
@@ -50,6 +62,7 @@ await serve(app, {
   onShutdown: async () => {
     Object.values(upstreams).forEach((upstream) => upstream.shutdown());
     await metricsListener.close();
+    await rateLimitStore.close();
   },
 });
 logger.info(

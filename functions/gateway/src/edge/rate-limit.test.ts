@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Counter, Registry } from "prom-client";
-import { describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { openDatabase, type Database } from "@bazaar/shared/db";
 import { createHttpApp } from "@bazaar/shared/http";
 import { createLogger, createMetrics } from "@bazaar/shared/observability";
+import { migrationsFolder, schema, type RateLimitSchema } from "../db";
 import type { RouteRule } from "../routes-table";
-import { RateLimiter, rateLimit, type RateLimitPolicies } from "./rate-limit";
+import { createRateLimiter, rateLimit, type RateLimitPolicies } from "./rate-limit";
 
 const policies: RateLimitPolicies = {
   auth: { limit: 3, windowSeconds: 60 },
@@ -12,43 +17,83 @@ const policies: RateLimitPolicies = {
   write: { limit: 10, windowSeconds: 30 },
 };
 
-const clock = (start = 1_000_000) => {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-};
+afterEach(() => vi.useRealTimers());
 
-describe("RateLimiter", () => {
-  it("lets the limit through in a window, then refuses until the window starts over", () => {
-    const time = clock();
-    const limiter = new RateLimiter(policies, time.now);
-    const decisions = [1, 2, 3, 4].map(() => limiter.take("auth", "ip:1.2.3.4"));
+describe("createRateLimiter in memory", () => {
+  it("lets the limit through in a window, then refuses until the window starts over", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const limiter = createRateLimiter(policies);
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await limiter.take("auth", "ip:1.2.3.4"));
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
     expect(decisions.map((d) => d.remaining)).toEqual([2, 1, 0, 0]);
     expect(decisions[3]).toMatchObject({ limit: 3, resetSeconds: 60, windowSeconds: 60 });
 
-    time.advance(45_000);
-    expect(limiter.take("auth", "ip:1.2.3.4")).toMatchObject({ allowed: false, resetSeconds: 15 });
-    time.advance(15_000);
-    expect(limiter.take("auth", "ip:1.2.3.4")).toMatchObject({ allowed: true, remaining: 2 });
+    vi.advanceTimersByTime(45_000);
+    expect(await limiter.take("auth", "ip:1.2.3.4")).toMatchObject({ allowed: false, resetSeconds: 15 });
+    vi.advanceTimersByTime(15_000);
+    expect(await limiter.take("auth", "ip:1.2.3.4")).toMatchObject({ allowed: true, remaining: 2 });
   });
 
-  it("keeps separate budgets per client and per class", () => {
-    const limiter = new RateLimiter(policies, clock().now);
-    limiter.take("order-placement", "user:1");
-    limiter.take("order-placement", "user:1");
-    expect(limiter.take("order-placement", "user:1").allowed).toBe(false);
-    expect(limiter.take("order-placement", "user:2").allowed).toBe(true);
-    expect(limiter.take("read", "user:1").allowed).toBe(true);
+  it("keeps separate budgets per client and per class", async () => {
+    const limiter = createRateLimiter(policies);
+    await limiter.take("order-placement", "user:1");
+    await limiter.take("order-placement", "user:1");
+    expect((await limiter.take("order-placement", "user:1")).allowed).toBe(false);
+    expect((await limiter.take("order-placement", "user:2")).allowed).toBe(true);
+    expect((await limiter.take("read", "user:1")).allowed).toBe(true);
+  });
+});
+
+describe("createRateLimiter on a libSQL file shared by replicas", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bazaar-rate-limits-"));
+  const opened: Database<RateLimitSchema>[] = [];
+  const open = async () => {
+    const database = await openDatabase({
+      url: `file:${join(dir, "rate-limits.db")}`,
+      schema,
+      migrationsFolder,
+    });
+    opened.push(database);
+    return database;
+  };
+  afterAll(() => {
+    for (const database of opened) database.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it("forgets idle clients once their window is over", () => {
-    const time = clock();
-    const limiter = new RateLimiter(policies, time.now);
-    for (let i = 0; i < 50; i++) limiter.take("read", `ip:10.0.0.${i}`);
-    expect(limiter.size).toBe(50);
-    time.advance(61_000);
-    limiter.take("read", "ip:10.0.1.1");
-    expect(limiter.size).toBe(1);
+  it("gives a client the limit once across two gateway replicas", async () => {
+    const replicas = [
+      createRateLimiter(policies, { kind: "database", database: await open() }),
+      createRateLimiter(policies, { kind: "database", database: await open() }),
+    ];
+    const decisions = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => replicas[i % 2]!.take("write", "user:shared")),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(8);
+    const more = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => replicas[i % 2]!.take("write", "user:shared")),
+    );
+    // 10 per window in all (not 10 per replica): 8 + 2 pass, then each replica refuses.
+    expect(more.map((d) => d.allowed)).toEqual([true, true, false, false, false, false]);
+    expect(more.at(-1)).toMatchObject({ remaining: 0, limit: 10, windowSeconds: 30 });
+    expect(more.at(-1)?.resetSeconds).toBeGreaterThan(25);
+    expect((await replicas[1]!.take("write", "user:other")).allowed).toBe(true);
+  });
+
+  it("counts in memory while the store fails, and says so", async () => {
+    const database = await open();
+    let fallbacks = 0;
+    const limiter = createRateLimiter(
+      policies,
+      { kind: "database", database },
+      { onFallback: () => (fallbacks += 1) },
+    );
+    database.close(); // the store is gone: every query now fails
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.take("order-placement", "user:9"));
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
+    expect(fallbacks).toBe(3);
   });
 });
 
@@ -78,7 +123,7 @@ describe("rateLimit middleware", () => {
     });
     app.post(
       rule.path,
-      rateLimit(rule, { limiter: new RateLimiter(policies), clientKey: () => "user:1", rejections }),
+      rateLimit(rule, { limiter: createRateLimiter(policies), clientKey: () => "user:1", rejections }),
       (c) => c.json({ ok: true }, 202),
     );
     return { app, rejections };

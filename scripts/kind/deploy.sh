@@ -42,9 +42,10 @@ info "$(grep -c '^kind:' "$rendered") objects"
 # A just-created CRD's webhook may refuse the first attempt; apply is idempotent, so try again.
 retry 5 10 kube apply -f "$rendered"
 
-step "Waiting for RabbitMQ and the databases"
+step "Waiting for RabbitMQ, the databases and Valkey"
 kube -n "$NAMESPACE" wait rabbitmqcluster/rabbitmq --for=condition=AllReplicasReady --timeout=10m
 kube -n "$NAMESPACE" rollout status statefulset/sqld --timeout=5m
+kube -n "$NAMESPACE" rollout status deployment/valkey --timeout=5m
 
 step "Waiting for the Broker"
 kube -n "$NAMESPACE" wait broker/default --for=condition=Ready --timeout=10m

@@ -48,6 +48,18 @@ describe("compose.dev.yaml", () => {
     expect(services["rabbitmq"]?.["ports"]).toEqual(["5672:5672", "15672:15672"]);
   });
 
+  it("runs Valkey for the gateway's rate-limit counters, in memory, unpublished, where the gateway looks", () => {
+    const valkey = services["valkey"]!;
+    expect(valkey["image"]).toMatch(/^valkey\/valkey:[\d.]+-alpine$/);
+    expect(valkey["ports"]).toBeUndefined();
+    expect(valkey["command"]).toEqual(expect.arrayContaining(["--save", "", "--appendonly", "no"]));
+    expect(new URL(environmentOf("gateway")["RATE_LIMIT_REDIS_URL"] ?? "").host).toBe("valkey:6379");
+    expect(services["gateway"]?.["depends_on"]).toMatchObject({
+      broker: { condition: "service_healthy" },
+      valkey: { condition: "service_started" },
+    });
+  });
+
   it("runs the dev broker from the image, on RabbitMQ once RabbitMQ is healthy", async () => {
     const broker = services["broker"]!;
     expect(broker["command"]).toEqual(["dist/broker/index.js"]);

@@ -4,7 +4,7 @@ import { databaseFunctions, fromRoot, readYaml, type Manifest } from "./support/
 import { crdErrors } from "./support/schemas";
 
 /**
- * The NetworkPolicies in front of sqld and RabbitMQ, against the workloads they protect and the clients they
+ * The NetworkPolicies in front of sqld, RabbitMQ and Valkey, against the workloads they protect and the clients they
  * let in. What eventing-rabbitmq and the RabbitMQ operators label their pods with is written in
  * knative/network-policies.yaml, read from their sources; these checks hold our own side to it.
  */
@@ -31,8 +31,8 @@ const selects = (selector: Record<string, any>, labels: Record<string, string>):
   );
 
 describe("NetworkPolicies", () => {
-  it("are two, sqld and rabbitmq, each valid against the NetworkPolicy schema", () => {
-    expect(policies.map((manifest) => manifest.metadata.name).sort()).toEqual(["rabbitmq", "sqld"]);
+  it("are three, sqld, rabbitmq and valkey, each valid against the NetworkPolicy schema", () => {
+    expect(policies.map((manifest) => manifest.metadata.name).sort()).toEqual(["rabbitmq", "sqld", "valkey"]);
     for (const manifest of policies) expect(crdErrors(manifest), manifest.metadata.name).toEqual([]);
   });
 
@@ -157,6 +157,53 @@ describe("RabbitMQ's policy", () => {
     expect(peers).toEqual([{ from: [{ podSelector: rabbitmq.spec.podSelector }] }]);
     const ports = rulesOf(rabbitmq).flatMap((rule) => (rule.ports ?? []).map((entry) => entry.port));
     expect(ports.sort((a, b) => Number(a) - Number(b))).toEqual([5672, 15672, 15692]);
+  });
+});
+
+describe("Valkey's policy", () => {
+  const valkey = deployment.one("Deployment", "valkey");
+  const container = containerOf(valkey);
+  const port = (container["ports"] as { containerPort: number }[])[0]?.containerPort;
+
+  it("selects the Valkey pod", () => {
+    expect(selects(policy("valkey").spec.podSelector, valkey.spec.template.metadata.labels)).toBe(true);
+  });
+
+  it("lets the gateway's pods, and only them, reach Valkey's port", () => {
+    expect(rulesOf(policy("valkey"))).toEqual([
+      {
+        from: [{ podSelector: { matchLabels: { "serving.knative.dev/service": "gateway" } } }],
+        ports: [{ protocol: "TCP", port }],
+      },
+    ]);
+    expect(deployment.services.has("gateway")).toBe(true);
+  });
+
+  it("is where the gateway counts its rate limits: its Service, on that port", () => {
+    const url = new URL(
+      (containerOf(deployment.services.get("gateway")!)["env"] as { name: string; value?: string }[]).find(
+        (entry) => entry.name === "RATE_LIMIT_REDIS_URL",
+      )?.value ?? "",
+    );
+    const service = deployment.one("Service", "valkey");
+    expect(url.protocol).toBe("redis:");
+    expect(url.hostname).toBe(`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`);
+    expect(service.spec.ports).toEqual([{ name: "valkey", port: Number(url.port), targetPort: "valkey" }]);
+    expect(selects({ matchLabels: service.spec.selector }, valkey.spec.template.metadata.labels)).toBe(true);
+  });
+
+  it("keeps nothing on disk and runs as a non-root user with a read-only root", () => {
+    const args = container["command"] as string[];
+    expect(args.slice(args.indexOf("--save"), args.indexOf("--save") + 2)).toEqual(["--save", ""]);
+    expect(args.slice(args.indexOf("--appendonly"), args.indexOf("--appendonly") + 2)).toEqual([
+      "--appendonly",
+      "no",
+    ]);
+    expect(valkey.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(container["securityContext"]).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
   });
 });
 

@@ -58,8 +58,12 @@ export const publishers = (): string[] =>
 export const outboxPublishers = (): string[] =>
   functionNames().filter((name) => /\bemit\(/.test(functionSource(name)));
 
+/**
+ * Functions that own a database (in sqld, in a cluster). The gateway's src/db holds only the table of its
+ * rate-limit counters for `npm start`; in a cluster they are in Valkey (knative/valkey.yaml).
+ */
 export const databaseFunctions = (): string[] =>
-  functionNames().filter((name) => existsSync(fromRoot("functions", name, "src/db")));
+  functionNames().filter((name) => name !== "gateway" && existsSync(fromRoot("functions", name, "src/db")));
 
 type ObjectSchema = z.ZodObject<z.ZodRawShape>;
 

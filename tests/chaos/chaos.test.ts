@@ -10,7 +10,8 @@ import { FUNCTIONS, runChaos, type ChaosResult, type ChaosSettings } from "./sce
  *
  * Bounded (CI, about two minutes for both blocks): on the embedded broker every function is killed in turn, then
  * shipping and, while it is down, the broker (which keeps its events on disk); on RabbitMQ the order and payment functions and the broker are killed and RabbitMQ is
- * restarted once. CHAOS_LONG=1: both blocks kill every function, three rounds, with more time between faults.
+ * restarted once; with two replicas of every function, one replica each of order, payment, inventory and
+ * shipping is killed while the other serves. CHAOS_LONG=1: both blocks kill every function, three rounds, with more time between faults.
  * CHAOS_SEED repeats a run's schedule and load; each run writes a JSON report (and every process's log beside
  * it) to CHAOS_REPORT_DIR, the temp folder by default.
  */
@@ -63,6 +64,30 @@ describe("chaos on the embedded broker", () => {
       );
     },
     timeoutFor(FUNCTIONS.length * pace.rounds + 1),
+  );
+});
+
+describe("chaos with two replicas of every function", () => {
+  // Bounded in CI: one replica each of the functions the saga's money and stock go through is killed (-9);
+  // the other keeps serving behind the round-robin, and both share the function's database.
+  const victims = long ? FUNCTIONS : (["order", "payment", "inventory", "shipping"] as const);
+  it(
+    "keeps every invariant when one replica of each function is killed (-9) under load",
+    async () => {
+      const result = await runChaos({
+        label: long ? "replicas-long" : "replicas",
+        seed,
+        victims,
+        ...pace,
+        replicas: 2,
+        brokerFaults: () => [],
+      });
+      expectConsistent(result);
+      expect(result.faults.map((f) => f.target).sort()).toEqual(
+        victims.flatMap((name) => Array<string>(pace.rounds).fill(name)).sort(),
+      );
+    },
+    timeoutFor(victims.length * pace.rounds),
   );
 });
 

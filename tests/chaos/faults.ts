@@ -26,12 +26,17 @@ export interface FaultStep {
   run(): Promise<void>;
 }
 
-/** SIGKILL, a short random pause (requests and deliveries pile up against it), then a fresh start. */
+/**
+ * SIGKILL, a short random pause (requests and deliveries pile up against it), then a fresh start. With
+ * replicas, one of them, chosen at random, as a pod dies while its siblings serve.
+ */
 export const killAndRestart = (system: System, name: ServiceName, random: Random): FaultStep => ({
   target: name,
   how: "kill -9",
   async run() {
-    const service = system.service(name);
+    const replicas = system.replicas(name);
+    const service =
+      replicas.length === 1 ? system.service(name) : replicas[random.int(0, replicas.length - 1)]!;
     await service.stop("SIGKILL");
     await pause(random.int(200, 1000));
     await service.start();

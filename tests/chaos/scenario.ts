@@ -41,6 +41,8 @@ export interface ChaosSettings {
   pauseMs: number;
   /** Time the shop gets after the load stops until every invariant must hold. */
   settleDeadlineMs: number;
+  /** Processes of every function (behind a round-robin each); a kill then hits one of them. Default 1. */
+  replicas?: number;
   /** Extra per-service settings, e.g. the broker's AMQP_URL. */
   env?: SystemOptions["env"];
   /** The broker's own faults (restart it, restart RabbitMQ), run once after the first round. */
@@ -152,7 +154,11 @@ async function replayDeadLetters(url: string, token: string): Promise<number> {
 
 export async function runChaos(settings: ChaosSettings): Promise<ChaosResult> {
   const random = seededRandom(settings.seed);
-  const system = await startSystem({ services: ["broker", ...FUNCTIONS], env: baseEnv(settings) });
+  const system = await startSystem({
+    services: ["broker", ...FUNCTIONS],
+    env: baseEnv(settings),
+    ...(settings.replicas && { replicas: settings.replicas }),
+  });
   try {
     const admin = await adminToken(system);
     const inventory = system.url("inventory");

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { gatewayConfigSchema } from "../../functions/gateway/src/config";
+import { REPLICA_PORT_STEP } from "../../scripts/dev/options";
 import { defaultPorts, rootDir } from "../../scripts/dev/services";
 import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { ADMIN } from "./system";
@@ -10,6 +11,9 @@ import { ADMIN } from "./system";
 const GATEWAY_METRICS_PORT = gatewayConfigSchema.shape.GATEWAY_METRICS_PORT.parse(undefined);
 /** Offsets that put every port between 20 000 and 32 000, below Linux's ephemeral range (see ports.ts). */
 const OFFSETS = { from: 15_000, to: 22_000 };
+
+/** 1..n */
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
 const listen = (port: number): Promise<Server | undefined> =>
   new Promise((resolve) => {
@@ -25,10 +29,15 @@ const listen = (port: number): Promise<Server | undefined> =>
  */
 export async function freeOffset(
   held?: ServiceName,
+  replicas = 1,
 ): Promise<{ offset: number; blocker: Server | undefined }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const offset = OFFSETS.from + Math.floor(Math.random() * (OFFSETS.to - OFFSETS.from));
-    const ports = [...serviceNames.map((s) => defaultPorts(offset)[s]), GATEWAY_METRICS_PORT + offset];
+    const base = [...serviceNames.map((s) => defaultPorts(offset)[s]), GATEWAY_METRICS_PORT + offset];
+    // Replicas listen above their function's port (and the gateway's metrics port): those must be free too.
+    const above =
+      replicas > 1 ? base.flatMap((port) => range(replicas).map((i) => port + i * REPLICA_PORT_STEP)) : [];
+    const ports = [...base, ...above];
     const servers = await Promise.all(ports.map(listen));
     const blocker = held ? servers[serviceNames.indexOf(held)] : undefined;
     await Promise.all(servers.filter((s) => s !== blocker).map((s) => new Promise((r) => s?.close(r))));
@@ -47,19 +56,27 @@ export interface Runner {
   find(pattern: RegExp): RegExpExecArray | undefined;
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
   /** The pid the runner last reported for a service ("ready (pid N)" or "back up after ... (pid N)"). */
-  pidOf(service: ServiceName): number;
+  pidOf(name: ServiceName | `${ServiceName}-${number}`): number;
   /** Takes the runner's whole process group down at once (after a failed test). */
   kill(): void;
 }
 
 /** Starts what `npm start` runs, detached, so the runner and its processes form one process group. */
-export function startRunner(options: { offset: number; dataDir: string }): Runner {
+export function startRunner(options: {
+  offset: number;
+  dataDir: string;
+  /** More of the runner's options, e.g. --replicas=2. */
+  args?: string[];
+  /** More environment for every process it starts. */
+  env?: Record<string, string>;
+}): Runner {
   const child = spawn(
     process.execPath,
     [
       join(rootDir, "node_modules/tsx/dist/cli.mjs"),
       "scripts/dev/start.ts",
       `--port-offset=${options.offset}`,
+      ...(options.args ?? []),
     ],
     {
       cwd: rootDir,
@@ -73,6 +90,7 @@ export function startRunner(options: { offset: number; dataDir: string }): Runne
         PASSWORD_SCRYPT_COST: "1024",
         AMQP_URL: "",
         LOG_LEVEL: "info",
+        ...options.env,
       },
     },
   );

@@ -10,6 +10,8 @@ export {
   type PrincipalCheck,
 } from "./guard";
 export { loadSigningKey, type SigningKey } from "./keys";
+/** Key files that replicas starting together must write once, whole (the session key too). */
+export { writeOnce } from "../events/keys";
 export {
   createTokenVerifier,
   VerifiedTokens,

@@ -17,6 +17,7 @@ import { MicroCache } from "./edge/micro-cache";
 import { createRateLimiter, rateLimit } from "./edge/rate-limit";
 import { forwardTo } from "./proxy/forward";
 import { createRouteLookup, routeTable, type RateClass, type RouteRule } from "./routes-table";
+import { mountWeb } from "./web";
 
 /** The public catalog: the same for every anonymous reader, so its answers may be shared for a moment. */
 const isCatalogRead = (rule: RouteRule): boolean =>
@@ -68,6 +69,8 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
       ),
     );
   }
+
+  if (deps.web) mountWeb(app, deps.web, trusted);
 
   const lookup = createRouteLookup(routeTable);
   app.notFound((c) => {

@@ -11,6 +11,7 @@ import { trustedProxyList } from "@bazaar/shared/http";
 import type { RateLimitPolicies } from "./edge/rate-limit";
 import type { UpstreamSettings } from "./proxy/upstream";
 import { upstreamNames, type UpstreamName } from "./routes-table";
+import { webConfigSchema } from "./web/config";
 
 const count = z.coerce.number().int().positive();
 const milliseconds = z.coerce.number().int().positive();
@@ -34,6 +35,7 @@ export const gatewayConfigSchema = z
   .extend(upstreamTimeouts)
   .extend(baseConfigSchema.shape)
   .extend(jwksConfigSchema.shape)
+  .extend(webConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(8080),
     K_SERVICE: z.string().min(1).default("gateway"),

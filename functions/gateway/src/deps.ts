@@ -2,6 +2,7 @@ import type { TokenVerifier } from "@bazaar/shared/auth";
 import type { HttpDeps } from "@bazaar/shared/http";
 import type { RateLimitPolicies, RateLimitStore } from "./edge/rate-limit";
 import type { Upstreams } from "./proxy/upstream";
+import type { WebDeps } from "./web";
 
 /** Everything the gateway app needs, made by server.ts (or by a test). The gateway has no database. */
 export interface GatewayDeps {
@@ -18,4 +19,6 @@ export interface GatewayDeps {
   trustedProxies: readonly string[];
   /** Milliseconds anonymous catalog reads are answered from the edge cache; 0: never. */
   catalogCacheMs: number;
+  /** The storefront and back office pages (/shop, /admin); none without. */
+  web?: WebDeps;
 }

@@ -7,6 +7,7 @@ import { gatewayConfigSchema, rateLimitPoliciesOf, upstreamSettingsOf } from "./
 import { openRateLimitStore } from "./edge/rate-limit-store";
 import { createEdgeVerifier } from "./edge/verifier";
 import { createUpstreams } from "./proxy/upstream";
+import { loadSessionKeys } from "./web";
 
 // The gateway has no database (its rate-limit counters aside), so it does what startFunction does minus the
 // database and the outbox.
@@ -44,6 +45,10 @@ const app = createApp({
   corsOrigins: config.CORS_ORIGINS,
   trustedProxies: config.GATEWAY_TRUSTED_PROXIES,
   catalogCacheMs: config.GATEWAY_CATALOG_CACHE_MS,
+  web: {
+    sessionKeys: loadSessionKeys({ keys: config.WEB_SESSION_KEYS, dataDir: config.DATA_DIR }),
+    sessionMaxAgeSeconds: config.WEB_SESSION_MAX_AGE_SECONDS,
+  },
 });
 
 // Prometheus scrapes the pod on this port; the public port answers /metrics with 404.

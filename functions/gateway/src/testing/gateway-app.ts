@@ -65,6 +65,7 @@ export async function testGateway(
     trustedProxies: overrides.trustedProxies ?? [],
     // Off unless a test is about it: other tests look at what reached the function.
     catalogCacheMs: overrides.catalogCacheMs ?? 0,
+    ...(overrides.web && { web: overrides.web }),
   });
   const ids: Record<Role, number> = { customer: 7, staff: 8, admin: 9 };
   return {

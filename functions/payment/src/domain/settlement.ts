@@ -109,10 +109,7 @@ export function createSettler(deps: SettlerDeps): Settler {
   }
 
   const claimable = (now: number) =>
-    and(
-      eq(payments.status, "pending"),
-      or(isNull(payments.chargingUntil), lte(payments.chargingUntil, now)),
-    );
+    and(eq(payments.status, "pending"), or(isNull(payments.chargingUntil), lte(payments.chargingUntil, now)));
 
   /** Pending payments no replica is charging, now claimed by this one. */
   async function claim(): Promise<Payment[]> {

@@ -7,6 +7,9 @@
  * written as the body of an async function (top-level await keeps working) so that the loader can compile it
  * as a script with V8's code cache. Node's built-in modules and libSQL's native driver are the only things
  * it loads at run time, with require(); everything else is inlined, except WebSocket code no function runs.
+ *
+ * The OpenTelemetry SDK is a bundle of its own, dist/tracing-sdk.js, which a function requires only when
+ * OTEL_* turns tracing on (shared/observability/tracing.ts): a start without tracing reads none of it.
  */
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -60,6 +63,45 @@ const withoutWebSocket: Plugin = {
   },
 };
 
+/** The tracing SDK's bundle, beside the functions' folders. */
+const TRACING_SDK = "tracing-sdk.js";
+const tracingModule = join(rootDir, "shared/observability/tracing.ts");
+
+/**
+ * shared/observability/tracing.ts imports ./tracing-sdk dynamically: in a function's bundle that import
+ * becomes a require() of dist/tracing-sdk.js, run only if the import is (the bundle's require resolves from
+ * dist/<name>/).
+ */
+const tracingSdkApart: Plugin = {
+  name: "tracing-sdk-apart",
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\/tracing-sdk$/ }, ({ path, importer }) =>
+      importer === tracingModule ? { path, namespace: "tracing-sdk" } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: "tracing-sdk" }, () => ({
+      contents: `module.exports = require(${JSON.stringify(`../${TRACING_SDK}`)});`,
+    }));
+    builder.onResolve({ filter: /^\.\.\/tracing-sdk\.js$/ }, ({ path }) => ({
+      path,
+      external: true,
+    }));
+  },
+};
+/** dist/tracing-sdk.js: the SDK, the OTLP exporters and what they need, minified, as CommonJS. */
+async function bundleTracingSdk(): Promise<void> {
+  await build({
+    entryPoints: [join(rootDir, "shared/observability/tracing-sdk.ts")],
+    outfile: join(outRoot, TRACING_SDK),
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    sourcemap: "linked",
+    logLevel: "warning",
+  });
+}
+
 async function bundle(service: ServiceName, outdir: string): Promise<string> {
   const { outputFiles } = await build({
     entryPoints: [entryOf(service)],
@@ -73,7 +115,7 @@ async function bundle(service: ServiceName, outdir: string): Promise<string> {
     minifyWhitespace: true,
     charset: "ascii", // the loader reads it as one-byte text
     sourcemap: "linked",
-    plugins: [requireAtRunTime, withoutWebSocket],
+    plugins: [requireAtRunTime, withoutWebSocket, tracingSdkApart],
     define: {
       "import.meta.url": "__bundleUrl",
       "import.meta.dirname": "__dirname",
@@ -116,6 +158,8 @@ rmSync(outRoot, { recursive: true, force: true });
 mkdirSync(outRoot);
 // The repository's package.json says "module"; the loaders are CommonJS, which Node starts faster.
 writeFileSync(join(outRoot, "package.json"), '{ "type": "commonjs" }\n');
+await bundleTracingSdk();
+console.log(`built dist/${TRACING_SDK}`);
 for (const service of availableServices()) {
   const outdir = join(outRoot, service);
   await writeLoader(outdir, await bundle(service, outdir));

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import * as z from "zod";
-import { baseConfigSchema, serviceUrlsSchema } from "../config";
+import { baseConfigSchema, serviceUrlsSchema, tracingConfigSchema } from "../config";
 
 /** knative/triggers of this checkout: the same manifests the cluster applies. */
 export const defaultTriggersDir = resolve(import.meta.dirname, "../../knative/triggers");
@@ -18,6 +18,7 @@ export const brokerConfigSchema = baseConfigSchema
     SHUTDOWN_GRACE_SECONDS: true,
   })
   .extend(serviceUrlsSchema.shape)
+  .extend(tracingConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(5010),
     K_SERVICE: z.string().min(1).default("broker"),

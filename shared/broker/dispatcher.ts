@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import type { CallSpanSpec } from "../http/call-span";
 import { send, type Answer as HttpAnswer } from "../http/client";
 import { backoffMs, isRetryable } from "./backoff";
+import { eventAttributes } from "../events/tracing";
 import { readCloudEvent, toBinaryRequest, withExtensions } from "../events/wire";
 import { logFieldsOf, type BrokerEvent } from "./message";
 import type { BrokerMetrics } from "./metrics";
@@ -55,7 +57,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const { retry, backoffPolicy, backoffDelayMs } = trigger.delivery;
     const timeoutMs = trigger.delivery.timeoutMs ?? deps.timeoutMs;
     for (let attempt = 0; ; attempt += 1) {
-      const answer = await post(trigger.subscriber.url, event, timeoutMs, signal);
+      const span = () => deliverySpanOf("deliver", trigger, event, attempt);
+      const answer = await post(trigger.subscriber.url, event, timeoutMs, signal, span);
       if (signal.aborted) return { outcome: "aborted" };
       if (!isRetryable(answer.status)) return accept(trigger, event, answer, log);
       if (attempt >= retry) {
@@ -128,7 +131,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const log = logger.child({ trigger: trigger.name, ...logFieldsOf(deadLetter) });
     const timeoutMs = trigger.delivery.timeoutMs ?? deps.timeoutMs;
     for (let attempt = 1; ; attempt += 1) {
-      const answer = await post(sink.url, deadLetter, timeoutMs, signal);
+      const span = () => deliverySpanOf("dead-letter", trigger, deadLetter, attempt - 1);
+      const answer = await post(sink.url, deadLetter, timeoutMs, signal, span);
       if (signal.aborted) return false;
       if (answer.status >= 200 && answer.status < 300) {
         metrics.deliveries.inc({ trigger: trigger.name, outcome: "dead_lettered" });
@@ -152,14 +156,36 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   return { deliver, deadLetter };
 }
 
+/**
+ * With tracing on, a delivery attempt's span: a child of the event's traceparent (its producer's span), and
+ * the parent of the subscriber's. The event keeps its producer's context; only the header names this span.
+ */
+const deliverySpanOf = (
+  what: "deliver" | "dead-letter",
+  trigger: Trigger,
+  event: BrokerEvent,
+  retry: number,
+): CallSpanSpec => {
+  const { id, type, source, subject } = event.attributes;
+  return {
+    name: `${what} ${type ?? "event"}`,
+    attributes: {
+      ...eventAttributes({ id, type, source, subject }, "send"),
+      "messaging.destination.subscription.name": trigger.name,
+      ...(retry > 0 && { "http.request.resend_count": retry }),
+    },
+  };
+};
+
 async function post(
   url: string,
   event: BrokerEvent,
   timeoutMs: number,
   signal: AbortSignal,
+  span: () => CallSpanSpec,
 ): Promise<Answer> {
   try {
-    return await send(url, { method: "POST", ...toBinaryRequest(event), timeoutMs, signal });
+    return await send(url, { method: "POST", ...toBinaryRequest(event), timeoutMs, signal, span });
   } catch (error) {
     return { status: 0, headers: {}, body: new Uint8Array(), error: describe(error) };
   }

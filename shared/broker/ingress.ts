@@ -3,6 +3,7 @@ import { rawRequestOf } from "../http/raw-request";
 import { createHttpApp, problem, problemAnswer, type AppEnv, type HttpDeps } from "../http";
 import type { Broker } from "./broker";
 import { readCloudEvent } from "../events/wire";
+import { inSpan } from "../observability/tracing";
 
 /**
  * The broker ingress with the RabbitMQ broker's contract: POST / with a binary or structured CloudEvent →
@@ -15,7 +16,9 @@ export function createIngress(deps: { http: HttpDeps; broker: Broker }): Hono<Ap
   app.post("/", async (c) => {
     const { headers, body } = await rawRequestOf(c);
     const event = readCloudEvent(headers, body); // Invalid -> 400
-    await deps.broker.publish(event);
+    // With tracing on, the time to store it (RabbitMQ's confirm, or the embedded store's commit).
+    const store = { name: `enqueue ${event.attributes["type"] ?? "event"}` };
+    await inSpan(store, () => deps.broker.publish(event), { withinTrace: true });
     return c.body(null, 202);
   });
 

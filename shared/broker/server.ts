@@ -3,10 +3,10 @@
  * Trigger manifests in knative/triggers. With AMQP_URL it keeps events in RabbitMQ (rabbitmq/transport.ts),
  * as compose runs it; without, in a libSQL file under DATA_DIR (embedded.ts), as `npm start` runs it.
  */
-import { loadConfig } from "../config";
+import { loadConfig, tracingSettingsOf } from "../config";
 import { defaultDatabaseUrl } from "../db";
 import { serve } from "../http";
-import { createLogger, createMetrics } from "../observability";
+import { createLogger, createMetrics, startTracing } from "../observability";
 import { createBroker } from "./broker";
 import { brokerConfigSchema } from "./config";
 import { createIngress } from "./ingress";
@@ -16,6 +16,7 @@ import { loadTriggers, TriggerError, type Trigger } from "./triggers";
 
 const config = loadConfig(brokerConfigSchema);
 const logger = createLogger(config.K_SERVICE, config.LOG_LEVEL);
+const tracing = await startTracing(tracingSettingsOf(config), logger);
 const metrics = createMetrics(config.K_SERVICE);
 
 let triggers: Trigger[];
@@ -84,5 +85,6 @@ await serve(app, {
     const abandoned = await broker.close(Math.max(0, drainDeadline - Date.now()));
     if (abandoned > 0) logger.warn({ abandoned }, "shut down with undelivered events");
     else logger.info("drained: no accepted event was abandoned");
+    await tracing.shutdown();
   },
 });

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { tracingConfigSchema } from "./tracing";
 
 /**
  * Settings every function shares. A function extends this schema with its own keys; nothing else in the
@@ -31,6 +32,8 @@ export const baseConfigSchema = z.object({
   EVENT_PRIVATE_JWK: z.string().optional(),
   /** Folder of every producer's public event keys, `<function>.json` each (a ConfigMap); unset: under DATA_DIR. */
   EVENT_KEYS_DIR: z.string().optional(),
+  /** OTEL_*: where traces go (none set: no tracing SDK is loaded at all). */
+  ...tracingConfigSchema.shape,
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
@@ -76,6 +79,13 @@ export function loadConfig<S extends z.ZodType>(schema: S, env = process.env): z
   }
 }
 
+export {
+  tracingConfigSchema,
+  tracingSettingsOf,
+  type TracesProtocol,
+  type TracingConfig,
+  type TracingSettings,
+} from "./tracing";
 export {
   devPorts,
   functionNames,

@@ -7,6 +7,7 @@ import { problem, problemAnswer } from "../http/problem";
 import { rawRequestOf } from "../http/raw-request";
 import { nextTraceparent } from "../http/tracing";
 import type { Metrics } from "../observability";
+import { endSpan, startSpan, traceparentOf, tracingOn, withSpan } from "../observability/tracing";
 import { isEventType, type BazaarEvent, type EventType } from "./catalog";
 import { toBazaarEvent } from "./encoding";
 import type { EventKeyring } from "./keys";
@@ -14,6 +15,7 @@ import { refusalOf } from "./signature";
 import { readCloudEvent, type WireEvent } from "./wire";
 import type { Emit, Outbox } from "./outbox";
 import { processedEvents } from "./tables";
+import { processSpanOf } from "./tracing";
 
 /** "stale": the event came too late (or out of order) to change anything; it is acknowledged all the same. */
 export type HandlerOutcome = "applied" | "stale";
@@ -22,6 +24,11 @@ export interface HandlerContext<S extends Record<string, unknown>> {
   tx: Tx<S>;
   emit: Emit;
   log: Logger;
+  /**
+   * This handling's traceparent (what `emit` stamps on events), for work a handler leaves for later. The
+   * receiver always gives it; a handler called directly (a test) may have none.
+   */
+  traceparent?: string;
 }
 
 /** Resolves to "stale" when the event changed nothing; anything else counts as applied. */
@@ -98,24 +105,31 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
       return problemAnswer(c, problem(500, `this function does not handle ${event.type}`));
     }
 
+    // With tracing on, the handling is a consumer span, a child of this request's (the delivery's) span; what
+    // the handler emits and the transaction it runs in are children of it.
+    const span = tracingOn() ? startSpan(processSpanOf(event)) : undefined;
     const trace = {
       correlationId: event.correlationid ?? c.get("correlationId"),
-      traceparent: nextTraceparent(event.traceparent),
+      traceparent: span ? traceparentOf(span) : nextTraceparent(event.traceparent),
     };
     let outcome: HandlerOutcome | "duplicate";
     try {
-      outcome = await deps.outbox.write(trace, async (tx, emit) => {
-        // Claiming the (source, id) first is the duplicate check and the record in one statement; if the
-        // handler fails, the transaction rolls the claim back with everything else.
-        const claimed = await tx
-          .insert(processedEvents)
-          .values({ source: event.source, id: event.id, type: event.type, processedAt: Date.now() })
-          .onConflictDoNothing()
-          .returning({ id: processedEvents.id });
-        if (claimed.length === 0) return "duplicate";
-        return (await handler(event, { tx, emit, log })) ?? "applied";
-      });
+      outcome = await withSpan(span, () =>
+        deps.outbox.write(trace, async (tx, emit) => {
+          // Claiming the (source, id) first is the duplicate check and the record in one statement; if the
+          // handler fails, the transaction rolls the claim back with everything else.
+          const claimed = await tx
+            .insert(processedEvents)
+            .values({ source: event.source, id: event.id, type: event.type, processedAt: Date.now() })
+            .onConflictDoNothing()
+            .returning({ id: processedEvents.id });
+          if (claimed.length === 0) return "duplicate";
+          const context = { tx, emit, log, traceparent: trace.traceparent };
+          return (await handler(event, context)) ?? "applied";
+        }),
+      );
     } catch (error) {
+      endSpan(span, error);
       deps.metrics.eventsFailed.inc({ type: event.type });
       const transient =
         error instanceof DomainError && (error.kind === "unavailable" || error.kind === "timeout");
@@ -130,6 +144,8 @@ export function createEventReceiver<S extends Record<string, unknown>>(deps: Rec
       duplicate: deps.metrics.eventsDuplicate,
     }[outcome];
     counter.inc({ type: event.type });
+    span?.setAttribute("bazaar.event.outcome", outcome);
+    endSpan(span);
     log.info({ outcome }, "event handled");
     return c.body(null, 202, { "x-bazaar-outcome": outcome });
   });

@@ -8,6 +8,7 @@ import { toWireEvent, type OutboxRow } from "./encoding";
 import type { EventSigningKey } from "./keys";
 import { signEvent } from "./signature";
 import { outbox } from "./tables";
+import { publishSpanOf } from "./tracing";
 import { toBinaryRequest } from "./wire";
 
 export interface RelayOptions<S extends Record<string, unknown>> {
@@ -60,7 +61,8 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
       throw new Error(`${row.source} has no event signing key; ${row.type} stays in the outbox`);
     const message = toBinaryRequest(signEvent(toWireEvent(row), signingKey));
     // Aborted with the breaker's timeout: a late answer must not land after the row was re-sent.
-    const answer = await send(sink as string, { method: "POST", ...message, timeoutMs });
+    const span = () => publishSpanOf(row);
+    const answer = await send(sink as string, { method: "POST", ...message, timeoutMs, span });
     if (answer.status < 200 || answer.status >= 300) {
       throw new UpstreamStatusError(answer.status, `broker answered ${answer.status}`);
     }

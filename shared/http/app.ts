@@ -4,6 +4,15 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { PayloadTooLarge } from "../errors";
+import {
+  failSpan,
+  SpanKind,
+  spanIdOf,
+  startSpan,
+  traceparentOf,
+  withSpan,
+  type Span,
+} from "../observability/tracing";
 import { AnswerHeaders } from "./answer-headers";
 import type { AppEnv, HttpDeps } from "./context";
 import { metricsHandler } from "./metrics-endpoint";
@@ -13,8 +22,9 @@ import { correlationIdFrom, nextTraceparent, traceIdOf } from "./tracing";
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 /**
- * The Hono app every function starts from: request and correlation ids, traceparent, a request-scoped
- * logger, RED metrics by route template, a body size limit, problem+json errors, the health endpoints and
+ * The Hono app every function starts from: request and correlation ids, traceparent (and, with tracing
+ * on, a server span per request: health and metrics excepted), a request-scoped logger, RED metrics by
+ * route template, a body size limit, problem+json errors, the health endpoints and
  * /metrics (unless `servesMetrics` is false).
  * Functions mount their routes on it; nothing here is repeated per route.
  */
@@ -93,11 +103,14 @@ function requestContext(deps: HttpDeps): MiddlewareHandler<AppEnv> {
     const correlationId = correlationIdFrom(
       c.req.header("x-correlation-id") ?? c.req.header("ce-correlationid"),
     );
-    const traceparent = nextTraceparent(c.req.header("traceparent") ?? c.req.header("ce-traceparent"));
+    const incoming = c.req.header("traceparent") ?? c.req.header("ce-traceparent");
+    const span = QUIET_PATHS.has(c.req.path) ? undefined : serverSpan(c, incoming);
+    const traceparent = span ? traceparentOf(span) : nextTraceparent(incoming);
     const log = deps.logger.child({
       request_id: requestId,
       correlation_id: correlationId,
       trace_id: traceIdOf(traceparent),
+      span_id: spanIdOf(traceparent),
     });
     c.set("requestId", requestId);
     c.set("correlationId", correlationId);
@@ -109,10 +122,11 @@ function requestContext(deps: HttpDeps): MiddlewareHandler<AppEnv> {
     answerHeaders.set("x-correlation-id", correlationId);
     c.set("answerHeaders", answerHeaders);
 
-    await next();
+    await withSpan(span, next);
 
     if (!answerHeaders.included) addAnswerHeaders(c, answerHeaders);
     const route = routePath(c, -1) || "unmatched";
+    if (span) endServerSpan(span, c.req.method, route, c.res.status);
     const seconds = (performance.now() - started) / 1000;
     const labels = { method: c.req.method, route, status: String(c.res.status) };
     deps.metrics.httpRequests.inc(labels);
@@ -130,4 +144,25 @@ function requestContext(deps: HttpDeps): MiddlewareHandler<AppEnv> {
       );
     }
   };
+}
+
+/** HTTP server span (semantic conventions); a request from outside starts a trace of its own. */
+function serverSpan(c: Context<AppEnv>, incoming: string | undefined): Span | undefined {
+  return startSpan(
+    {
+      name: c.req.method,
+      kind: SpanKind.SERVER,
+      attributes: { "http.request.method": c.req.method, "url.path": c.req.path, "url.scheme": "http" },
+    },
+    incoming,
+    "root",
+  );
+}
+
+function endServerSpan(span: Span, method: string, route: string, status: number): void {
+  span.updateName(`${method} ${route}`);
+  span.setAttribute("http.route", route);
+  span.setAttribute("http.response.status_code", status);
+  if (status >= 500) failSpan(span, `answered ${status}`, String(status));
+  span.end();
 }

@@ -1,4 +1,5 @@
 import { Agent, request, type IncomingMessage } from "node:http";
+import { endCallSpan, startCallSpan, type CallSpanSpec } from "./call-span";
 import { flatHeaders } from "./raw-request";
 
 /** What a peer answered: status, headers with lower-case names, and the whole body. */
@@ -16,6 +17,8 @@ export interface SendOptions {
   timeoutMs: number;
   /** Aborts the request early, e.g. on shutdown. */
   signal?: AbortSignal;
+  /** With tracing on, what this call's span says (default: a client span named by the method). */
+  span?: () => CallSpanSpec;
 }
 
 /**
@@ -28,6 +31,18 @@ const agent = new Agent({ keepAlive: true, timeout: 4000, maxSockets: 64 });
 
 /** Sends one request and reads the whole answer. Rejects when there is no answer (refused, reset, timed out). */
 export function send(url: string, options: SendOptions): Promise<Answer> {
+  const call = startCallSpan(url, options.method, options.headers, options.span);
+  // Tracing off: the call as it always was.
+  if (!call) return exchange(url, options);
+  const answered = exchange(url, { ...options, headers: call.headers });
+  answered.then(
+    ({ status }) => endCallSpan(call.span, { status }),
+    (error: unknown) => endCallSpan(call.span, { error }),
+  );
+  return answered;
+}
+
+function exchange(url: string, options: SendOptions): Promise<Answer> {
   return new Promise((resolve, reject) => {
     // As a latin1 string the body goes out in one write with the headers (bytes unchanged); as a buffer Node
     // writes the two separately, and on a busy machine a syscall costs more than the copy.

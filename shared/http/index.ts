@@ -1,6 +1,7 @@
 export { createHttpApp } from "./app";
 export { AnswerHeaders } from "./answer-headers";
 export { AnswerTooLarge, readAnswerBody, send, type Answer, type SendOptions } from "./client";
+export { endCallSpan, startCallSpan, type CallSpanSpec } from "./call-span";
 export {
   clientOf,
   isAddressOrCidr,

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import type { BaseConfig } from "../config";
+import { tracingSettingsOf, type BaseConfig } from "../config";
 import { defaultDatabaseUrl, openDatabase, type Database } from "../db";
 import {
   createEventKeyring,
@@ -16,7 +16,17 @@ import {
   type Relay,
 } from "../events";
 import { serve, type AppEnv, type HttpDeps } from "../http";
-import { createLogger, createMetrics, type Logger, type Metrics } from "../observability";
+import {
+  createLogger,
+  createMetrics,
+  detached,
+  inSpan,
+  SpanKind,
+  startTracing,
+  tracingOn,
+  type Logger,
+  type Metrics,
+} from "../observability";
 
 /** What server.ts hands to a function's createApp: everything with I/O, opened once. */
 export interface FunctionKit<S extends Record<string, unknown>> {
@@ -48,13 +58,17 @@ export async function startFunction<S extends Record<string, unknown>>(
 ): Promise<FunctionKit<S>> {
   const { config } = options;
   const logger = createLogger(config.K_SERVICE, config.LOG_LEVEL);
+  const tracing = await startTracing(tracingSettingsOf(config), logger);
   const metrics = createMetrics(config.K_SERVICE);
-  const database = await openDatabase({
-    url: config.DATABASE_URL ?? defaultDatabaseUrl(config.DATA_DIR, config.K_SERVICE),
-    authToken: config.DATABASE_AUTH_TOKEN,
-    schema: options.schema,
-    migrationsFolder: options.migrationsFolder,
-  });
+  const database = tracedWrites(
+    await openDatabase({
+      url: config.DATABASE_URL ?? defaultDatabaseUrl(config.DATA_DIR, config.K_SERVICE),
+      authToken: config.DATABASE_AUTH_TOKEN,
+      schema: options.schema,
+      migrationsFolder: options.migrationsFolder,
+    }),
+    config.K_SERVICE,
+  );
   const keysDir = config.EVENT_KEYS_DIR ?? defaultEventKeysDir(config.DATA_DIR);
   const signingKey = eventSigningKeyOf(config, keysDir);
   const eventKeys = createEventKeyring(keysDir);
@@ -65,7 +79,9 @@ export async function startFunction<S extends Record<string, unknown>>(
     );
   }
   const relay = createRelay({ database, sink: config.K_SINK, signingKey, logger, metrics });
-  const outbox = createOutbox({ database, source: sourceOf(config.K_SERVICE), onCommit: relay.kick });
+  // The relay's pass is work of its own, not of the request whose commit set it off.
+  const onCommit = () => detached(relay.kick);
+  const outbox = createOutbox({ database, source: sourceOf(config.K_SERVICE), onCommit });
 
   let draining = false;
   const http: HttpDeps = {
@@ -90,10 +106,26 @@ export async function startFunction<S extends Record<string, unknown>>(
       await options.onShutdown?.();
       await relay.stop();
       database.close();
+      await tracing.shutdown();
     },
   });
   relay.start(config.OUTBOX_INTERVAL_MS);
   return kit;
+}
+
+/**
+ * With tracing on, each write transaction of a traced request or event is a span (a database client span:
+ * the time it waited for the write lock included). Background transactions (a relay's claim, a sweep) make
+ * no trace of their own.
+ */
+function tracedWrites<S extends Record<string, unknown>>(database: Database<S>, name: string): Database<S> {
+  if (!tracingOn()) return database;
+  const span = {
+    name: `transaction ${name}`,
+    kind: SpanKind.CLIENT,
+    attributes: { "db.system.name": "sqlite", "db.namespace": name, "db.operation.name": "transaction" },
+  };
+  return { ...database, write: (work) => inSpan(span, () => database.write(work), { withinTrace: true }) };
 }
 
 const isProducer = (service: string): service is Producer =>

@@ -1,10 +1,12 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runtimePackages, runtimeRoots } from "../../scripts/docker/runtime-deps";
 import { BUNDLE } from "../../shared/runtime/code-cache";
+import { startOtlpReceiver } from "../../shared/testing/otlp";
+import { freePort } from "../support/ports";
 import { fromRoot, functionNames, rootDir } from "./support/repo";
 
 /**
@@ -209,6 +211,74 @@ describe("the image's build steps, run here", () => {
         .sort(),
     );
   });
+
+  it("keeps the tracing SDK out of every bundle, in dist/tracing-sdk.js, read only when OTEL_* asks for traces", async () => {
+    const sdkPackages =
+      /node_modules\/@opentelemetry\/(sdk-trace|exporter-|otlp-|resources|context-async-hooks)/;
+    for (const name of [...functionNames(), "broker"]) {
+      const map = JSON.parse(readFileSync(fromRoot("dist", name, `${BUNDLE}.map`), "utf8")) as {
+        sources: string[];
+      };
+      expect(
+        map.sources.filter((source) => sdkPackages.test(source)),
+        name,
+      ).toEqual([]);
+    }
+    expect(existsSync(join(app, "dist/tracing-sdk.js"))).toBe(true);
+
+    // The order function from the image's files: Node's module log says whether it read the SDK's bundle.
+    const receiver = await startOtlpReceiver();
+    const start = async (env: Record<string, string>): Promise<string> => {
+      const port = await freePort();
+      const dataDir = mkdtempSync(join(tmpdir(), "bazaar-traced-"));
+      const child = spawn(process.execPath, [join(app, "dist/order/index.js")], {
+        cwd: app,
+        env: {
+          ...process.env,
+          NODE_PATH: "",
+          NODE_DEBUG: "module",
+          PORT: String(port),
+          K_SERVICE: "order",
+          DATA_DIR: dataDir,
+          OUTBOX_INTERVAL_MS: "0",
+          ORDER_SWEEP_INTERVAL_MS: "0",
+          ...env,
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        for (let i = 0; i < 300; i++) {
+          const answer = await fetch(`http://127.0.0.1:${port}/api/orders`).catch(() => undefined);
+          if (answer) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM"); // the SDK exports what it still holds as the function drains
+        await exited;
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+      return stderr;
+    };
+    try {
+      expect(await start({})).not.toContain("tracing-sdk");
+      const traced = await start({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        K_REVISION: "order-00042",
+      });
+      expect(traced).toContain("tracing-sdk.js");
+      expect(receiver.spans.find((span) => span.name === "GET /api/orders")).toMatchObject({
+        service: "order",
+        resource: { "service.version": "order-00042" },
+        attributes: { "http.response.status_code": 401 },
+      });
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
 
   it("starts every function from those files alone and stops it cleanly (the warm step)", () => {
     const cache = join(app, ".cache/node-compile");

@@ -1,7 +1,7 @@
 import { remoteKeys } from "@bazaar/shared/auth";
-import { loadConfig } from "@bazaar/shared/config";
+import { loadConfig, tracingSettingsOf } from "@bazaar/shared/config";
 import { serve, serveMetrics } from "@bazaar/shared/http";
-import { createLogger, createMetrics } from "@bazaar/shared/observability";
+import { createLogger, createMetrics, startTracing } from "@bazaar/shared/observability";
 import { createApp } from "./app";
 import { gatewayConfigSchema, rateLimitPoliciesOf, upstreamSettingsOf } from "./config";
 import { openRateLimitStore } from "./edge/rate-limit-store";
@@ -13,6 +13,7 @@ import { loadSessionKeys } from "./web";
 // database and the outbox.
 const config = loadConfig(gatewayConfigSchema);
 const logger = createLogger(config.K_SERVICE, config.LOG_LEVEL);
+const tracing = await startTracing(tracingSettingsOf(config), logger);
 const metrics = createMetrics(config.K_SERVICE);
 const upstreams = createUpstreams((name) => upstreamSettingsOf(config, name), metrics);
 
@@ -68,6 +69,7 @@ await serve(app, {
     Object.values(upstreams).forEach((upstream) => upstream.shutdown());
     await metricsListener.close();
     await rateLimitStore.close();
+    await tracing.shutdown();
   },
 });
 logger.info(

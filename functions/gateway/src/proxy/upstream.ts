@@ -1,6 +1,13 @@
 import { Timeout, Unavailable } from "@bazaar/shared/errors";
-import { AnswerTooLarge, PROBLEM_CONTENT_TYPE, problem, type AnswerHeaders } from "@bazaar/shared/http";
-import type { Metrics } from "@bazaar/shared/observability";
+import {
+  AnswerTooLarge,
+  endCallSpan,
+  PROBLEM_CONTENT_TYPE,
+  problem,
+  startCallSpan,
+  type AnswerHeaders,
+} from "@bazaar/shared/http";
+import { tracingOn, type Metrics } from "@bazaar/shared/observability";
 import {
   createBreaker,
   isBreakerOpen,
@@ -113,20 +120,36 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
   const secondsUntilTrial = (): number =>
     Math.max(1, Math.ceil((openedAt + settings.resetTimeoutMs - Date.now()) / 1000));
 
+  const fire = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
+    try {
+      return await breaker.fire(request);
+    } catch (error) {
+      if (error instanceof UpstreamServerError) return error.answer;
+      // Nobody is listening any more; the status only shows in the access log (nginx's convention).
+      if (error instanceof UpstreamStatusError)
+        return { status: error.status, headers: [], body: new Uint8Array() };
+      throw asDomainError(name, error, settings.timeoutMs, secondsUntilTrial);
+    }
+  };
+
+  /** With tracing on: the call's span (breaker included) is the parent of the function's. */
+  const fireInSpan = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
+    const call = startCallSpan(`${base}${request.pathAndQuery}`, request.method, request.headers);
+    if (!call) return fire(request);
+    try {
+      const answer = await fire({ ...request, headers: call.headers });
+      endCallSpan(call.span, answer);
+      return answer;
+    } catch (error) {
+      endCallSpan(call.span, { error });
+      throw error;
+    }
+  };
+
   return {
     name,
     baseUrl: base,
-    async forward(request) {
-      try {
-        return await breaker.fire(request);
-      } catch (error) {
-        if (error instanceof UpstreamServerError) return error.answer;
-        // Nobody is listening any more; the status only shows in the access log (nginx's convention).
-        if (error instanceof UpstreamStatusError)
-          return { status: error.status, headers: [], body: new Uint8Array() };
-        throw asDomainError(name, error, settings.timeoutMs, secondsUntilTrial);
-      }
-    },
+    forward: (request) => (tracingOn() ? fireInSpan(request) : fire(request)),
     shutdown: () => {
       breaker.shutdown();
       connection.close();

@@ -5,7 +5,16 @@ import { Counter } from "prom-client";
 import type { Database } from "@bazaar/shared/db";
 import type { Outbox } from "@bazaar/shared/events";
 import { nextTraceparent } from "@bazaar/shared/http";
-import type { Logger, Metrics } from "@bazaar/shared/observability";
+import {
+  detached,
+  endSpan,
+  startSpan,
+  traceparentOf,
+  withSpan,
+  type Logger,
+  type Metrics,
+  type Span,
+} from "@bazaar/shared/observability";
 import type { PaymentSchema } from "../db";
 import { payments } from "../db/schema";
 import type { Payment } from "./payments";
@@ -59,10 +68,10 @@ export function createSettler(deps: SettlerDeps): Settler {
   });
 
   /** Records the outcome only if the payment is still pending: a cancellation during the charge voids it. */
-  async function record(payment: Payment, outcome: ChargeOutcome): Promise<boolean> {
+  async function record(payment: Payment, outcome: ChargeOutcome, span: Span | undefined): Promise<boolean> {
     const trace = {
       correlationId: payment.correlationId ?? randomUUID(),
-      traceparent: nextTraceparent(payment.traceparent),
+      traceparent: span ? traceparentOf(span) : nextTraceparent(payment.traceparent),
     };
     return outbox.write(trace, async (tx, emit) => {
       const changes = outcome.ok
@@ -87,7 +96,26 @@ export function createSettler(deps: SettlerDeps): Settler {
     });
   }
 
+  /**
+   * With tracing on, a charge is a span of the trace that requested it (a child of the handling of its
+   * payment.requested); the outcome's transaction and events are its children.
+   */
   async function charge(payment: Payment): Promise<void> {
+    const span = startSpan(
+      { name: "charge", attributes: { "bazaar.order_id": payment.orderId, "bazaar.payment_id": payment.id } },
+      payment.traceparent,
+      "root",
+    );
+    try {
+      await withSpan(span, () => chargeIn(payment, span));
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  async function chargeIn(payment: Payment, span: Span | undefined): Promise<void> {
     const log = logger.child({
       order_id: payment.orderId,
       payment_id: payment.id,
@@ -99,7 +127,8 @@ export function createSettler(deps: SettlerDeps): Settler {
       amountCents: payment.amountCents,
       method: payment.method ?? "",
     });
-    if (!(await record(payment, outcome))) {
+    span?.setAttribute("bazaar.payment.outcome", outcome.ok ? "succeeded" : outcome.code);
+    if (!(await record(payment, outcome, span))) {
       log.info("the order was cancelled while the charge was under way; the charge is voided");
       return;
     }
@@ -161,9 +190,11 @@ export function createSettler(deps: SettlerDeps): Settler {
     return started;
   }
 
-  const kick = (): void => {
-    settle().catch((error: unknown) => logger.error({ err: error }, "payment settlement failed"));
-  };
+  // Set off after an event committed, but work of its own: each charge continues its payment's trace.
+  const kick = (): void =>
+    detached(() => {
+      settle().catch((error: unknown) => logger.error({ err: error }, "payment settlement failed"));
+    });
 
   return {
     kick,

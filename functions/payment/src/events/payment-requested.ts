@@ -13,7 +13,7 @@ import { payments } from "../db/schema";
  */
 export const onPaymentRequested: EventHandler<PaymentSchema, "bazaar.payment.requested"> = async (
   event,
-  { tx, log },
+  { tx, log, traceparent },
 ) => {
   const { order_id, customer_id, amount_cents, payment_method } = event.data;
   const [existing] = await tx
@@ -44,7 +44,8 @@ export const onPaymentRequested: EventHandler<PaymentSchema, "bazaar.payment.req
     method: payment_method,
     status: "pending",
     correlationId: event.correlationid ?? null,
-    traceparent: event.traceparent ?? null,
+    // This handling's trace context: the charge, later and outside this request, continues from it.
+    traceparent: traceparent ?? event.traceparent ?? null,
     createdAt: now,
     updatedAt: now,
   });

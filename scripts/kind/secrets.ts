@@ -8,6 +8,8 @@
  *   so nobody can mint a token for another database; a new token means rotating the Secret.
  * - customer-signing-key: the Ed25519 private JWK the customer function signs access tokens with.
  * - admin-credentials: the first admin's email and a random password.
+ * - web-session-key: the AES-256 key that seals the storefront's session cookies, which every gateway replica
+ *   must share (WEB_SESSION_KEYS).
  * - <producer>-event-key, one per function that emits events: the Ed25519 private JWK (kid: its RFC 7638
  *   thumbprint) that signs its CloudEvents. Only that function's Knative Service refers to it.
  *
@@ -35,6 +37,7 @@ export const secretNames: readonly string[] = [
   "sqld-auth",
   "customer-signing-key",
   "admin-credentials",
+  "web-session-key",
   ...eventProducers.map(eventKeySecretOf),
 ];
 export type SecretName = string;
@@ -43,8 +46,9 @@ export type SecretData = Record<string, string>;
 /** The functions that own a database (functions/<name>/src/db), each served by its own sqld. */
 export function databaseFunctions(root = rootDir): string[] {
   const functions = join(root, "functions");
+  // The gateway's database is only the rate-limit store of `npm start`; in a cluster its limits live in Valkey.
   return readdirSync(functions)
-    .filter((name) => existsSync(join(functions, name, "src/db")))
+    .filter((name) => name !== "gateway" && existsSync(join(functions, name, "src/db")))
     .sort();
 }
 
@@ -78,6 +82,11 @@ export function adminCredentials(email = "admin@bazaar.local"): SecretData {
   return { email, password: randomBytes(18).toString("base64url") };
 }
 
+/** 32 random bytes as base64url: what the gateway's WEB_SESSION_KEYS takes. */
+export function webSessionKey(): SecretData {
+  return { key: randomBytes(32).toString("base64url") };
+}
+
 /** A producer's event signing key: the private JWK, its public half goes to event-public-keys. */
 export function eventKey(): SecretData {
   return { "private.jwk": JSON.stringify(generateEventKey().privateJwk) };
@@ -91,6 +100,8 @@ export function generateSecret(name: SecretName, env: NodeJS.ProcessEnv = proces
       return customerSigningKey();
     case "admin-credentials":
       return adminCredentials(env["ADMIN_EMAIL"] || undefined);
+    case "web-session-key":
+      return webSessionKey();
   }
   if (eventProducers.some((producer) => eventKeySecretOf(producer) === name)) return eventKey();
   throw new Error(`no such secret: ${name}`);

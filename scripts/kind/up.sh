@@ -79,5 +79,15 @@ apply_url "https://github.com/knative-extensions/eventing-rabbitmq/releases/down
 wait_for_crds
 wait_for_deployments knative-eventing
 
+step "Knative's own traces to Bazaar's OpenTelemetry Collector"
+# queue-proxy and the activator (knative-serving), the broker's ingress and dispatchers (knative-eventing)
+# export OTLP to the collector that knative/observability deploys, so their spans join the functions' traces.
+# Until that collector runs (scripts/kind/deploy.sh), Knative's exports simply fail.
+knative_tracing='{"data":{"tracing-protocol":"http/protobuf","tracing-endpoint":"http://otel-collector.bazaar.svc.cluster.local:4318/v1/traces","tracing-sampling-rate":"1"}}'
+for namespace in knative-serving knative-eventing; do
+  retry 5 10 kube -n "$namespace" patch configmap/config-observability --type merge -p "$knative_tracing" >/dev/null
+done
+info "config-observability: tracing-protocol http/protobuf, every request sampled"
+
 step "Cluster '$CLUSTER' is ready"
 info "next: scripts/kind/deploy.sh   (builds the image, creates the Secrets, applies knative/)"

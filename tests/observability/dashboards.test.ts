@@ -78,7 +78,7 @@ describe("Grafana dashboards", () => {
 
   it("query only the provisioned data sources, by uid", () => {
     const uids = datasources.datasources.map((source: { uid: string }) => source.uid);
-    expect(uids.sort()).toEqual(["loki", "prometheus"]);
+    expect(uids.sort()).toEqual(["jaeger", "loki", "prometheus"]);
     expect(queries.length).toBeGreaterThan(50);
     for (const query of queries)
       expect(uids, `${query.dashboard}: ${query.panel}`).toContain(query.datasource);

@@ -8,7 +8,7 @@
 # applied before any new <producer>-event-key Secret is.
 #
 #   scripts/kind/secrets.sh                        create what is missing
-#   scripts/kind/secrets.sh --rotate NAME          replace sqld-auth, customer-signing-key or <producer>-event-key
+#   scripts/kind/secrets.sh --rotate NAME          replace sqld-auth, customer-signing-key, web-session-key or <producer>-event-key
 #                                                  and restart its readers (an event key the documented way: the new
 #                                                  public key first, then the Secret, then the producer)
 #   scripts/kind/secrets.sh --drop-old-keys NAME   after a rotation of <producer>-event-key, once no event signed
@@ -19,7 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Every Secret knative/ refers to; a <producer>-event-key for each function that emits events (secrets.ts
 # eventProducers, which the tests hold this list to).
-names=(sqld-auth customer-signing-key admin-credentials
+names=(sqld-auth customer-signing-key admin-credentials web-session-key
   customer-event-key inventory-event-key order-event-key payment-event-key shipping-event-key)
 EVENT_PUBLIC_KEYS=event-public-keys
 # The functions that mount it (every one but the gateway), and where (knative/services; the tests check both).
@@ -28,7 +28,7 @@ EVENT_KEYS_MOUNT=/event-keys
 # kubelet refreshes a ConfigMap volume on its own schedule: its sync period (a minute) plus its cache's delay.
 PROPAGATION_TIMEOUT="${EVENT_KEYS_PROPAGATION_TIMEOUT:-180}"
 
-usage="usage: $0 [--rotate NAME | --drop-old-keys PRODUCER-event-key], NAME: sqld-auth, customer-signing-key or PRODUCER-event-key"
+usage="usage: $0 [--rotate NAME | --drop-old-keys PRODUCER-event-key], NAME: sqld-auth, customer-signing-key, web-session-key or PRODUCER-event-key"
 listed() {
   local item=$1 each
   shift
@@ -182,6 +182,10 @@ case "$rotate" in
   customer-signing-key)
     restart_function customer
     warn "access tokens signed with the old key are no longer accepted: users sign in again"
+    ;;
+  web-session-key)
+    restart_function gateway
+    warn "browser sessions sealed with the old key no longer open: shoppers and staff sign in again"
     ;;
   *-event-key)
     producer="${rotate%-event-key}"

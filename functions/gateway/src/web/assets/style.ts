@@ -36,6 +36,8 @@ footer { max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: var(--mute
 .flash.ok { background: var(--ok-wash); border-color: var(--ok); color: var(--ok); }
 .flash.error { background: var(--bad-wash); border-color: var(--bad); color: var(--bad); }
 .panel { background: var(--paper); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; margin: 0 0 1rem; }
+.panel > h2:first-child { margin-top: 0; }
+.panel dl + form, .panel p + form { margin-top: .75rem; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 1rem; padding: 0; list-style: none; }
 .card { background: var(--paper); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem; display: flex; flex-direction: column; gap: .4rem; }
 .card h2 { margin: 0; font-size: 1.1rem; }
@@ -50,6 +52,7 @@ form.inline { display: flex; flex-wrap: wrap; align-items: end; gap: .5rem; marg
 label { font-weight: 600; font-size: .9rem; }
 input, select, textarea { font: inherit; padding: .4rem .5rem; border: 1px solid #8a949e; border-radius: 6px; background: #fff; color: inherit; max-width: 100%; }
 input[type="number"] { width: 5.5rem; }
+form.panel select, form.panel textarea { width: 100%; max-width: 36rem; }
 button, .button { font: inherit; cursor: pointer; background: var(--brand); color: var(--brand-ink); border: 0; border-radius: 6px; padding: .45rem 1rem; text-decoration: none; display: inline-block; }
 button.secondary { background: var(--paper); color: var(--brand); border: 1px solid var(--brand); }
 button.danger { background: var(--bad); }
@@ -59,6 +62,9 @@ table { border-collapse: collapse; width: 100%; }
 caption { text-align: left; padding: .6rem .8rem; font-weight: 600; }
 th, td { text-align: left; padding: .5rem .8rem; border-top: 1px solid var(--line); vertical-align: top; }
 th { background: var(--wash); font-size: .9rem; }
+td time { white-space: nowrap; }
+td .muted { font-size: .85rem; }
+.table-wrap .field input:not([type="number"]) { width: 10rem; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: .05rem .55rem; border-radius: 999px; font-size: .85rem; font-weight: 600; background: var(--wash); border: 1px solid var(--line); white-space: nowrap; }
 .badge.good { background: var(--ok-wash); color: var(--ok); border-color: var(--ok); }

@@ -30,6 +30,9 @@ export class ApiError extends Error {
 /** No session, or one whose refresh token no longer works: the page asks to sign in (again). */
 export class SignInRequired extends Error {}
 
+/** The access token needs renewing, in a request that must not do it (see WebApi.withoutRenewal). */
+export class RenewalNeeded extends Error {}
+
 /** The problem's detail, with the fields a validation error names. */
 export function detailOf(answer: ApiAnswer<unknown>): string {
   const body = answer.body as { detail?: unknown; error?: unknown; errors?: FieldIssue[] } | undefined;
@@ -98,6 +101,7 @@ export class WebApi {
   readonly #dispatch: Dispatch;
   readonly #refreshOnce: RefreshOnce;
   #renewed = false;
+  #mayRenew = true;
 
   constructor(c: Context<WebEnv>, dispatch: Dispatch, refresh: RefreshOnce) {
     this.#c = c;
@@ -107,6 +111,16 @@ export class WebApi {
 
   get<T>(path: string): Promise<ApiAnswer<T>> {
     return this.send<T>("GET", path);
+  }
+
+  /**
+   * This request throws RenewalNeeded rather than renew the token. For the live status polls, which run
+   * beside page loads: only a page load spends the refresh token, so two replicas never spend it at once for
+   * one poll and one page (a rotated token used twice revokes every session of the account).
+   */
+  withoutRenewal(): this {
+    this.#mayRenew = false;
+    return this;
   }
 
   /** A public read (the catalog), sent without a token: the gateway's edge cache may answer it. */
@@ -143,6 +157,7 @@ export class WebApi {
     const session = this.#c.get("session");
     const tokens = session.tokens;
     if (!tokens) return;
+    if (!this.#mayRenew) throw new RenewalNeeded("the access token needs renewing");
     this.#renewed = true;
     const renewed = await this.#refreshOnce(tokens.refresh, async () => {
       const answer = await this.#call<TokenAnswer>("POST", "/auth/refresh", {

@@ -65,6 +65,7 @@ async function answer(request: SeenRequest, response: ServerResponse): Promise<v
   if (route === "GET /api/orders")
     return json(response, 200, { orders: [order], page: 1, limit: 20, total: 1 });
   if (route === "POST /api/orders") return json(response, 202, order);
+  if (route === "GET /api/orders/41") return json(response, 200, order);
   return json(response, 404, { detail: `no ${route} here` });
 }
 
@@ -272,6 +273,23 @@ describe("web pages: tokens and orders", () => {
     expect(pages.map((page) => page.status)).toEqual([200, 200]);
     expect(api.refreshes).toBe(1);
     expect(visitor.cookie).not.toBe(before);
+  });
+
+  it("never renews the token for a live status poll: it asks the page to reload instead", async () => {
+    const visitor = new Visitor();
+    await visitor.signIn();
+    const live = await visitor.get("/shop/orders/41/live");
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: "pending", status_label: "Placed", final: false });
+    api.expiresIn = 5;
+    await visitor.signIn();
+    api.refreshes = 0;
+    const due = await visitor.get("/shop/orders/41/live");
+    expect(due.status).toBe(401);
+    expect(await due.json()).toEqual({ reload: true });
+    expect(api.refreshes).toBe(0);
+    expect((await visitor.get("/shop/orders/41")).status).toBe(200);
+    expect(api.refreshes).toBe(1);
   });
 
   it("ends the session when the refresh token is refused", async () => {

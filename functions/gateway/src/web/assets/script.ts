@@ -4,8 +4,9 @@
  * - a form marked data-once is sent once: a second click while the first is on its way does nothing (the
  *   Idempotency-Key in the form makes a second order impossible anyway);
  * - an element with data-live="<url>" keeps the order's status, timeline and tracking up to date by asking
- *   that URL (JSON) until the order reaches a final state. It builds elements with textContent only, so the
- *   policy can forbid every HTML-string sink (Trusted Types).
+ *   that URL (JSON) until the order reaches a final state, and reloads the page when that URL says the
+ *   session's token is due for renewal (a page load renews it). It builds elements with textContent only, so
+ *   the policy can forbid every HTML-string sink (Trusted Types).
  */
 export const script = `"use strict";
 (function () {
@@ -75,8 +76,13 @@ export const script = `"use strict";
   }
   function poll() {
     fetch(source, { headers: { accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        // The session's token needs renewing, which only a page load does: load this page again.
+        if (response.status === 401) { location.reload(); return undefined; }
+        return response.ok ? response.json() : null;
+      })
       .then(function (state) {
+        if (state === undefined) return false;
         if (!state) { delay = 5000; return true; }
         var seen = JSON.stringify(state);
         if (seen !== last) { last = seen; apply(state); delay = 1000; }

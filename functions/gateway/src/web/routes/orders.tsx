@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { ApiError, detailOf, type WebApi } from "../api";
+import { ApiError, detailOf, RenewalNeeded, type WebApi } from "../api";
 import type { Order, Page, Shipment } from "../api-types";
 import type { WebEnv } from "../context";
 import { pageOf } from "../forms";
@@ -22,6 +22,22 @@ export async function shipmentOf(api: WebApi, order: Order): Promise<Shipment | 
   if (answer.status === 404) return undefined;
   if (!answer.ok) throw new ApiError(answer.status, detailOf(answer));
   return answer.body;
+}
+
+/**
+ * The order's status for the live status script (shop and back office alike). It never renews the token: when
+ * that is due it answers 401 and the script reloads the page, whose load renews it.
+ */
+export async function liveAnswer(c: Context<WebEnv>): Promise<Response> {
+  c.header("cache-control", "no-store");
+  const api = c.get("api").withoutRenewal();
+  try {
+    const order = await api.must<Order>("GET", `/api/orders/${c.req.param("id")}`);
+    return c.json(liveState(order, await shipmentOf(api, order)));
+  } catch (error) {
+    if (error instanceof RenewalNeeded) return c.json({ reload: true }, 401);
+    throw error;
+  }
 }
 
 const orderOf = (c: Context<WebEnv>): Promise<Order> =>
@@ -94,11 +110,7 @@ export function orderRoutes(): Hono<WebEnv> {
         </>,
       );
     })
-    .get("/orders/:id{[0-9]+}/live", async (c) => {
-      c.header("cache-control", "no-store");
-      const order = await orderOf(c);
-      return c.json(liveState(order, await shipmentOf(c.get("api"), order)));
-    })
+    .get("/orders/:id{[0-9]+}/live", liveAnswer)
     .post("/orders/:id{[0-9]+}/cancel", async (c) => {
       const id = c.req.param("id");
       const answer = await c.get("api").send("POST", `/api/orders/${id}/cancel`);

@@ -8,16 +8,9 @@ import { formId, pageOf, readForm } from "../../forms";
 import { redirectWith, render } from "../../render";
 import { label, money } from "../../views/format";
 import { Csrf } from "../../views/layout";
-import {
-  itemsSummary,
-  liveState,
-  OrderItems,
-  OrderStatus,
-  OrderTimeline,
-  ShipmentFacts,
-} from "../../views/order";
+import { itemsSummary, OrderItems, OrderStatus, OrderTimeline, ShipmentFacts } from "../../views/order";
 import { Badge, Pager, Table, Time } from "../../views/parts";
-import { shipmentOf } from "../orders";
+import { liveAnswer, shipmentOf } from "../orders";
 
 const PER_PAGE = 25;
 const statuses = orderApi.orderStatuses;
@@ -178,12 +171,7 @@ export function adminOrderRoutes(): Hono<WebEnv> {
         </>,
       );
     })
-    .get("/orders/:id{[0-9]+}/live", async (c) => {
-      c.header("cache-control", "no-store");
-      const api = c.get("api");
-      const order = await api.must<Order>("GET", `/api/orders/${c.req.param("id")}`);
-      return c.json(liveState(order, await shipmentOf(api, order)));
-    })
+    .get("/orders/:id{[0-9]+}/live", liveAnswer)
     .post("/orders/:id{[0-9]+}/cancel", async (c) => {
       const id = c.req.param("id");
       const api = c.get("api");

@@ -4,16 +4,8 @@ import type { Order, Page, Shipment } from "../api-types";
 import type { WebEnv } from "../context";
 import { pageOf } from "../forms";
 import { redirectWith, render } from "../render";
-import { money } from "../views/format";
-import {
-  itemsSummary,
-  liveState,
-  OrderItems,
-  OrderStatus,
-  OrderTimeline,
-  ShipmentFacts,
-} from "../views/order";
-import { Badge, Pager, Table, Time } from "../views/parts";
+import { liveState, OrderItems, OrderRow, OrderStatus, OrderTimeline, ShipmentFacts } from "../views/order";
+import { Pager, Table } from "../views/parts";
 
 /** The order's shipment, if it has one yet. */
 export async function shipmentOf(api: WebApi, order: Order): Promise<Shipment | undefined> {
@@ -66,19 +58,7 @@ export function orderRoutes(): Hono<WebEnv> {
               numeric={[3]}
             >
               {list.orders.map((order) => (
-                <tr>
-                  <td>
-                    <a href={`/shop/orders/${order.id}`}>#{order.id}</a>
-                  </td>
-                  <td>
-                    <Time at={order.created_at} />
-                  </td>
-                  <td>{itemsSummary(order)}</td>
-                  <td class="num">{money(order.total_price)}</td>
-                  <td>
-                    <Badge status={order.status} />
-                  </td>
-                </tr>
+                <OrderRow order={order} href={`/shop/orders/${order.id}`} />
               ))}
             </Table>
             <Pager page={page} limit={20} total={list.total} href={(to) => `/shop/orders?page=${to}`} />

@@ -1,8 +1,8 @@
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { Order, Shipment } from "../api-types";
 import { CANCELLABLE_ORDER_STATES, FINAL_ORDER_STATES, label, money, tone, when } from "./format";
 import { Csrf } from "./layout";
-import { Badge, Table, Timeline } from "./parts";
+import { Badge, Table, Time, Timeline } from "./parts";
 
 /** What the live status script receives: the same facts the page shows, already worded. */
 export const liveState = (order: Order, shipment: Shipment | undefined) => ({
@@ -31,6 +31,34 @@ export const liveState = (order: Order, shipment: Shipment | undefined) => ({
     tone: tone(entry.status),
   })),
 });
+
+/** An order's row in a list: its link, who placed it (the back office), when, what, how much, its status. */
+export const OrderRow: FC<{ order: Order; href: string; customer?: string; children?: Child }> = ({
+  order,
+  href,
+  customer,
+  children,
+}) => (
+  <tr>
+    <td>
+      <a href={href}>#{order.id}</a>
+    </td>
+    {customer !== undefined && (
+      <td>
+        <a href={customer}>{order.customer_id}</a>
+      </td>
+    )}
+    <td>
+      <Time at={order.created_at} />
+    </td>
+    <td>{itemsSummary(order)}</td>
+    <td class="num">{money(order.total_price)}</td>
+    <td>
+      <Badge status={order.status} />
+    </td>
+    {children}
+  </tr>
+);
 
 /** "2 × Laptop, 1 × Mouse". */
 export const itemsSummary = (order: Order): string =>

@@ -8,7 +8,7 @@ import { formId, pageOf, readForm } from "../../forms";
 import { redirectWith, render } from "../../render";
 import { label, money } from "../../views/format";
 import { Csrf } from "../../views/layout";
-import { itemsSummary, OrderItems, OrderStatus, OrderTimeline, ShipmentFacts } from "../../views/order";
+import { OrderItems, OrderRow, OrderStatus, OrderTimeline, ShipmentFacts } from "../../views/order";
 import { Badge, Pager, Table, Time } from "../../views/parts";
 import { liveAnswer, shipmentOf } from "../orders";
 
@@ -67,24 +67,14 @@ export function adminOrderRoutes(): Hono<WebEnv> {
             numeric={[4]}
           >
             {list.orders.map((order) => (
-              <tr>
-                <td>
-                  <a href={`/admin/orders/${order.id}`}>#{order.id}</a>
-                </td>
-                <td>
-                  <a href={`/admin/orders?customer_id=${order.customer_id}`}>{order.customer_id}</a>
-                </td>
-                <td>
-                  <Time at={order.created_at} />
-                </td>
-                <td>{itemsSummary(order)}</td>
-                <td class="num">{money(order.total_price)}</td>
-                <td>
-                  <Badge status={order.status} />
-                </td>
+              <OrderRow
+                order={order}
+                href={`/admin/orders/${order.id}`}
+                customer={`/admin/orders?customer_id=${order.customer_id}`}
+              >
                 <td>{label(order.payment_status)}</td>
                 <td>{label(order.shipping_status)}</td>
-              </tr>
+              </OrderRow>
             ))}
           </Table>
           <Pager

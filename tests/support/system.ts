@@ -96,7 +96,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
         logs,
         async start() {
           child = spawnService(name, env, (line) => logs.push(line));
-          await waitUntilReady(url, child, 30_000, name).catch((error: unknown) => {
+          // Generous: a shop with replicas starts 17 processes at once under tsx, slow on a busy 2-core machine.
+          await waitUntilReady(url, child, 90_000, name).catch((error: unknown) => {
             throw new Error(`${(error as Error).message}\n${logs.slice(-20).join("\n")}`);
           });
         },

@@ -253,3 +253,31 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 3000
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe("relay.tick", () => {
+  it("publishes what is pending and deletes what was sent longer ago than it keeps them", async () => {
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      onCommit: () => undefined,
+    });
+    await writeThree(events);
+    const keepBriefly = createRelay({
+      database: opened.database,
+      sink: sinkServer.sink.url,
+      signingKey: keys.keyOf("customer"),
+      logger: createLogger("test", "silent"),
+      metrics,
+      retainSentMs: 100,
+    });
+    try {
+      expect(await keepBriefly.flush()).toBe(3);
+      await new Promise((r) => setTimeout(r, 150)); // the three sent ones are now older than the 100 ms kept
+      await events.write(trace, async (_tx, emit) => emit("bazaar.customer.deleted", { customer_id: 4 }, 4));
+      expect(await keepBriefly.tick()).toBe(1);
+      expect((await outboxRows()).map((row) => row.subject)).toEqual(["4"]);
+    } finally {
+      await keepBriefly.stop();
+    }
+  });
+});

@@ -30,7 +30,12 @@ export interface Relay {
   kick(): void;
   /** Publish what is pending; resolves when this pass is over. Returns how many were accepted. */
   flush(): Promise<number>;
-  /** Re-sends on a timer: a broker outage or a crash between commit and publish loses nothing. */
+  /**
+   * The periodic job: publish what is pending and delete sent events older than retainSentMs. The timer and
+   * `POST /tasks/outbox` (a PingSource, where a scaled-to-zero function has no timer) both run this.
+   */
+  tick(): Promise<number>;
+  /** Runs tick on a timer: a broker outage or a crash between commit and publish loses nothing. */
   start(intervalMs: number): void;
   stop(): Promise<void>;
 }
@@ -162,6 +167,14 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
     return running;
   }
 
+  async function tick(): Promise<number> {
+    const published = await flush();
+    await database.write((tx) =>
+      tx.delete(outbox).where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, Date.now() - retainSentMs))),
+    );
+    return published;
+  }
+
   const kick = (): void => {
     flush().catch((error: unknown) => logger.error({ err: error }, "outbox relay failed"));
   };
@@ -169,19 +182,13 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
   return {
     kick,
     flush,
+    tick,
     start(intervalMs) {
       if (!sink) logger.warn("K_SINK is not set: events are kept in the outbox until a broker is configured");
       kick();
       if (intervalMs <= 0) return;
       timer = setInterval(() => {
-        kick();
-        database
-          .write((tx) =>
-            tx
-              .delete(outbox)
-              .where(and(isNotNull(outbox.sentAt), lt(outbox.sentAt, Date.now() - retainSentMs))),
-          )
-          .catch((error: unknown) => logger.warn({ err: error }, "outbox pruning failed"));
+        tick().catch((error: unknown) => logger.warn({ err: error }, "outbox tick failed"));
       }, intervalMs);
       timer.unref();
     },

@@ -94,7 +94,7 @@ export async function startFunction<S extends Record<string, unknown>>(
   const kit: FunctionKit<S> = { http, logger, metrics, database, outbox, relay, eventKeys };
   const app = await options.createApp(kit);
   // A PingSource calls this in a cluster: a scaled-to-zero function has no timer to re-send its outbox.
-  app.post("/tasks/outbox", async (c) => c.json({ published: await relay.flush() }));
+  app.post("/tasks/outbox", async (c) => c.json({ published: await relay.tick() }));
 
   await serve(app, {
     port: config.PORT,

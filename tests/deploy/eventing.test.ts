@@ -173,9 +173,11 @@ describe("PingSources", () => {
     }
   });
 
-  it("are the only timer the order function keeps in the cluster", () => {
+  it("are the only timers in the cluster: no in-process outbox, sweep or settlement timer runs beside them", () => {
     const order = deployment.services.get("order")!.spec.template.spec.containers[0];
     expect(order.env).toContainEqual({ name: "ORDER_SWEEP_INTERVAL_MS", value: "0" });
+    const settings = deployment.one("ConfigMap", "bazaar-config").data;
+    expect(settings).toMatchObject({ OUTBOX_INTERVAL_MS: "0", PAYMENT_SETTLE_INTERVAL_MS: "0" });
   });
 });
 

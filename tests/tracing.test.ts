@@ -196,6 +196,13 @@ describe.each([["embedded"], ["rabbitmq"]] as const)("one order, one trace, on t
     const line = lines.at(-1)!;
     const span = receiver.spans.find((s) => s.spanId === line.span_id);
     expect(span).toMatchObject({ service: "order", traceId: line.trace_id, name: "POST /api/orders" });
+    // Down the saga too: the broker's and the consumers' lines of that order carry the same trace id.
+    for (const service of ["broker", "inventory", "notification"] as const) {
+      const traced = system
+        .service(service)
+        .logs.filter((entry) => entry.includes(`"trace_id":"${line.trace_id}"`));
+      expect(traced.length, service).toBeGreaterThan(0);
+    }
   });
 });
 

@@ -10,4 +10,6 @@ export const logFieldsOf = (event: BrokerEvent): Record<string, string | undefin
   event_source: event.attributes["source"],
   order_id: event.attributes["subject"],
   correlation_id: event.attributes["correlationid"],
+  // The producer's trace (the event's traceparent): a delivery's log line links to the order's trace.
+  trace_id: event.attributes["traceparent"]?.split("-")[1],
 });

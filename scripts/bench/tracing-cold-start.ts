@@ -9,30 +9,15 @@
  * tracing), "before" is that build with no OTEL_*: off against before is what tracing costs a start that does
  * not use it. `npm run build` first.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { functionNames, type ServiceName } from "../../shared/config/services";
-import { freePort } from "../../tests/support/ports";
-import { rootDir, stopProcess } from "../dev/services";
-import { ADMIN } from "./bundles";
+import { rootDir } from "../dev/services";
+import { startOnce } from "./cold-start";
 import { median } from "./stats";
-
-/**
- * CPU time of every thread of a process so far, in ms, from the scheduler's nanosecond counters: /proc's
- * stat counts 10 ms ticks, too coarse for a difference of a few ms.
- */
-function cpuMsOf(pid: number): number {
-  let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-  }
-  return ns / 1e6;
-}
 
 interface Variant {
   name: string;
@@ -40,42 +25,17 @@ interface Variant {
   env: Record<string, string>;
 }
 
-async function startOnce(
+/** One start of a variant: its time to the first 200 and the CPU (scheduler counters) used by then. */
+async function startVariant(
   variant: Variant,
   service: ServiceName,
   dataDir: string,
 ): Promise<{ ms: number; cpuMs: number }> {
-  const port = await freePort();
-  const started = performance.now();
-  const child = spawn(process.execPath, [join(variant.dist, service, "index.js")], {
-    cwd: rootDir,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      K_SERVICE: service,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "info",
-      NODE_ENV: "production",
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      ...variant.env,
-    },
-    stdio: "ignore",
+  const { ms, schedCpuMs } = await startOnce(service, dataDir, {
+    entry: join(variant.dist, service, "index.js"),
+    env: variant.env,
   });
-  try {
-    for (;;) {
-      if (child.exitCode !== null)
-        throw new Error(`${service} (${variant.name}) exited with ${child.exitCode}`);
-      const answered = await fetch(`http://127.0.0.1:${port}/healthz`)
-        .then(async (response) => (await response.arrayBuffer(), response.status === 200))
-        .catch(() => false);
-      if (answered) return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid as number) };
-      if (performance.now() - started > 30_000) throw new Error(`${service} did not answer within 30 s`);
-      await sleep(2);
-    }
-  } finally {
-    await stopProcess(child);
-  }
+  return { ms, cpuMs: schedCpuMs };
 }
 
 const option = (name: string): string | undefined =>
@@ -109,12 +69,13 @@ for (const service of services.length > 0 ? services : functionNames) {
   );
   try {
     // The first start of each creates its database and code cache: not a cold start of a deployed function.
-    for (const variant of variants) await startOnce(variant, service, dataDirs.get(variant.name) as string);
+    for (const variant of variants)
+      await startVariant(variant, service, dataDirs.get(variant.name) as string);
     for (let run = 0; run < runs; run += 1) {
       for (const variant of variants) {
         results
           .get(variant.name)
-          ?.push(await startOnce(variant, service, dataDirs.get(variant.name) as string));
+          ?.push(await startVariant(variant, service, dataDirs.get(variant.name) as string));
       }
     }
   } finally {

@@ -171,17 +171,35 @@ describe("intake", () => {
   });
 });
 
-describe("admin API", () => {
-  it("is for admins only", async () => {
+describe("staff and admin API", () => {
+  it("is closed to anonymous callers and customers", async () => {
     await send("/", deadLetter());
     expect((await api("GET", "/api/dead-letters", null)).status).toBe(401);
-    for (const role of ["customer", "staff"] as const) {
-      const refused = await api("GET", "/api/dead-letters", await t.tokenFor(role));
-      expect(refused.status).toBe(403);
-      expect(refused.headers.get("content-type")).toBe("application/problem+json");
-      expect((await api("POST", `/api/dead-letters/1/replay`, await t.tokenFor(role))).status).toBe(403);
-    }
+    const customer = await t.tokenFor("customer");
+    const refused = await api("GET", "/api/dead-letters", customer);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect((await api("POST", `/api/dead-letters/1/replay`, customer)).status).toBe(403);
     expect(target.events).toEqual([]);
+  });
+
+  it("lets staff list, inspect and replay, but leaves discarding to admins", async () => {
+    await send("/", deadLetter());
+    const staff = await t.tokenFor("staff");
+    const { body } = await api("GET", "/api/dead-letters", staff);
+    const id = body.dead_letters[0].id as number;
+    expect((await api("GET", `/api/dead-letters/${id}`, staff)).body).toMatchObject({
+      id,
+      event_id: "evt-1",
+    });
+    expect((await api("POST", `/api/dead-letters/${id}/replay`, staff)).body).toMatchObject({
+      replayed: true,
+    });
+    expect(target.events).toHaveLength(1);
+    const discard = await api("DELETE", `/api/dead-letters/${id}`, staff);
+    expect(discard.status).toBe(403);
+    expect(discard.body.detail).toBe("role staff may not do this");
+    expect((await api("GET", `/api/dead-letters/${id}`)).body).toMatchObject({ id, replay_count: 1 });
   });
 
   it("shows one, and 404 for an unknown id", async () => {

@@ -9,7 +9,7 @@ import { accountEventHandlers } from "./events";
 import { deadLetterRoutes } from "./routes/dead-letters";
 import { intakeRoutes } from "./routes/intake";
 
-/** The dead-letters function: stores what the broker gave up on, so an admin can look and replay. */
+/** The dead-letters function: stores what the broker gave up on, so staff can look and replay. */
 export function createApp(deps: DeadLettersDeps): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
   const metrics = registerDeadLetterMetrics(deps.http.metrics.registry, () => countUnreplayed(deps.database));

@@ -23,8 +23,9 @@ describe("routing table", () => {
     ["GET", "/api/shipments/track/TRK-123", "shipping", "admin,customer,staff", "read"],
     ["PATCH", "/api/shipments/4/status", "shipping", "admin,staff", "write"],
     ["GET", "/api/notifications/customer/7", "notification", "admin,customer,staff", "read"],
-    ["GET", "/api/dead-letters", "dead-letters", "admin", "read"],
-    ["POST", "/api/dead-letters/9/replay", "dead-letters", "admin", "write"],
+    ["GET", "/api/dead-letters", "dead-letters", "admin,staff", "read"],
+    ["POST", "/api/dead-letters/9/replay", "dead-letters", "admin,staff", "write"],
+    ["DELETE", "/api/dead-letters/9", "dead-letters", "admin", "write"],
   ])("%s %s → %s for %s, class %s", (method, path, upstream, who, rateClass) => {
     const match = lookup.find(method, path);
     expect(match?.rule.upstream).toBe(upstream);

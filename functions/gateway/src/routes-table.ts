@@ -116,9 +116,9 @@ export const routeTable: readonly RouteRule[] = [
   row("POST",   "/api/notifications/read-all",             "notification",  SIGNED_IN,          "write",           "Mark all of the caller's notifications read"),
 
   // dead-letters
-  row("GET",    "/api/dead-letters",                       "dead-letters",  ADMIN,              "read",            "List dead-lettered events"),
-  row("GET",    "/api/dead-letters/:id",                   "dead-letters",  ADMIN,              "read",            "One dead-lettered event"),
-  row("POST",   "/api/dead-letters/:id/replay",            "dead-letters",  ADMIN,              "write",           "Send a dead-lettered event to the broker again"),
+  row("GET",    "/api/dead-letters",                       "dead-letters",  STAFF_OR_ADMIN,     "read",            "List dead-lettered events"),
+  row("GET",    "/api/dead-letters/:id",                   "dead-letters",  STAFF_OR_ADMIN,     "read",            "One dead-lettered event"),
+  row("POST",   "/api/dead-letters/:id/replay",            "dead-letters",  STAFF_OR_ADMIN,     "write",           "Send a dead-lettered event to the broker again"),
   row("DELETE", "/api/dead-letters/:id",                   "dead-letters",  ADMIN,              "write",           "Delete a dead-lettered event"),
 ];
 

@@ -16,12 +16,15 @@ import type { DeadLettersDeps } from "../deps";
 
 const { idParam, listQuery } = deadLettersApi;
 
-/** Admin only: list, inspect, replay and discard dead letters. */
+/**
+ * Staff and admins list, inspect and replay dead letters: a replay only redelivers a signed event to a consumer
+ * that dedupes it, so it is part of watching the saga. Discarding one destroys the record and stays admin-only.
+ */
 export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {
   const { database, replayer, replayTargets, fallbackTarget, eventKeys } = deps;
 
   return new Hono<AppEnv>()
-    .use(requireRole("admin"))
+    .use(requireRole("staff", "admin"))
     .get("/", validate("query", listQuery), async (c) =>
       c.json(await listDeadLetters(database, c.req.valid("query"))),
     )
@@ -56,7 +59,7 @@ export function deadLetterRoutes(deps: DeadLettersDeps): Hono<AppEnv> {
       };
       return problemAnswer(c, body);
     })
-    .delete("/:id", validate("param", idParam), async (c) => {
+    .delete("/:id", requireRole("admin"), validate("param", idParam), async (c) => {
       const { id } = c.req.valid("param");
       await deleteDeadLetter(database, id);
       return c.json({ message: "Dead letter deleted", id });

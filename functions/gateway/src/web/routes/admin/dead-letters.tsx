@@ -9,17 +9,12 @@ import { Pager, Table, Time } from "../../views/parts";
 
 const PER_PAGE = 25;
 
-/** Events that ran out of retries; admins send them again (consumers dedupe) or discard them. */
+/** Events that ran out of retries; staff send them again (consumers dedupe), an admin may discard them. */
 export function adminDeadLetterRoutes(): Hono<WebEnv> {
   return new Hono<WebEnv>()
     .get("/dead-letters", async (c) => {
       const session = c.get("session");
-      if (session.user?.role !== "admin")
-        return render(
-          c,
-          { title: "Dead letters", area: "admin", status: 403 },
-          <p>Dead letters are for administrators: replaying one sends an event back into the saga.</p>,
-        );
+      const mayDiscard = session.user?.role === "admin";
       const page = pageOf(c);
       const waiting = c.req.query("replayed") === "false";
       const query = new URLSearchParams({
@@ -77,12 +72,14 @@ export function adminDeadLetterRoutes(): Hono<WebEnv> {
                         Replay
                       </button>
                     </form>
-                    <form method="post" action={`/admin/dead-letters/${letter.id}/delete`} data-once>
-                      <Csrf token={session.csrf} />
-                      <button type="submit" class="danger" aria-label={`Delete dead letter ${letter.id}`}>
-                        Delete
-                      </button>
-                    </form>
+                    {mayDiscard && (
+                      <form method="post" action={`/admin/dead-letters/${letter.id}/delete`} data-once>
+                        <Csrf token={session.csrf} />
+                        <button type="submit" class="danger" aria-label={`Delete dead letter ${letter.id}`}>
+                          Delete
+                        </button>
+                      </form>
+                    )}
                   </div>
                 </td>
               </tr>

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { ROLES } from "../auth/roles";
 import { atLeastOneField, idParam, limit, page } from "./fields";
 import type { OperationInputs } from "./operations";
 
@@ -7,7 +8,7 @@ const email = z.email("must be an email address").max(254);
 const password = z.string().min(8, "must have at least 8 characters").max(128);
 const phone = z.string().trim().max(32).nullable();
 const address = z.string().trim().max(500).nullable();
-export const role = z.enum(["customer", "staff", "admin"]);
+export const role = z.enum(ROLES);
 
 export const registerBody = z.strictObject({
   name,

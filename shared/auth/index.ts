@@ -10,6 +10,7 @@ export {
   type PrincipalCheck,
 } from "./guard";
 export { loadSigningKey, type SigningKey } from "./keys";
+export { ROLES, type Role } from "./roles";
 /** Key files that replicas starting together must write once, whole (the session key too). */
 export { writeOnce } from "../events/keys";
 export {

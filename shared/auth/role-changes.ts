@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { Invalid } from "../errors";
 import type { BazaarEvent, HandlerContext } from "../events";
-import type { Role } from "../http/context";
+import { ROLES, type Role } from "./roles";
 
 /**
  * The latest role change of each account, from bazaar.customer.role_changed: an access token issued before
@@ -12,9 +12,7 @@ import type { Role } from "../http/context";
  */
 export const roleChanges = sqliteTable("role_changes", {
   customerId: integer("customer_id").primaryKey(),
-  role: text("role", { enum: ["customer", "staff", "admin"] })
-    .$type<Role>()
-    .notNull(),
+  role: text("role", { enum: ROLES }).$type<Role>().notNull(),
   /** Milliseconds since the epoch: compared as numbers, as ISO strings of mixed precision would not be. */
   changedAt: integer("changed_at").notNull(),
 });

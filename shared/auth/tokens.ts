@@ -1,14 +1,15 @@
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from "jose";
 import { Unauthorized } from "../errors";
-import type { Principal, Role } from "../http/context";
+import type { Principal } from "../http/context";
 import type { SigningKey } from "./keys";
+import { ROLES, type Role } from "./roles";
 
 export interface TokenSettings {
   issuer: string;
   audience: string;
 }
 
-const ROLES = new Set<Role>(["customer", "staff", "admin"]);
+const KNOWN_ROLES: ReadonlySet<string> = new Set(ROLES);
 
 /**
  * How far ahead of this clock a token's `iat` may be: replicas' clocks differ by moments, not minutes. A
@@ -99,7 +100,7 @@ export function createTokenVerifier(
       const role = payload["role"] as Role;
       const email = payload["email"];
       const issuedAt = payload.iat;
-      if (!Number.isSafeInteger(id) || id <= 0 || !ROLES.has(role) || typeof email !== "string")
+      if (!Number.isSafeInteger(id) || id <= 0 || !KNOWN_ROLES.has(role) || typeof email !== "string")
         throw new Error("bad claims");
       // jose refuses a future `iat` only together with a maximum token age, and the lifetime is the signer's.
       if (issuedAt === undefined || issuedAt > Date.now() / 1000 + CLOCK_SKEW_SECONDS)

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { ROLES } from "../auth/roles";
 
 /**
  * Every CloudEvent Bazaar sends, in one place. Producers validate before writing to the outbox and
@@ -7,7 +8,7 @@ import * as z from "zod";
  */
 const id = z.number().int().positive();
 const cents = z.number().int().min(0);
-const role = z.enum(["customer", "staff", "admin"]);
+const role = z.enum(ROLES);
 const item = z.object({ product_id: id, quantity: z.number().int().positive() });
 const pricedItem = item.extend({ unit_price_cents: cents });
 

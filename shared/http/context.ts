@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Metrics } from "../observability";
+import type { Role } from "../auth/roles";
 import type { AnswerHeaders } from "./answer-headers";
 
 /** Who made a request, as proven by a verified access token. */
@@ -11,7 +12,7 @@ export interface Principal {
   issuedAt?: number;
 }
 
-export type Role = "customer" | "staff" | "admin";
+export type { Role } from "../auth/roles";
 
 /** Variables every request carries, set by the app factory's middleware. */
 export interface AppVariables {

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { ROLES } from "@bazaar/shared/auth";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
 
@@ -10,9 +11,7 @@ export const customers = sqliteTable("customers", {
   passwordHash: text("password_hash").notNull(),
   phone: text("phone"),
   address: text("address"),
-  role: text("role", { enum: ["customer", "staff", "admin"] })
-    .notNull()
-    .default("customer"),
+  role: text("role", { enum: ROLES }).notNull().default("customer"),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });

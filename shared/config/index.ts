@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { describeIssues } from "../errors";
 import { tracingConfigSchema } from "./tracing";
 
 /**
@@ -64,8 +65,7 @@ export function parseConfig<S extends z.ZodType>(
 ): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
-  throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  throw new ConfigError(`invalid configuration: ${describeIssues(result.error, "(env)")}`);
 }
 
 /** For server.ts: a bad value stops the process with one clear line on stderr. */

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import * as z from "zod";
 import {
   Conflict,
+  describeIssues,
   DomainError,
+  fieldIssues,
   Forbidden,
   Invalid,
   NotFound,
@@ -71,5 +74,31 @@ describe("domain errors", () => {
     const error = new Conflict("email taken", { cause });
     expect(error.cause).toBe(cause);
     expect((error.cause as Error).stack).toMatch(/\n\s+at /);
+  });
+});
+
+describe("zod issues", () => {
+  const schema = z.object({ items: z.array(z.object({ quantity: z.number().min(1) })), email: z.string() });
+  const error = (value: unknown): z.ZodError => {
+    const result = schema.safeParse(value);
+    if (result.success) throw new Error("expected a failure");
+    return result.error;
+  };
+
+  it("name each field by its dotted path, in one line", () => {
+    const bad = error({ items: [{ quantity: 0 }], email: 7 });
+    expect(fieldIssues(bad).map(({ field }) => field)).toEqual(["items.0.quantity", "email"]);
+    expect(describeIssues(bad)).toBe(
+      "items.0.quantity: Too small: expected number to be >=1; email: Invalid input: expected string, received number",
+    );
+  });
+
+  it("name the value itself as the caller says when the issue has no path", () => {
+    expect(describeIssues(error("nope"), "(env)")).toBe(
+      "(env): Invalid input: expected object, received string",
+    );
+    expect(fieldIssues(error("nope"))).toEqual([
+      { field: "", message: "Invalid input: expected object, received string" },
+    ]);
   });
 });

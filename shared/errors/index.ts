@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 /**
  * The one error vocabulary of Bazaar. Domain code throws these; they carry no HTTP status. shared/http maps
  * each kind to a status and an RFC 9457 problem in one place.
@@ -83,3 +85,15 @@ export class UnsupportedMediaType extends make("unsupported_media_type") {}
 export class TooManyRequests extends make("too_many_requests") {}
 export class Unavailable extends make("unavailable") {}
 export class Timeout extends make("timeout") {}
+
+/** zod's issues as field and message; `whole` names the value itself, for an issue with an empty path. */
+export const fieldIssues = (error: z.ZodError, whole = ""): FieldIssue[] =>
+  error.issues.map((issue) => ({ field: issue.path.join(".") || whole, message: issue.message }));
+
+/** Issues as one readable line: "items.0.quantity: Too small: expected number to be >0; email: required". */
+export const describeFieldIssues = (issues: FieldIssue[]): string =>
+  issues.map(({ field, message }) => `${field}: ${message}`).join("; ");
+
+/** The one way a zod error reads in a message, a log line or a problem's detail. */
+export const describeIssues = (error: z.ZodError, whole = ""): string =>
+  describeFieldIssues(fieldIssues(error, whole));

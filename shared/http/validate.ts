@@ -1,7 +1,7 @@
 import type { MiddlewareHandler, ValidationTargets } from "hono";
 import { validator } from "hono/validator";
 import type { z } from "zod";
-import { Invalid, UnsupportedMediaType } from "../errors";
+import { describeFieldIssues, fieldIssues, Invalid, UnsupportedMediaType } from "../errors";
 
 type Target = "json" | "query" | "param" | "header";
 
@@ -18,12 +18,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, whe
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    field: issue.path.join(".") || where,
-    message: issue.message,
-  }));
-  const detail = issues.map((i) => `${i.field}: ${i.message}`).join("; ");
-  throw new Invalid(`invalid ${where}: ${detail}`, { issues });
+  const issues = fieldIssues(result.error, where);
+  throw new Invalid(`invalid ${where}: ${describeFieldIssues(issues)}`, { issues });
 }
 
 /**

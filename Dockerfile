@@ -14,6 +14,7 @@ WORKDIR /src
 # The manifests first, so the npm ci layer is rebuilt only when dependencies change.
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY broker/package.json broker/
 COPY functions/customer/package.json functions/customer/
 COPY functions/dead-letters/package.json functions/dead-letters/
 COPY functions/gateway/package.json functions/gateway/
@@ -25,6 +26,7 @@ COPY functions/shipping/package.json functions/shipping/
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY shared shared
+COPY broker broker
 COPY functions functions
 COPY scripts scripts
 # One bundle per function (dist/<name>/index.js, migrations beside it); only production dependencies go on:

@@ -6,7 +6,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["shared/**/*.test.ts", "functions/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: [
+            "shared/**/*.test.ts",
+            "broker/**/*.test.ts",
+            "functions/**/*.test.ts",
+            "scripts/**/*.test.ts",
+          ],
         },
       },
       {

@@ -163,7 +163,7 @@ console.log(`built dist/${TRACING_SDK}`);
 for (const service of availableServices()) {
   const outdir = join(outRoot, service);
   await writeLoader(outdir, await bundle(service, outdir));
-  // Beside the entry: functions/<name>/src/db/migrations, and the broker's shared/broker/db/migrations.
+  // Beside the entry: functions/<name>/src/db/migrations, and the broker's broker/db/migrations.
   const migrations = join(dirname(entryOf(service)), "db/migrations");
   if (existsSync(migrations)) cpSync(migrations, join(outdir, "migrations"), { recursive: true });
   console.log(`built dist/${service}/index.js`);

@@ -3,7 +3,7 @@
  * are on disk (DATA_DIR/broker.db), and the next process delivers them. The subscribers are recording servers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRecorder, type Recorder } from "../shared/broker/testing";
+import { startRecorder, type Recorder } from "../broker/testing";
 import { functionNames, urlVariableOf } from "../shared/config";
 import { call, eventually } from "./support/http";
 import { startSystem, type System } from "./support/system";

@@ -2,8 +2,7 @@
  * What one order of the happy path sends through the broker, counted from the Trigger manifests the broker
  * routes by. The floor and the signature cost both multiply a per-event cost by these counts.
  */
-import { loadTriggers } from "../../shared/broker/triggers";
-import { defaultTriggersDir } from "../../shared/broker/config";
+import { defaultTriggersDir, loadTriggers } from "../../broker";
 
 /** The happy path's events, in the saga's order (DESIGN.md §4). */
 export const HAPPY_PATH = [

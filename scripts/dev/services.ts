@@ -8,7 +8,7 @@ export const rootDir = resolve(import.meta.dirname, "../..");
 /** The entry of each service: a function's server.ts, or the dev broker. */
 export const entryOf = (service: ServiceName): string =>
   service === "broker"
-    ? join(rootDir, "shared/broker/server.ts")
+    ? join(rootDir, "broker/server.ts")
     : join(rootDir, "functions", service, "src/server.ts");
 
 /** Services whose code exists in this checkout, in start order (the broker and customer first). */

@@ -24,6 +24,7 @@ export {
 export { refusalOf, signEvent, SIGNATURE, SIGNATURE_KEY, type Refusal } from "./signature";
 export { checkAttributes } from "./conformance";
 export { readCloudEvent, toBinaryRequest, withExtensions, type WireEvent } from "./wire";
+export { eventAttributes } from "./tracing";
 export { createOutbox, type Emit, type Outbox, type TraceContext } from "./outbox";
 export {
   createEventReceiver,

@@ -22,3 +22,4 @@ export {
 } from "./kit";
 export { openTestDatabase, type TestDatabase } from "./database";
 export { startSink, type Captured, type Sink, type SinkOptions } from "./sink";
+export { readIncoming, type IncomingRequest } from "./incoming";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSigningKey, signAccessToken } from "../../shared/auth";
-import { startRecorder, type Received, type Recorder, type Reply } from "../../shared/broker/testing";
+import { startRecorder, type Received, type Recorder, type Reply } from "../../broker/testing";
 import { urlVariableOf } from "../../shared/config";
 import { call, eventually } from "../support/http";
 import {

@@ -4,9 +4,9 @@
  * recording servers, so every delivery can be counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBroker, createRabbitTransport, namesOf, type Broker, type Trigger } from "../../shared/broker";
+import { createBroker, createRabbitTransport, namesOf, type Broker, type Trigger } from "../../broker";
 import { readCloudEvent } from "../../shared/events/wire";
-import { startRecorder, until, type Recorder } from "../../shared/broker/testing";
+import { startRecorder, until, type Recorder } from "../../broker/testing";
 import { Unavailable } from "../../shared/errors";
 import { createLogger, createMetrics, type Metrics } from "../../shared/observability";
 import { eventually } from "../support/http";

@@ -8,7 +8,7 @@
  * exactly as it was before.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultTriggersDir, loadTriggers } from "../../shared/broker";
+import { defaultTriggersDir, loadTriggers } from "../../broker";
 import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { producerOf, producers, type EventType, type Producer } from "../../shared/events";
 import { binaryEvent, eventKeysIn, signedEvent, signedHeaders } from "../../shared/testing";

@@ -17,7 +17,7 @@ import {
   namesOf,
   type Names,
   type Trigger,
-} from "../../shared/broker";
+} from "../../broker";
 
 export const AMQP_URL = process.env["AMQP_URL"] || "amqp://guest:guest@127.0.0.1:5672";
 

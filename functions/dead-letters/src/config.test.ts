@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultTriggersDir, loadTriggers } from "@bazaar/shared/broker";
+import { defaultTriggersDir, loadTriggers } from "@bazaar/broker";
 import { parseConfig } from "@bazaar/shared/config";
 import { deadLettersConfigSchema, replayTargetUrls } from "./config";
 import { createReplayTargets } from "./domain/replay-targets";

@@ -70,7 +70,7 @@ type ObjectSchema = z.ZodObject<z.ZodRawShape>;
 /** The zod schema a function (or the dev broker) parses its environment with. */
 export async function configSchemaOf(name: string): Promise<ObjectSchema> {
   const file =
-    name === "broker" ? fromRoot("shared/broker/config.ts") : fromRoot("functions", name, "src/config.ts");
+    name === "broker" ? fromRoot("broker/config.ts") : fromRoot("functions", name, "src/config.ts");
   const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const found = Object.entries(module).find(
     ([key, value]) => key.endsWith("ConfigSchema") && isObjectSchema(value),

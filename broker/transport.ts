@@ -8,7 +8,7 @@ import type { Trigger } from "./triggers";
  * Where the broker keeps events between the ingress and the dispatcher: in a libSQL file (embedded.ts: work
  * queues in memory, every row on disk until finished) or in RabbitMQ (rabbitmq/: a headers exchange, one queue
  * per Trigger bound by its filter attributes, consumers that call the same dispatcher). Everything else in
- * shared/broker is the same for both.
+ * broker/ is the same for both.
  */
 export interface Transport {
   /**

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import * as z from "zod";
-import { functionNames, serviceUrl, type ServiceName } from "../config";
+import { functionNames, serviceUrl, type ServiceName } from "@bazaar/shared/config";
 import { parseDuration } from "./duration";
 
 /** Where a Trigger sends events: a Knative Service, an optional path on it, and the URL both resolve to. */

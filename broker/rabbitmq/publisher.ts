@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ChannelModel, ConfirmChannel, Message } from "amqplib";
-import { PayloadTooLarge, Unavailable } from "../../errors";
+import { PayloadTooLarge, Unavailable } from "@bazaar/shared/errors";
 import type { BrokerEvent } from "../message";
 import { PUBLISH_ID_HEADER, toMessage } from "./codec";
 

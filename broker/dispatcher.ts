@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import type { CallSpanSpec } from "../http/call-span";
-import { send, type Answer as HttpAnswer } from "../http/client";
+import { send, type Answer as HttpAnswer, type CallSpanSpec } from "@bazaar/shared/http";
 import { backoffMs, isRetryable } from "./backoff";
-import { eventAttributes } from "../events/tracing";
-import { readCloudEvent, toBinaryRequest, withExtensions } from "../events/wire";
+import { eventAttributes, readCloudEvent, toBinaryRequest, withExtensions } from "@bazaar/shared/events";
 import { logFieldsOf, type BrokerEvent } from "./message";
 import type { BrokerMetrics } from "./metrics";
 import type { Trigger } from "./triggers";

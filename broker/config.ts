@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import * as z from "zod";
-import { baseConfigSchema, serviceUrlsSchema, tracingConfigSchema } from "../config";
+import { baseConfigSchema, serviceUrlsSchema, tracingConfigSchema } from "@bazaar/shared/config";
 
 /** knative/triggers of this checkout: the same manifests the cluster applies. */
-export const defaultTriggersDir = resolve(import.meta.dirname, "../../knative/triggers");
+export const defaultTriggersDir = resolve(import.meta.dirname, "../knative/triggers");
 
 /** The broker has no outbox: from the base schema it takes the process settings and its queues' database. */
 export const brokerConfigSchema = baseConfigSchema

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { connect, type Channel, type ChannelModel } from "amqplib";
-import { Unavailable } from "../../errors";
+import { Unavailable } from "@bazaar/shared/errors";
 import type { BrokerEvent } from "../message";
 import type { Transport, TransportFactory } from "../transport";
 import type { Trigger } from "../triggers";

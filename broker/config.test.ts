@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../config";
+import { parseConfig } from "@bazaar/shared/config";
 import { brokerConfigSchema } from "./config";
 
 describe("brokerConfigSchema", () => {

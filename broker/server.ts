@@ -3,10 +3,10 @@
  * Trigger manifests in knative/triggers. With AMQP_URL it keeps events in RabbitMQ (rabbitmq/transport.ts),
  * as compose runs it; without, in a libSQL file under DATA_DIR (embedded.ts), as `npm start` runs it.
  */
-import { loadConfig, tracingSettingsOf } from "../config";
-import { defaultDatabaseUrl } from "../db";
-import { serve } from "../http";
-import { createLogger, createMetrics, startTracing } from "../observability";
+import { loadConfig, tracingSettingsOf } from "@bazaar/shared/config";
+import { defaultDatabaseUrl } from "@bazaar/shared/db";
+import { serve } from "@bazaar/shared/http";
+import { createLogger, createMetrics, startTracing } from "@bazaar/shared/observability";
 import { createBroker } from "./broker";
 import { brokerConfigSchema } from "./config";
 import { createIngress } from "./ingress";

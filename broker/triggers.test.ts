@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { eventTypes } from "../events";
+import { eventTypes } from "@bazaar/shared/events";
 import { defaultTriggersDir } from "./config";
 import { loadTriggers, parseTriggers, TriggerError, type Trigger } from "./triggers";
 

@@ -1,7 +1,7 @@
 import type { Message } from "amqplib";
 import { describe, expect, it } from "vitest";
-import { Invalid } from "../../errors";
-import { readCloudEvent } from "../../events/wire";
+import { Invalid } from "@bazaar/shared/errors";
+import { readCloudEvent } from "@bazaar/shared/events";
 import { fromMessage, PUBLISH_ID_HEADER, toMessage } from "./codec";
 
 const event = readCloudEvent(

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Metrics } from "../observability";
+import type { Metrics } from "@bazaar/shared/observability";
 import { createDispatcher } from "./dispatcher";
 import { logFieldsOf, type BrokerEvent } from "./message";
 import { createBrokerMetrics } from "./metrics";

@@ -1,9 +1,15 @@
 import type { Hono } from "hono";
-import { rawRequestOf } from "../http/raw-request";
-import { createHttpApp, problem, problemAnswer, type AppEnv, type HttpDeps } from "../http";
+import {
+  createHttpApp,
+  problem,
+  problemAnswer,
+  rawRequestOf,
+  type AppEnv,
+  type HttpDeps,
+} from "@bazaar/shared/http";
 import type { Broker } from "./broker";
-import { readCloudEvent } from "../events/wire";
-import { inSpan } from "../observability/tracing";
+import { readCloudEvent } from "@bazaar/shared/events";
+import { inSpan } from "@bazaar/shared/observability";
 
 /**
  * The broker ingress with the RabbitMQ broker's contract: POST / with a binary or structured CloudEvent →

@@ -1,6 +1,6 @@
 import type { Message, Options } from "amqplib";
-import { Invalid } from "../../errors";
-import { checkAttributes } from "../../events/conformance";
+import { Invalid } from "@bazaar/shared/errors";
+import { checkAttributes } from "@bazaar/shared/events";
 import type { BrokerEvent } from "../message";
 
 /**

@@ -1,4 +1,4 @@
-import type { WireEvent } from "../events/wire";
+import type { WireEvent } from "@bazaar/shared/events";
 
 /** The broker holds any CloudEvent as it travels: attributes as strings, data as bytes. */
 export type BrokerEvent = WireEvent;

@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readIncoming, type IncomingRequest } from "../testing/incoming";
+import { readIncoming, type IncomingRequest } from "@bazaar/shared/testing";
 
 export type Received = IncomingRequest;
 

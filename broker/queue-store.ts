@@ -1,8 +1,8 @@
 import { asc, count, sql, type SQL } from "drizzle-orm";
 import type { Logger } from "pino";
 import * as z from "zod";
-import { openDatabase, type Tx } from "../db";
-import { Unavailable } from "../errors";
+import { openDatabase, type Tx } from "@bazaar/shared/db";
+import { Unavailable } from "@bazaar/shared/errors";
 import { migrationsFolder, schema, type BrokerSchema } from "./db";
 import type { BrokerEvent } from "./message";
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Unavailable } from "../errors";
+import { Unavailable } from "@bazaar/shared/errors";
 import { matches } from "./matching";
 import { logFieldsOf } from "./message";
 import { WorkQueue } from "./queue";

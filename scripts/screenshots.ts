@@ -1,5 +1,5 @@
 /**
- * Screenshots of the storefront and the back office for the README, from a real run: every function started
+ * Screenshots of the storefront and the back office for docs/web.md, from a real run: every function started
  * as `npm start` would (a fresh data folder), Debian's Chromium driven through the journeys the browser suite
  * runs. Writes docs/screenshots/*.png.
  *

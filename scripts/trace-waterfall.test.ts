@@ -36,7 +36,7 @@ describe("the trace waterfall", () => {
     expect(svg).toContain("100 ms");
   });
 
-  it("is what the README shows: docs/trace-order.svg drawn from docs/trace-order.json, one trace of the saga", () => {
+  it("is what docs/operations.md shows: docs/trace-order.svg drawn from docs/trace-order.json, one trace of the saga", () => {
     const docs = join(import.meta.dirname, "../docs");
     const spans = JSON.parse(readFileSync(join(docs, "trace-order.json"), "utf8")) as (WaterfallSpan & {
       traceId: string;

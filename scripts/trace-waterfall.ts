@@ -1,7 +1,7 @@
 /**
  * Draws one trace as a waterfall (SVG): a row per span, nested under its parent, a bar from its start to its
- * end on one time axis, coloured by the function that made it. The README's picture of one order's trace is
- * this, drawn from the spans of a real run:
+ * end on one time axis, coloured by the function that made it. The picture of one order's trace in
+ * docs/operations.md is this, drawn from the spans of a real run:
  *
  *   TRACE_DUMP=docs/trace-order.json npx vitest run tests/tracing.test.ts -t embedded
  *   npx tsx scripts/trace-waterfall.ts docs/trace-order.json docs/trace-order.svg
@@ -38,7 +38,7 @@ const COLOURS: Record<string, string> = {
 };
 const KINDS = ["", "internal", "server", "client", "producer", "consumer"];
 
-/** The README's picture's title. */
+/** The picture's title (docs/operations.md, Traces). */
 export const TITLE = "One order placed through the gateway: one trace across every function and the broker";
 
 const ROW = 18;

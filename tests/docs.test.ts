@@ -16,6 +16,14 @@ const pages = [
     .filter((name) => name.endsWith(".md"))
     .map((name) => `docs/${name}`),
 ];
+/** Their links are checked too: they link into the README and docs/, and those pages link to them. */
+const linkedPages = [
+  ...pages,
+  "BENCHMARKS.md",
+  "RELIABILITY.md",
+  "knative/README.md",
+  "observability/README.md",
+];
 const read = (path: string): string => readFileSync(join(repoRoot, path), "utf8");
 
 /** Web links may only point at the system itself, as a reader runs it; nothing here goes to the network. */
@@ -48,7 +56,7 @@ describe("README and docs/", () => {
     expect(pages).toEqual(expect.arrayContaining(["README.md", "docs/configuration.md", "docs/events.md"]));
   });
 
-  it.each(pages)(
+  it.each(linkedPages)(
     "%s: every relative link reaches a file and heading, every web link an allowed host",
     (page) => {
       const problems = linksOf(read(page)).flatMap(({ line, value }) => {

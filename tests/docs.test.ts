@@ -6,7 +6,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { expectedPages } from "../scripts/docs/generate";
+import { configurationTable } from "../scripts/docs/configuration";
+import { BEGIN, END, expectedPages, regenerate } from "../scripts/docs/generate";
+import { variableRows } from "../scripts/docs/variables";
 import { checkCommandLine, documentedVariables, repoRoot, simpleCommands } from "./docs/commands";
 import { anchorsOf, inlineCommandsOf, linksOf, shellBlocksOf, slugOf } from "./docs/markdown";
 
@@ -170,5 +172,24 @@ describe("the docs checks", () => {
     expect(checkCommandLine("NO_SUCH_SETTING=1 npm start", variables)).toEqual([
       "NO_SUCH_SETTING is not in docs/configuration.md",
     ]);
+  });
+
+  it("refuse to generate a table that leaves out a variable or keeps one no process reads", () => {
+    const withoutPort = variableRows.filter(
+      (row) => !("pattern" in row.names) && !row.names.includes("PORT"),
+    );
+    expect(() => configurationTable(withoutPort)).toThrow(
+      /PORT is read by broker, customer.* but has no row/,
+    );
+    const withStale = [...variableRows, { names: ["NO_LONGER_READ"], meaning: "gone" }];
+    expect(() => configurationTable(withStale)).toThrow(/`NO_LONGER_READ` has a row but no process reads it/);
+  });
+
+  it("replace only what lies between the markers, and refuse a page without them", async () => {
+    const page = `# Title\n\nBefore.\n\n${BEGIN}\n\nstale\n\n${END}\n\nAfter.\n`;
+    expect(await regenerate("docs/x.md", page, "| a | b |\n| - | - |\n| 1 | 2 |")).toBe(
+      `# Title\n\nBefore.\n\n${BEGIN}\n\n| a   | b   |\n| --- | --- |\n| 1   | 2   |\n\n${END}\n\nAfter.\n`,
+    );
+    await expect(regenerate("docs/x.md", "# No markers\n", "x")).rejects.toThrow(/needs a line/);
   });
 });

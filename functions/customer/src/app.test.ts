@@ -18,6 +18,7 @@ const settings: CustomerSettings = {
   audience: "bazaar",
   accessTokenTtlSeconds: 60,
   refreshTokenTtlSeconds: 3600,
+  refreshReuseGraceSeconds: 15,
   scryptCost: 1024,
   loginMaxFailures: 3,
   loginMaxFailuresPerAccount: 10,

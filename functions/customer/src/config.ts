@@ -13,6 +13,12 @@ export const customerConfigSchema = baseConfigSchema.extend(jwksConfigSchema.sha
     .int()
     .min(60)
     .default(30 * 24 * 3600),
+  /**
+   * A rotated refresh token presented again within this many seconds gets the successor it was rotated into
+   * (parallel requests racing through different gateway replicas); later, it is reuse and ends every session
+   * of the account. Short on purpose (see domain/sessions.ts); 0 turns the grace off.
+   */
+  REFRESH_TOKEN_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(15),
   ADMIN_EMAIL: z.email().default("admin@bazaar.local"),
   /** Unset: a password is generated and printed once, when the admin is first created. */
   ADMIN_PASSWORD: z.string().min(12).optional(),

@@ -9,6 +9,8 @@ export interface CustomerSettings {
   audience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** How long after its rotation a refresh token presented again gets its successor rather than a revocation. */
+  refreshReuseGraceSeconds: number;
   scryptCost: number;
   loginMaxFailures: number;
   loginMaxFailuresPerAccount: number;

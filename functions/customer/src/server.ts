@@ -1,5 +1,5 @@
-import { loadConfig } from "@bazaar/shared/config";
 import { loadSigningKey } from "@bazaar/shared/auth";
+import { loadConfig } from "@bazaar/shared/config";
 import { startFunction } from "@bazaar/shared/runtime";
 import { createApp } from "./app";
 import { customerConfigSchema } from "./config";
@@ -13,6 +13,7 @@ const settings = {
   audience: config.JWT_AUDIENCE,
   accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+  refreshReuseGraceSeconds: config.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
   scryptCost: config.PASSWORD_SCRYPT_COST,
   loginMaxFailures: config.LOGIN_MAX_FAILURES,
   loginMaxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,

@@ -24,6 +24,10 @@ export const refreshTokens = sqliteTable(
     customerId: integer("customer_id").notNull(),
     expiresAt: integer("expires_at").notNull(),
     revokedAt: integer("revoked_at"),
+    /** Set when the token was traded for a new one (revoked_at is set then too, and by a logout). */
+    rotatedAt: integer("rotated_at"),
+    /** The token it was traded for, sealed with this one (domain/successor.ts): only its holder can open it. */
+    successor: text("successor"),
     createdAt: integer("created_at").notNull(),
   },
   (table) => [index("refresh_tokens_customer").on(table.customerId)],

@@ -53,9 +53,9 @@ export const tokensOf = (answer: TokenAnswer, now = Date.now()): SessionTokens =
 /**
  * Runs one refresh per refresh token, and hands its outcome to every request that arrives with the same
  * token for a short while after: a browser sends several requests with one cookie (a page and its live
- * status), and a rotated refresh token used twice revokes every session of the account. Failures are not
- * kept, so the next request tries again. Per process: requests of one browser on two replicas within the
- * same moment can still race (the browser is then asked to sign in again).
+ * status), and each refresh is a write at the customer function. Failures are not kept, so the next request
+ * tries again. Per process: requests of one browser on two replicas within the same moment both spend the
+ * token, which the customer function answers with one successor for both (its reuse grace period).
  */
 export type RefreshOnce = (
   refreshToken: string,

@@ -9,8 +9,8 @@
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { eventCatalog, sourceOf, type EventData, type EventType } from "../../shared/events/catalog";
-import { toWireEvent } from "../../shared/events/encoding";
 import type { EventSigningKey } from "../../shared/events/keys";
+import { toWireEvent } from "../../shared/events/outbox";
 import { refusalOf, signEvent } from "../../shared/events/signature";
 import { readCloudEvent, toBinaryRequest, type WireEvent } from "../../shared/events/wire";
 import { eventKeysIn } from "../../shared/testing/events";

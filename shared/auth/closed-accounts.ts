@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Db, Tx } from "../db";
-import type { BazaarEvent, HandlerContext } from "../events";
+import type { BazaarEvent, HandlerContext, HandlerOutcome } from "../events";
 
 /**
  * Accounts the customer function deleted. An access token outlives its account by up to its lifetime, and
@@ -32,11 +32,11 @@ export async function isClosedAccount<S extends Record<string, unknown>>(
 export async function closeAccount<S extends Record<string, unknown>>(
   event: BazaarEvent<"bazaar.customer.deleted">,
   { tx }: HandlerContext<S>,
-): Promise<"stale" | undefined> {
+): Promise<HandlerOutcome> {
   const closed = await tx
     .insert(closedAccounts)
     .values({ customerId: event.data.customer_id, closedAt: new Date().toISOString() })
     .onConflictDoNothing()
     .returning({ id: closedAccounts.customerId });
-  return closed.length > 0 ? undefined : "stale";
+  return closed.length > 0 ? "applied" : "stale";
 }

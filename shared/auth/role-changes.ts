@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { Invalid } from "../errors";
-import type { BazaarEvent, HandlerContext } from "../events";
+import type { BazaarEvent, HandlerContext, HandlerOutcome } from "../events";
 import { ROLES, type Role } from "./roles";
 
 /**
@@ -48,7 +48,7 @@ export function changeTimeOf(
 export async function recordRoleChange<S extends Record<string, unknown>>(
   event: BazaarEvent<"bazaar.customer.role_changed">,
   { tx }: HandlerContext<S>,
-): Promise<"stale" | undefined> {
+): Promise<HandlerOutcome> {
   const { customer_id, role } = event.data;
   const kept = await tx
     .insert(roleChanges)
@@ -59,5 +59,5 @@ export async function recordRoleChange<S extends Record<string, unknown>>(
       setWhere: sql`excluded.changed_at > ${roleChanges.changedAt}`,
     })
     .returning({ id: roleChanges.customerId });
-  return kept.length > 0 ? undefined : "stale";
+  return kept.length > 0 ? "applied" : "stale";
 }

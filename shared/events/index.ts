@@ -10,7 +10,7 @@ export {
   type EventData,
   type EventType,
 } from "./catalog";
-export { toBazaarEvent, toWireEvent, type OutboxRow } from "./encoding";
+export { decodeEvent } from "./decode";
 export {
   createEventKeyring,
   defaultEventKeysDir,
@@ -25,13 +25,22 @@ export { refusalOf, signEvent, SIGNATURE, SIGNATURE_KEY, type Refusal } from "./
 export { checkAttributes } from "./conformance";
 export { readCloudEvent, toBinaryRequest, withExtensions, type WireEvent } from "./wire";
 export { eventAttributes } from "./tracing";
-export { createOutbox, type Emit, type Outbox, type TraceContext } from "./outbox";
+export {
+  createOutbox,
+  toWireEvent,
+  type Emit,
+  type Outbox,
+  type OutboxRow,
+  type TraceContext,
+} from "./outbox";
 export {
   createEventReceiver,
+  type AfterCommitWork,
   type EventHandler,
   type EventHandlers,
   type HandlerContext,
   type HandlerOutcome,
+  type ReceiptOutcome,
   type ReceiverDeps,
 } from "./receiver";
 export { createRelay, type Relay, type RelayOptions } from "./relay";

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Database, Tx } from "../db";
 import { eventCatalog, producerOf, sourceOf, type EventData, type EventType } from "./catalog";
 import { outbox } from "./tables";
+import type { WireEvent } from "./wire";
 
 /** Where an event came from in the request or event that caused it. */
 export interface TraceContext {
@@ -57,4 +58,30 @@ export function createOutbox<S extends Record<string, unknown>>(options: {
       return result;
     },
   };
+}
+
+/** An outbox row as the relay reads it. */
+export type OutboxRow = typeof outbox.$inferSelect;
+
+const encoder = new TextEncoder();
+
+/** The CloudEvent an outbox row stands for, before its producer signs it: the row's columns as attributes. */
+export function toWireEvent(
+  row: Pick<
+    OutboxRow,
+    "id" | "type" | "source" | "subject" | "time" | "data" | "traceparent" | "correlationId"
+  >,
+): WireEvent {
+  const attributes: Record<string, string> = {
+    specversion: "1.0",
+    id: row.id,
+    type: row.type,
+    source: row.source,
+    time: row.time,
+    datacontenttype: "application/json",
+  };
+  if (row.subject) attributes["subject"] = row.subject;
+  if (row.traceparent) attributes["traceparent"] = row.traceparent;
+  if (row.correlationId) attributes["correlationid"] = row.correlationId;
+  return { attributes, data: encoder.encode(row.data) };
 }

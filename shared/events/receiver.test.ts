@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "../testing/database";
-import { eventKeysIn } from "../testing/events";
 import { Unavailable } from "../errors";
 import { createHttpApp } from "../http/app";
-import { createLogger, createMetrics, type Metrics } from "../observability";
-import type { EventData, EventType } from "./catalog";
-import { toWireEvent } from "./encoding";
-import { createOutbox } from "./outbox";
-import type { Producer } from "./catalog";
+import { createMetrics, type Metrics } from "../observability";
+import { openTestDatabase, type TestDatabase } from "../testing/database";
+import { eventKeysIn } from "../testing/events";
+import type { EventData, EventType, Producer } from "./catalog";
+import { createOutbox, toWireEvent } from "./outbox";
 import { createEventReceiver, type EventHandlers } from "./receiver";
 import { signEvent } from "./signature";
 import { outbox, processedEvents } from "./tables";
@@ -33,22 +32,28 @@ let opened: TestDatabase<Schema>;
 let metrics: Metrics;
 /** What the handler of order.cancelled does next: apply, throw, or report stale. */
 let behaviour: "apply" | "fail" | "unavailable" | "stale";
+/** What the handler queues for after its commit; each run leaves the event's id in `ranAfterCommit`. */
+let afterCommitWork: (id: string) => void | Promise<void>;
+let ranAfterCommit: string[];
+/** The log lines of the app, as JSON. */
+let logLines: { level: number; msg: string; err?: { message: string } }[];
 
 const handlers: EventHandlers<Schema> = {
-  "bazaar.order.cancelled": async (event, { tx, emit }) => {
+  "bazaar.order.cancelled": async (event, { tx, emit, afterCommit }) => {
     await tx.insert(effects).values({ orderId: event.data.order_id, kind: "released" });
+    afterCommit(() => afterCommitWork(event.id));
     if (behaviour === "fail") throw new Error("disk on fire");
     if (behaviour === "unavailable") throw new Unavailable("inventory db is busy");
     if (behaviour === "stale") return "stale";
     emit("bazaar.inventory.released", { order_id: event.data.order_id }, event.data.order_id);
-    return undefined;
+    return "applied";
   },
 };
 
 function buildApp() {
   const app = createHttpApp({
     service: "inventory",
-    logger: createLogger("test", "silent"),
+    logger: pino({ level: "info" }, { write: (line: string) => void logLines.push(JSON.parse(line)) }),
     metrics,
     bodyLimitBytes: 65536,
   });
@@ -96,6 +101,9 @@ beforeEach(async () => {
   opened = await openTestDatabase(schema);
   metrics = createMetrics("inventory");
   behaviour = "apply";
+  ranAfterCommit = [];
+  afterCommitWork = (id) => void ranAfterCommit.push(id);
+  logLines = [];
 });
 afterEach(() => opened.dispose());
 
@@ -244,6 +252,76 @@ describe("createEventReceiver", () => {
     });
     expect(response.status).toBe(202);
     expect(await effectRows()).toEqual([{ id: 1, orderId: 43, kind: "released" }]);
+  });
+});
+
+describe("work a handler queues with afterCommit", () => {
+  const deliverWithId = (app: ReturnType<typeof buildApp>, id: string) =>
+    app.request("/events", delivery("bazaar.order.cancelled", cancelled(), { id }));
+  const errorsLogged = () => logLines.filter((line) => line.msg === "work after the commit failed");
+
+  it("runs once the handling committed, and not for a duplicate (the handler does not run again)", async () => {
+    const app = buildApp();
+    const id = randomUUID();
+    expect((await deliverWithId(app, id)).headers.get("x-bazaar-outcome")).toBe("applied");
+    expect(ranAfterCommit).toEqual([id]);
+    expect((await deliverWithId(app, id)).headers.get("x-bazaar-outcome")).toBe("duplicate");
+    expect(ranAfterCommit).toEqual([id]);
+  });
+
+  it("runs for a stale event too: what the handler queued is part of what committed", async () => {
+    behaviour = "stale";
+    const id = randomUUID();
+    await deliverWithId(buildApp(), id);
+    expect(ranAfterCommit).toEqual([id]);
+  });
+
+  it("never runs when the handling rolls back, and runs once for the retry that commits", async () => {
+    const app = buildApp();
+    const id = randomUUID();
+    behaviour = "fail";
+    expect((await deliverWithId(app, id)).status).toBe(500);
+    expect(ranAfterCommit).toEqual([]);
+    behaviour = "apply";
+    expect((await deliverWithId(app, id)).status).toBe(202);
+    expect(ranAfterCommit).toEqual([id]);
+  });
+
+  it("never runs when the commit itself fails (a deferred constraint checked at COMMIT)", async () => {
+    const { client } = opened.database;
+    await client.execute(
+      "CREATE TABLE commit_guard (ref integer REFERENCES effects(id) DEFERRABLE INITIALLY DEFERRED)",
+    );
+    await client.execute(
+      "CREATE TRIGGER break_commit AFTER INSERT ON processed_events BEGIN INSERT INTO commit_guard VALUES (-1); END",
+    );
+    const response = await deliverWithId(buildApp(), randomUUID());
+    expect(response.status).toBe(500);
+    expect(await effectRows()).toEqual([]);
+    expect(ranAfterCommit).toEqual([]);
+  });
+
+  it("logs work that throws and still acknowledges the committed event (202 applied, no retry)", async () => {
+    afterCommitWork = () => {
+      throw new Error("metrics registry gone");
+    };
+    const id = randomUUID();
+    const app = buildApp();
+    const response = await deliverWithId(app, id);
+    expect([response.status, response.headers.get("x-bazaar-outcome")]).toEqual([202, "applied"]);
+    expect(await effectRows()).toHaveLength(1);
+    expect(errorsLogged().map((line) => line.err?.message)).toEqual(["metrics registry gone"]);
+    expect(await counterValue(metrics.eventsFailed, "bazaar.order.cancelled")).toBe(0);
+    // The broker's redelivery meets the dedupe: the effect stays single.
+    expect((await deliverWithId(app, id)).headers.get("x-bazaar-outcome")).toBe("duplicate");
+  });
+
+  it("logs work whose promise rejects, without the answer waiting for it", async () => {
+    afterCommitWork = () => Promise.reject(new Error("settler unreachable"));
+    const response = await deliverWithId(buildApp(), randomUUID());
+    expect([response.status, response.headers.get("x-bazaar-outcome")]).toEqual([202, "applied"]);
+    await new Promise((resolve) => setImmediate(resolve)); // the rejection's handler has run by now
+    expect(errorsLogged().map((line) => line.err?.message)).toEqual(["settler unreachable"]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { Logger } from "pino";
 import type { Tx } from "../db";
 import { DomainError } from "../errors";
@@ -9,16 +9,28 @@ import { nextTraceparent } from "../http/tracing";
 import type { Metrics } from "../observability";
 import { endSpan, startSpan, traceparentOf, tracingOn, withSpan } from "../observability/tracing";
 import { isEventType, type BazaarEvent, type EventType } from "./catalog";
-import { toBazaarEvent } from "./encoding";
+import { decodeEvent } from "./decode";
 import type { EventKeyring } from "./keys";
-import { refusalOf } from "./signature";
-import { readCloudEvent, type WireEvent } from "./wire";
 import type { Emit, Outbox } from "./outbox";
+import { refusalOf } from "./signature";
 import { processedEvents } from "./tables";
 import { processSpanOf } from "./tracing";
+import { readCloudEvent, type WireEvent } from "./wire";
 
-/** "stale": the event came too late (or out of order) to change anything; it is acknowledged all the same. */
+/**
+ * What a handler says it did, always explicitly: "applied" when the event changed something, "stale" when it
+ * came too late (or out of order) to change anything; a stale event is acknowledged all the same.
+ */
 export type HandlerOutcome = "applied" | "stale";
+
+/**
+ * What the receiver answers in `x-bazaar-outcome` and counts: the handler's outcome, or "duplicate" when this
+ * (source, id) was handled before and the handler did not run.
+ */
+export type ReceiptOutcome = HandlerOutcome | "duplicate";
+
+/** Work queued by a handler for after its transaction committed. */
+export type AfterCommitWork = () => void | Promise<void>;
 
 export interface HandlerContext<S extends Record<string, unknown>> {
   tx: Tx<S>;
@@ -29,14 +41,20 @@ export interface HandlerContext<S extends Record<string, unknown>> {
    * receiver always gives it; a handler called directly (a test) may have none.
    */
   traceparent?: string;
+  /**
+   * Queues work (a metric, a kick of a background job) to run once this handling's transaction has committed;
+   * a handling that rolls back drops it, so a retried event never does it twice. Its errors are logged and
+   * change nothing: the event stays handled. The answer does not wait for work that returns a promise.
+   */
+  afterCommit: (work: AfterCommitWork) => void;
 }
 
-/** Resolves to "stale" when the event changed nothing; anything else counts as applied. */
 export type EventHandler<S extends Record<string, unknown>, T extends EventType> = (
   event: BazaarEvent<T>,
   context: HandlerContext<S>,
-) => Promise<HandlerOutcome | undefined>;
+) => Promise<HandlerOutcome>;
 
+/** A function's handlers, one per event type it subscribes to (events/index.ts in each function). */
 export type EventHandlers<S extends Record<string, unknown>> = { [T in EventType]?: EventHandler<S, T> };
 
 export interface ReceiverDeps<S extends Record<string, unknown>> {
@@ -47,10 +65,16 @@ export interface ReceiverDeps<S extends Record<string, unknown>> {
   keys: EventKeyring;
 }
 
+type Answer = Response;
+
 /**
  * The events route (mount at /events). Binary or structured CloudEvents; each is handled at most once per
  * (source, id): the processed_events row commits in the same transaction as the effect and the events it
- * causes. Acknowledgement follows the Knative RabbitMQ broker, which drops events answered with most 4xx:
+ * causes. One delivery goes through these steps, in order: read and conform (readDelivery), verify the
+ * producer's signature (verifySignature), decode against the catalog (decodeDelivery), dedupe and handle in
+ * one transaction (handleOnce), run the after-commit work (runAfterCommit), answer (acknowledge).
+ *
+ * Acknowledgement follows the Knative RabbitMQ broker, which drops events answered with most 4xx:
  * - 403 before anything else for an event not signed by the one function that may emit its type: it is
  *   forged, so it changes nothing and is dropped rather than retried;
  * - 202 once the effect is committed, or for a duplicate or stale event (no effect);
@@ -58,96 +82,164 @@ export interface ReceiverDeps<S extends Record<string, unknown>> {
  * - 5xx for everything else, including unknown types and invalid data, so the broker retries and finally
  *   dead-letters it where an operator can see and replay it. Nothing is dropped silently.
  */
-const looksLikeCloudEvent = (headers: Record<string, string>): boolean =>
-  "ce-specversion" in headers || (headers["content-type"] ?? "").startsWith("application/cloudevents");
-
 export function createEventReceiver<S extends Record<string, unknown>>(deps: ReceiverDeps<S>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-
   app.post("/", async (c) => {
-    const { headers, body } = await rawRequestOf(c);
-    let cloudEvent: WireEvent;
-    try {
-      cloudEvent = readCloudEvent(headers, body, { checkData: false });
-    } catch (error) {
-      // A broker only delivers what its ingress parsed; a broken one that claims to be a CloudEvent is kept
-      // (5xx: retried, then dead-lettered) rather than acknowledged and lost. Anything else is a plain 400.
-      if (!looksLikeCloudEvent(headers)) throw error;
-      deps.metrics.eventsFailed.inc({ type: headers["ce-type"] ?? "unknown" });
-      c.get("log").error({ err: error }, "malformed CloudEvent; the broker will dead-letter it");
-      return problemAnswer(c, problem(500, `event rejected: ${(error as Error).message}`));
-    }
-    const { id, type, source, subject } = cloudEvent.attributes;
-    const refusal = refusalOf(cloudEvent, deps.keys);
-    if (refusal) {
-      const known = type !== undefined && isEventType(type) ? type : "unknown";
-      deps.metrics.eventsRefused.inc({ type: known, reason: refusal });
-      c.get("log").warn(
-        { event_id: id, event_type: type, event_source: source, reason: refusal },
-        "event refused",
-      );
-      return problemAnswer(c, problem(403, `event refused: ${refusal}`));
-    }
+    const wire = await readDelivery(c, deps.metrics);
+    if (wire instanceof Response) return wire;
+    const refused = verifySignature(c, wire, deps);
+    if (refused) return refused;
+    const { id, type, subject } = wire.attributes;
     const log = c.get("log").child({ event_id: id, event_type: type, order_id: subject });
-
-    let event: BazaarEvent;
-    try {
-      event = toBazaarEvent(cloudEvent);
-    } catch (error) {
-      deps.metrics.eventsFailed.inc({ type: type ?? "unknown" });
-      log.error({ err: error }, "event rejected; the broker will dead-letter it");
-      return problemAnswer(c, problem(500, `event rejected: ${(error as Error).message}`));
-    }
+    const event = decodeDelivery(c, wire, deps.metrics, log);
+    if (event instanceof Response) return event;
     const handler = deps.handlers[event.type] as EventHandler<S, EventType> | undefined;
     if (!handler) {
       deps.metrics.eventsFailed.inc({ type: event.type });
       log.error("no handler for this event type; check the Trigger filters");
       return problemAnswer(c, problem(500, `this function does not handle ${event.type}`));
     }
-
-    // With tracing on, the handling is a consumer span, a child of this request's (the delivery's) span; what
-    // the handler emits and the transaction it runs in are children of it.
-    const span = tracingOn() ? startSpan(processSpanOf(event)) : undefined;
-    const trace = {
-      correlationId: event.correlationid ?? c.get("correlationId"),
-      traceparent: span ? traceparentOf(span) : nextTraceparent(event.traceparent),
-    };
-    let outcome: HandlerOutcome | "duplicate";
-    try {
-      outcome = await withSpan(span, () =>
-        deps.outbox.write(trace, async (tx, emit) => {
-          // Claiming the (source, id) first is the duplicate check and the record in one statement; if the
-          // handler fails, the transaction rolls the claim back with everything else.
-          const claimed = await tx
-            .insert(processedEvents)
-            .values({ source: event.source, id: event.id, type: event.type, processedAt: Date.now() })
-            .onConflictDoNothing()
-            .returning({ id: processedEvents.id });
-          if (claimed.length === 0) return "duplicate";
-          const context = { tx, emit, log, traceparent: trace.traceparent };
-          return (await handler(event, context)) ?? "applied";
-        }),
-      );
-    } catch (error) {
-      endSpan(span, error);
-      deps.metrics.eventsFailed.inc({ type: event.type });
-      const transient =
-        error instanceof DomainError && (error.kind === "unavailable" || error.kind === "timeout");
-      log.error({ err: error }, "event handling failed; the broker will retry");
-      const detail = `event handling failed: ${error instanceof DomainError ? error.message : "internal error"}`;
-      return problemAnswer(c, problem(transient ? 503 : 500, detail));
-    }
-
-    const counter = {
-      applied: deps.metrics.eventsReceived,
-      stale: deps.metrics.eventsStale,
-      duplicate: deps.metrics.eventsDuplicate,
-    }[outcome];
-    counter.inc({ type: event.type });
-    span?.setAttribute("bazaar.event.outcome", outcome);
-    endSpan(span);
-    log.info({ outcome }, "event handled");
-    return c.body(null, 202, { "x-bazaar-outcome": outcome });
+    return handleOnce(c, event, handler, deps, log);
   });
   return app;
+}
+
+const looksLikeCloudEvent = (headers: Record<string, string>): boolean =>
+  "ce-specversion" in headers || (headers["content-type"] ?? "").startsWith("application/cloudevents");
+
+/**
+ * Step 1: the CloudEvent as it came (attributes conformant, data still bytes: the signature is checked over
+ * them before they are read as JSON).
+ */
+async function readDelivery(c: Context<AppEnv>, metrics: Metrics): Promise<WireEvent | Answer> {
+  const { headers, body } = await rawRequestOf(c);
+  try {
+    return readCloudEvent(headers, body, { checkData: false });
+  } catch (error) {
+    // A broker only delivers what its ingress parsed; a broken one that claims to be a CloudEvent is kept
+    // (5xx: retried, then dead-lettered) rather than acknowledged and lost. Anything else is a plain 400.
+    if (!looksLikeCloudEvent(headers)) throw error;
+    metrics.eventsFailed.inc({ type: headers["ce-type"] ?? "unknown" });
+    c.get("log").error({ err: error }, "malformed CloudEvent; the broker will dead-letter it");
+    return problemAnswer(c, problem(500, `event rejected: ${(error as Error).message}`));
+  }
+}
+
+/** Step 2: a 403 for an event its type's producer did not sign; undefined when the signature holds. */
+function verifySignature<S extends Record<string, unknown>>(
+  c: Context<AppEnv>,
+  wire: WireEvent,
+  deps: ReceiverDeps<S>,
+): Answer | undefined {
+  const refusal = refusalOf(wire, deps.keys);
+  if (!refusal) return undefined;
+  const { id, type, source } = wire.attributes;
+  const known = type !== undefined && isEventType(type) ? type : "unknown";
+  deps.metrics.eventsRefused.inc({ type: known, reason: refusal });
+  c.get("log").warn(
+    { event_id: id, event_type: type, event_source: source, reason: refusal },
+    "event refused",
+  );
+  return problemAnswer(c, problem(403, `event refused: ${refusal}`));
+}
+
+/** Step 3: the typed event, or a 5xx (dead-lettered) for an unknown type or data the catalog refuses. */
+function decodeDelivery(
+  c: Context<AppEnv>,
+  wire: WireEvent,
+  metrics: Metrics,
+  log: Logger,
+): BazaarEvent | Answer {
+  try {
+    return decodeEvent(wire);
+  } catch (error) {
+    metrics.eventsFailed.inc({ type: wire.attributes["type"] ?? "unknown" });
+    log.error({ err: error }, "event rejected; the broker will dead-letter it");
+    return problemAnswer(c, problem(500, `event rejected: ${(error as Error).message}`));
+  }
+}
+
+/**
+ * Step 4: claims the (source, id) and runs the handler in one transaction, then the work it queued for after
+ * the commit. With tracing on, the handling is a consumer span, a child of this request's (the delivery's)
+ * span; what the handler emits and the transaction it runs in are children of it.
+ */
+async function handleOnce<S extends Record<string, unknown>>(
+  c: Context<AppEnv>,
+  event: BazaarEvent,
+  handler: EventHandler<S, EventType>,
+  deps: ReceiverDeps<S>,
+  log: Logger,
+): Promise<Answer> {
+  const span = tracingOn() ? startSpan(processSpanOf(event)) : undefined;
+  const trace = {
+    correlationId: event.correlationid ?? c.get("correlationId"),
+    traceparent: span ? traceparentOf(span) : nextTraceparent(event.traceparent),
+  };
+  let queued: AfterCommitWork[] | undefined;
+  let outcome: ReceiptOutcome;
+  try {
+    outcome = await withSpan(span, () =>
+      deps.outbox.write(trace, async (tx, emit) => {
+        queued = undefined; // what an earlier try of this transaction queued is not to be done
+        // Claiming the (source, id) first is the duplicate check and the record in one statement; if the
+        // handler fails, the transaction rolls the claim back with everything else.
+        const claimed = await tx
+          .insert(processedEvents)
+          .values({ source: event.source, id: event.id, type: event.type, processedAt: Date.now() })
+          .onConflictDoNothing()
+          .returning({ id: processedEvents.id });
+        if (claimed.length === 0) return "duplicate";
+        const afterCommit = (work: AfterCommitWork) => void (queued ??= []).push(work);
+        return handler(event, { tx, emit, log, traceparent: trace.traceparent, afterCommit });
+      }),
+    );
+  } catch (error) {
+    endSpan(span, error);
+    deps.metrics.eventsFailed.inc({ type: event.type });
+    const transient =
+      error instanceof DomainError && (error.kind === "unavailable" || error.kind === "timeout");
+    log.error({ err: error }, "event handling failed; the broker will retry");
+    const detail = `event handling failed: ${error instanceof DomainError ? error.message : "internal error"}`;
+    return problemAnswer(c, problem(transient ? 503 : 500, detail));
+  }
+  if (queued) runAfterCommit(queued, log);
+  span?.setAttribute("bazaar.event.outcome", outcome);
+  endSpan(span);
+  return acknowledge(c, event, outcome, deps.metrics, log);
+}
+
+/**
+ * Step 5: the work queued during a handling that committed. A failure is logged and goes no further: the
+ * event is handled, and answering 5xx would have the broker redeliver it only to meet the dedupe.
+ */
+function runAfterCommit(queued: readonly AfterCommitWork[], log: Logger): void {
+  const failed = (error: unknown) => log.error({ err: error }, "work after the commit failed");
+  for (const work of queued) {
+    try {
+      const running = work();
+      if (running) running.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+}
+
+/** Step 6: 202 with the outcome, counted once per delivery. */
+function acknowledge(
+  c: Context<AppEnv>,
+  event: BazaarEvent,
+  outcome: ReceiptOutcome,
+  metrics: Metrics,
+  log: Logger,
+): Answer {
+  const counter =
+    outcome === "applied"
+      ? metrics.eventsReceived
+      : outcome === "stale"
+        ? metrics.eventsStale
+        : metrics.eventsDuplicate;
+  counter.inc({ type: event.type });
+  log.info({ outcome }, "event handled");
+  return c.body(null, 202, { "x-bazaar-outcome": outcome });
 }

@@ -3,7 +3,7 @@ import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import type { InventoryDeps } from "./deps";
-import { inventoryHandlers } from "./events/handlers";
+import { inventoryEventHandlers } from "./events";
 import { productRoutes } from "./routes/products";
 
 /** The inventory function: the catalog, its stock, and reservations for the order saga. */
@@ -17,7 +17,7 @@ export function createApp(deps: InventoryDeps): Hono<AppEnv> {
     "/events",
     createEventReceiver({
       outbox: deps.outbox,
-      handlers: inventoryHandlers(),
+      handlers: inventoryEventHandlers(),
       metrics: deps.http.metrics,
       keys: deps.eventKeys,
     }),

@@ -3,7 +3,7 @@ import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import type { NotificationDeps } from "./deps";
-import { notificationHandlers } from "./events/handlers";
+import { notificationEventHandlers } from "./events";
 import { notificationRoutes } from "./routes/notifications";
 
 /** The notification function: turns saga events into messages a customer reads and marks as read. */
@@ -13,7 +13,7 @@ export function createApp(deps: NotificationDeps): Hono<AppEnv> {
     "/events",
     createEventReceiver({
       outbox: deps.outbox,
-      handlers: notificationHandlers(),
+      handlers: notificationEventHandlers(),
       metrics: deps.http.metrics,
       keys: deps.eventKeys,
     }),

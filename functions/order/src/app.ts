@@ -3,9 +3,8 @@ import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv, traceOf } from "@bazaar/shared/http";
 import type { OrderDeps } from "./deps";
-import { afterCommit } from "./domain/after-commit";
-import { orderEventHandlers } from "./events/handlers";
 import { createOrderMetrics, type OrderMetrics } from "./domain/metrics";
+import { orderEventHandlers } from "./events";
 import { sweepStuckPayments } from "./domain/sweep";
 import { orderRoutes } from "./routes/orders";
 
@@ -17,12 +16,11 @@ export function createApp(
   const app = createHttpApp(deps.http);
   app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/orders", orderRoutes(deps, metrics));
-  const saga = afterCommit(deps.outbox);
   app.route(
     "/events",
     createEventReceiver({
-      outbox: saga.outbox,
-      handlers: orderEventHandlers(metrics, saga.later),
+      outbox: deps.outbox,
+      handlers: orderEventHandlers(metrics),
       metrics: deps.http.metrics,
       keys: deps.eventKeys,
     }),

@@ -1,6 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EventData } from "@bazaar/shared/events";
+import { createTestKit, withApp } from "@bazaar/shared/testing";
+import { createApp } from "../app";
+import { migrationsFolder, schema } from "../db";
 import { payments, refunds } from "../db/schema";
 import { createTestPayment, type TestPayment } from "../testing";
 
@@ -198,5 +201,26 @@ describe("bazaar.order.cancelled", () => {
     expect(outcomeOf(cancel)).toBe("stale");
     expect(await paymentOf(13)).toMatchObject({ status: "failed" });
     expect((await t.emitted()).map((e) => e.type)).toEqual(["bazaar.payment.failed"]);
+  });
+});
+
+describe("the charge starts after the commit", () => {
+  it("kicks the settler once a payment.requested committed, never for a stale or duplicate one", async () => {
+    const kit = await createTestKit({ service: "payment", schema, migrationsFolder });
+    let kicks = 0;
+    const settler = { ...t.settler, kick: () => void (kicks += 1) };
+    const app = withApp(kit, createApp({ ...kit, settler }));
+    try {
+      await app.deliver("bazaar.payment.requested", requested(20), { id: "first" });
+      expect(kicks).toBe(1);
+      await app.deliver("bazaar.payment.requested", requested(20), { id: "first" }); // duplicate
+      await app.deliver("bazaar.payment.requested", requested(20)); // stale: already requested
+      expect(kicks).toBe(1);
+      const refused = await app.deliver("bazaar.payment.requested", requested(20, "tok_visa", 1)); // rolled back
+      expect(refused.status).toBe(500);
+      expect(kicks).toBe(1);
+    } finally {
+      kit.close();
+    }
   });
 });

@@ -15,7 +15,8 @@ beforeEach(async () => (kit = await createTestKit({ service: "payment", schema, 
 afterEach(() => kit.close());
 
 const attributes = { source: "/bazaar/order", subject: undefined, time: undefined, traceparent: undefined };
-const context = () => ({ emit: () => undefined, log: kit.http.logger });
+const context = () => ({ emit: () => undefined, log: kit.http.logger, afterCommit: () => undefined });
+const requested = onPaymentRequested({ kick: () => undefined });
 
 const request = (amount_cents: number) => {
   const event: BazaarEvent<"bazaar.payment.requested"> = {
@@ -25,7 +26,7 @@ const request = (amount_cents: number) => {
     data: { order_id: 1, customer_id: 7, amount_cents, payment_method: "tok_visa" },
     correlationid: undefined,
   };
-  return kit.database.write((tx) => onPaymentRequested(event, { ...context(), tx }));
+  return kit.database.write((tx) => requested(event, { ...context(), tx }));
 };
 const cancel = () => {
   const event: BazaarEvent<"bazaar.order.cancelled"> = {

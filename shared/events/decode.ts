@@ -1,37 +1,14 @@
 import { Invalid } from "../errors";
 import { eventCatalog, isEventType, type BazaarEvent, type EventType } from "./catalog";
-import type { outbox } from "./tables";
 import type { WireEvent } from "./wire";
 
-/** An outbox row as the relay reads it. */
-export type OutboxRow = typeof outbox.$inferSelect;
-
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The CloudEvent an outbox row stands for, before its producer signs it. */
-export function toWireEvent(
-  row: Pick<
-    OutboxRow,
-    "id" | "type" | "source" | "subject" | "time" | "data" | "traceparent" | "correlationId"
-  >,
-): WireEvent {
-  const attributes: Record<string, string> = {
-    specversion: "1.0",
-    id: row.id,
-    type: row.type,
-    source: row.source,
-    time: row.time,
-    datacontenttype: "application/json",
-  };
-  if (row.subject) attributes["subject"] = row.subject;
-  if (row.traceparent) attributes["traceparent"] = row.traceparent;
-  if (row.correlationId) attributes["correlationid"] = row.correlationId;
-  return { attributes, data: encoder.encode(row.data) };
-}
-
-/** Checks a received CloudEvent against the catalog: a known type with data of the right shape. */
-export function toBazaarEvent(event: WireEvent): BazaarEvent {
+/**
+ * A received CloudEvent read against the catalog: a known type with data of the right shape, as the typed
+ * event handlers take it. An Invalid error names what is wrong (the receiver answers 5xx: dead-lettered).
+ */
+export function decodeEvent(event: WireEvent): BazaarEvent {
   const { attributes } = event;
   const type = attributes["type"] ?? "";
   if (!isEventType(type)) throw new Invalid(`unknown event type ${type}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Invalid } from "../errors";
-import { toBazaarEvent, toWireEvent } from "./encoding";
+import { decodeEvent } from "./decode";
+import { toWireEvent } from "./outbox";
 import { readCloudEvent, toBinaryRequest } from "./wire";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -48,9 +49,9 @@ describe("binary mode", () => {
     expect(JSON.parse(text(body))).toEqual(placedData);
   });
 
-  it("round-trips through parseCloudEvent and toBazaarEvent", () => {
+  it("round-trips through parseCloudEvent and decodeEvent", () => {
     const { headers, body } = toBinaryMessage(placed);
-    const event = toBazaarEvent(parseCloudEvent(headers, body));
+    const event = decodeEvent(parseCloudEvent(headers, body));
     expect(event).toEqual({
       id: placed.id,
       source: placed.source,
@@ -68,7 +69,7 @@ describe("binary mode", () => {
     expect(headers).not.toHaveProperty("ce-subject");
     expect(headers).not.toHaveProperty("ce-traceparent");
     expect(headers).not.toHaveProperty("traceparent");
-    const event = toBazaarEvent(parseCloudEvent(headers, placed.data));
+    const event = decodeEvent(parseCloudEvent(headers, placed.data));
     expect(event.subject).toBeUndefined();
     expect(event.traceparent).toBeUndefined();
   });
@@ -87,7 +88,7 @@ describe("structured mode", () => {
       data: placedData,
       traceparent,
     });
-    const event = toBazaarEvent(
+    const event = decodeEvent(
       parseCloudEvent({ "content-type": "application/cloudevents+json; charset=utf-8" }, body),
     );
     expect(event).toMatchObject({ id: placed.id, type: placed.type, data: placedData, traceparent });
@@ -111,7 +112,7 @@ describe("refusals", () => {
 
   it("rejects an unknown type", () => {
     const { headers, body } = toBinaryMessage({ ...placed, type: "bazaar.order.teleported" });
-    expect(() => toBazaarEvent(parseCloudEvent(headers, body))).toThrow(
+    expect(() => decodeEvent(parseCloudEvent(headers, body))).toThrow(
       new Invalid("unknown event type bazaar.order.teleported"),
     );
   });
@@ -121,7 +122,7 @@ describe("refusals", () => {
       ...placed,
       data: JSON.stringify({ ...placedData, order_id: "42" }),
     });
-    expect(() => toBazaarEvent(parseCloudEvent(headers, body))).toThrow(
+    expect(() => decodeEvent(parseCloudEvent(headers, body))).toThrow(
       /^invalid data for bazaar\.order\.placed: order_id: /,
     );
   });

@@ -8,8 +8,9 @@
  * as a script with V8's code cache. Node's built-in modules and libSQL's native driver are the only things
  * it loads at run time, with require(); everything else is inlined, except WebSocket code no function runs.
  *
- * The OpenTelemetry SDK is a bundle of its own, dist/tracing-sdk.js, which a function requires only when
- * OTEL_* turns tracing on (shared/observability/tracing.ts): a start without tracing reads none of it.
+ * Code only some configurations run is bundled apart (scripts/bundles-apart.ts): the OpenTelemetry SDK in
+ * dist/tracing-sdk.js, required only when OTEL_* turns tracing on, and the gateway's Redis client in
+ * dist/gateway/redis-client.js, required only when rate limits are shared through Redis.
  */
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { Script } from "node:vm";
 import { build, type Plugin } from "esbuild";
 import type { ServiceName } from "../shared/config/services";
 import { BUNDLE, BUNDLE_PARAMETERS } from "../shared/runtime/code-cache";
+import { bundlesApart, type BundleApart } from "./bundles-apart";
 import { availableServices, entryOf, rootDir } from "./dev/services";
 import { runtimeRoots } from "./docker/runtime-deps";
 
@@ -63,35 +65,32 @@ const withoutWebSocket: Plugin = {
   },
 };
 
-/** The tracing SDK's bundle, beside the functions' folders. */
-const TRACING_SDK = "tracing-sdk.js";
-const tracingModule = join(rootDir, "shared/observability/tracing.ts");
-
 /**
- * shared/observability/tracing.ts imports ./tracing-sdk dynamically: in a function's bundle that import
- * becomes a require() of dist/tracing-sdk.js, run only if the import is (the bundle's require resolves from
- * dist/<name>/).
+ * Each of bundlesApart's dynamic imports becomes a require() of its own file, relative to dist/<name>/ (where
+ * the bundle's require resolves from), run only if the import is.
  */
-const tracingSdkApart: Plugin = {
-  name: "tracing-sdk-apart",
+const apartFromBundles: Plugin = {
+  name: "apart-from-bundles",
   setup(builder) {
-    builder.onResolve({ filter: /^\.\/tracing-sdk$/ }, ({ path, importer }) =>
-      importer === tracingModule ? { path, namespace: "tracing-sdk" } : undefined,
-    );
-    builder.onLoad({ filter: /.*/, namespace: "tracing-sdk" }, () => ({
-      contents: `module.exports = require(${JSON.stringify(`../${TRACING_SDK}`)});`,
+    for (const apart of bundlesApart) {
+      const importer = join(rootDir, apart.importer);
+      const filter = new RegExp(`^${apart.specifier.replace(/[.]/g, "\\.")}$`);
+      builder.onResolve({ filter }, ({ importer: from }) =>
+        from === importer ? { path: apart.file, namespace: "apart" } : undefined,
+      );
+    }
+    builder.onLoad({ filter: /.*/, namespace: "apart" }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(`../${path}`)});`,
     }));
-    builder.onResolve({ filter: /^\.\.\/tracing-sdk\.js$/ }, ({ path }) => ({
-      path,
-      external: true,
-    }));
+    builder.onResolve({ filter: /.*/, namespace: "apart" }, ({ path }) => ({ path, external: true }));
   },
 };
-/** dist/tracing-sdk.js: the SDK, the OTLP exporters and what they need, minified, as CommonJS. */
-async function bundleTracingSdk(): Promise<void> {
+
+/** dist/<file> of each of bundlesApart: minified CommonJS with everything it needs. */
+async function bundleApart({ source, file }: BundleApart): Promise<void> {
   await build({
-    entryPoints: [join(rootDir, "shared/observability/tracing-sdk.ts")],
-    outfile: join(outRoot, TRACING_SDK),
+    entryPoints: [join(rootDir, source)],
+    outfile: join(outRoot, file),
     bundle: true,
     platform: "node",
     target: "node22",
@@ -110,12 +109,13 @@ async function bundle(service: ServiceName, outdir: string): Promise<string> {
     platform: "node",
     target: "node22",
     format: "esm",
-    // Less to read and parse at each start; names stay as written, so stack traces still say where.
-    minifySyntax: true,
-    minifyWhitespace: true,
+    // Less to read and parse at each start. Local names are shortened, but every function and class keeps
+    // its name property (keepNames), which is what V8 writes in a stack trace, so traces still say where.
+    minify: true,
+    keepNames: true,
     charset: "ascii", // the loader reads it as one-byte text
     sourcemap: "linked",
-    plugins: [requireAtRunTime, withoutWebSocket, tracingSdkApart],
+    plugins: [requireAtRunTime, withoutWebSocket, apartFromBundles],
     define: {
       "import.meta.url": "__bundleUrl",
       "import.meta.dirname": "__dirname",
@@ -158,8 +158,10 @@ rmSync(outRoot, { recursive: true, force: true });
 mkdirSync(outRoot);
 // The repository's package.json says "module"; the loaders are CommonJS, which Node starts faster.
 writeFileSync(join(outRoot, "package.json"), '{ "type": "commonjs" }\n');
-await bundleTracingSdk();
-console.log(`built dist/${TRACING_SDK}`);
+for (const apart of bundlesApart) {
+  await bundleApart(apart);
+  console.log(`built dist/${apart.file}: ${apart.what}`);
+}
 for (const service of availableServices()) {
   const outdir = join(outRoot, service);
   await writeLoader(outdir, await bundle(service, outdir));

@@ -295,7 +295,8 @@ describe("the image's build steps, run here", () => {
     for (const name of [...functionNames(), "broker"])
       expect(output).toContain(`started and stopped ${name} in`);
     expect(output).toContain(`code cache: written for all ${functionNames().length + 1} bundles`);
-    expect(output).toContain("compiled dist/tracing-sdk.js (read when tracing is on)");
+    expect(output).toContain("compiled dist/tracing-sdk.js (the OpenTelemetry SDK, read when tracing is on)");
+    expect(output).toContain("compiled dist/gateway/redis-client.js (the gateway's Redis client,");
     const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
     if (major > 22 || (major === 22 && minor >= 1)) expect(output).toMatch(/compile cache: \d+ files/);
     else expect(output).toContain("compile cache: not available");

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRateLimiter, type RateLimitPolicies } from "./rate-limit";
-import { openRedis } from "./rate-limit-store";
+import { openRedis } from "./redis-client";
 
 const url = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
 const policies: RateLimitPolicies = {

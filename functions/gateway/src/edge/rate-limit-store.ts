@@ -1,27 +1,7 @@
-import { Redis } from "ioredis";
 import { openDatabase } from "@bazaar/shared/db";
 import type { Logger } from "@bazaar/shared/observability";
 import { migrationsFolder, schema } from "../db";
 import type { RateLimitStore } from "./rate-limit";
-
-/** How long Redis may take to answer before a request is counted in memory instead. */
-const COMMAND_TIMEOUT_MS = 500;
-
-/**
- * A Redis (or Valkey) connection for rate limits. While it is down a command fails at once rather than wait in
- * ioredis's offline queue, so a request is counted in memory instead of waiting; ioredis reconnects meanwhile.
- */
-export function openRedis(url: string): Redis {
-  const client = new Redis(url, {
-    enableOfflineQueue: false,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
-  client.on("error", () => undefined); // reported by openRateLimitStore's listener, or not at all
-  return client;
-}
 
 export interface RateLimitStoreSettings {
   /** redis:// or rediss:// (Valkey speaks the same protocol). */
@@ -42,6 +22,7 @@ export async function openRateLimitStore(
   logger: Logger,
 ): Promise<OpenedRateLimitStore> {
   if (settings.redisUrl) {
+    const { openRedis } = await import("./redis-client");
     const client = openRedis(settings.redisUrl);
     let warnedAt = -Infinity;
     client.on("error", (error: Error) => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { send } from "./client";
+import { CallTimeout, createOriginPool, send } from "./client";
 
 let server: Server;
 let url: string;
@@ -52,9 +52,9 @@ describe("send", () => {
   });
 
   it("rejects with a TimeoutError when the answer is late", async () => {
-    await expect(send(`${url}/slow`, { method: "GET", headers: {}, timeoutMs: 50 })).rejects.toMatchObject({
-      name: "TimeoutError",
-    });
+    const late = send(`${url}/slow`, { method: "GET", headers: {}, timeoutMs: 50 });
+    await expect(late).rejects.toBeInstanceOf(CallTimeout);
+    await expect(late).rejects.toMatchObject({ name: "TimeoutError" });
   });
 
   it("rejects when nobody listens, and when the caller aborts", async () => {
@@ -75,5 +75,52 @@ describe("send", () => {
     });
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
+
+describe("an origin pool", () => {
+  let origin: Server;
+  let base: string;
+  let calls = 0;
+  beforeAll(async () => {
+    origin = createServer((request, response) => {
+      calls += 1;
+      // The second request comes on the first one's kept-alive socket: the origin drops it unanswered.
+      if (request.url?.startsWith("/base/stale") && calls === 2) return void request.socket.destroy();
+      response.writeHead(200, [
+        ["x-path", request.url ?? ""],
+        ["set-cookie", "a=1"],
+        ["set-cookie", "b=2"],
+        ["keep-alive", "timeout=5"],
+        ["connection", "x-hop"],
+        ["x-hop", "1"],
+      ]);
+      response.end("ok");
+    });
+    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/base/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => origin.close(() => resolve())));
+
+  it("sends under the base path and keeps only the answer's end-to-end headers, repeats in order", async () => {
+    const pool = createOriginPool(base, { timeoutMs: 1000, maxAnswerBytes: 1024, maxSockets: 4 });
+    const answer = await pool.request("/x?q=1", { method: "GET", headers: {} });
+    pool.close();
+    expect(answer.status).toBe(200);
+    expect(answer.headers.filter(([name]) => name !== "date")).toEqual([
+      ["x-path", "/base/x?q=1"],
+      ["set-cookie", "a=1"],
+      ["set-cookie", "b=2"],
+    ]);
+    expect(Buffer.from(answer.body).toString()).toBe("ok");
+  });
+
+  it("tries a GET once more on a fresh socket when its reused one was closed by the origin", async () => {
+    calls = 0;
+    const pool = createOriginPool(base, { timeoutMs: 1000, maxAnswerBytes: 1024, maxSockets: 1 });
+    expect((await pool.request("/stale", { method: "GET", headers: {} })).status).toBe(200);
+    expect((await pool.request("/stale", { method: "GET", headers: {} })).status).toBe(200);
+    pool.close();
+    expect(calls).toBe(3);
   });
 });

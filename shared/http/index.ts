@@ -1,6 +1,20 @@
 export { createHttpApp } from "./app";
 export { AnswerHeaders } from "./answer-headers";
-export { AnswerTooLarge, readAnswerBody, send, type Answer, type SendOptions } from "./client";
+export {
+  AnswerTooLarge,
+  CallerGone,
+  CallTimeout,
+  createOriginPool,
+  HOP_BY_HOP,
+  readAnswerBody,
+  send,
+  type Answer,
+  type OriginPool,
+  type OriginPoolSettings,
+  type OutboundRequest,
+  type RelayedAnswer,
+  type SendOptions,
+} from "./client";
 export { endCallSpan, startCallSpan, type CallSpanSpec } from "./call-span";
 export {
   clientOf,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { UpstreamAnswer } from "../proxy/exchange";
+import type { UpstreamAnswer } from "../proxy/upstream";
 import { MicroCache, sharedLifetimeMs } from "./micro-cache";
 
 const answer = (status = 200, headers: [string, string][] = [], body = "[]"): UpstreamAnswer => ({

@@ -1,4 +1,4 @@
-import type { UpstreamAnswer } from "../proxy/exchange";
+import type { UpstreamAnswer } from "../proxy/upstream";
 
 interface Entry {
   answer: UpstreamAnswer;

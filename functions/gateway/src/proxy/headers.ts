@@ -1,15 +1,4 @@
-/** Connection-level headers (RFC 9110 §7.6.1): they describe one hop and never travel further. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+import { HOP_BY_HOP } from "@bazaar/shared/http";
 
 /**
  * Headers the gateway itself sets for the upstream (so a client's copy is dropped), or that the HTTP client

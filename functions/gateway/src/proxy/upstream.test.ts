@@ -168,7 +168,7 @@ describe("upstream behind a breaker", () => {
     upstream = createUpstream("order", settings(server.url, { volumeThreshold: 1 }), metrics);
     const client = new EventEmitter();
     const started = Date.now();
-    const pending = forwarded(upstream, { ...request(), client });
+    const pending = forwarded(upstream, { ...request(), caller: client });
     setTimeout(() => client.emit("close"), 50);
     expect((await pending).status).toBe(499);
     expect(Date.now() - started).toBeLessThan(800);

@@ -1,11 +1,16 @@
 import { Timeout, Unavailable } from "@bazaar/shared/errors";
 import {
   AnswerTooLarge,
+  CallerGone,
+  CallTimeout,
+  createOriginPool,
   endCallSpan,
   PROBLEM_CONTENT_TYPE,
   problem,
   startCallSpan,
   type AnswerHeaders,
+  type OutboundRequest,
+  type RelayedAnswer,
 } from "@bazaar/shared/http";
 import { tracingOn, type Metrics } from "@bazaar/shared/observability";
 import {
@@ -16,7 +21,9 @@ import {
   type CircuitBreaker,
 } from "@bazaar/shared/resilience";
 import { upstreamNames, type UpstreamName } from "../routes-table";
-import { ClientGone, connectionTo, ExchangeTimeout, type Exchange, type UpstreamAnswer } from "./exchange";
+
+/** The function's answer, read whole: the status, its end-to-end headers in order, and the body. */
+export type UpstreamAnswer = RelayedAnswer;
 
 export interface UpstreamSettings {
   baseUrl: string;
@@ -29,14 +36,11 @@ export interface UpstreamSettings {
   volumeThreshold: number;
 }
 
-export interface ForwardRequest {
-  method: string;
+/** A client's request on its way to the function; its `caller` is the client's connection. */
+export interface ForwardRequest extends OutboundRequest {
   /** Path and query exactly as the client sent them, e.g. /api/products?q=lap. */
   pathAndQuery: string;
-  headers: Record<string, string>;
   body: Uint8Array | undefined;
-  /** The client's connection: when it closes first, the upstream call stops too. */
-  client?: Exchange["client"];
 }
 
 export interface Upstream {
@@ -82,25 +86,22 @@ export const responseOf = (
  */
 export function createUpstream(name: string, settings: UpstreamSettings, metrics?: Metrics): Upstream {
   const base = settings.baseUrl.replace(/\/+$/, "");
-  const connection = connectionTo(base);
+  // The call stops at the same deadline at which the breaker gives up on it.
+  const pool = createOriginPool(base, {
+    timeoutMs: settings.timeoutMs,
+    maxAnswerBytes: settings.maxAnswerBytes,
+    maxSockets: 256,
+  });
 
-  const send = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
+  /** One call to the function, as the breaker sees it: a 5xx, a timeout or no connection is a failure. */
+  const call = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
     try {
-      const answer = await connection.send({
-        method: request.method,
-        path: request.pathAndQuery,
-        headers: request.headers,
-        body: request.body,
-        // The call stops at the same deadline at which the breaker gives up on it.
-        timeoutMs: settings.timeoutMs,
-        maxAnswerBytes: settings.maxAnswerBytes,
-        client: request.client,
-      });
+      const answer = await pool.request(request.pathAndQuery, request);
       if (answer.status >= 500) throw new UpstreamServerError(answer);
       return answer;
     } catch (error) {
       // A client that hung up says nothing about the upstream's health: a 4xx never trips the breaker.
-      if (error instanceof ClientGone) throw new UpstreamStatusError(499, error.message);
+      if (error instanceof CallerGone) throw new UpstreamStatusError(499, error.message);
       // Nor does one answer too long to pass on: this request gets a 502, the function's other calls go on.
       if (error instanceof AnswerTooLarge)
         return tooLargeAnswer(name, error.limitBytes, request.pathAndQuery);
@@ -109,7 +110,7 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
   };
 
   let openedAt = 0;
-  const breaker: CircuitBreaker<[ForwardRequest], UpstreamAnswer> = createBreaker(name, send, {
+  const breaker: CircuitBreaker<[ForwardRequest], UpstreamAnswer> = createBreaker(name, call, {
     timeoutMs: settings.timeoutMs,
     resetTimeoutMs: settings.resetTimeoutMs,
     errorThresholdPercentage: settings.errorThresholdPercentage,
@@ -120,7 +121,7 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
   const secondsUntilTrial = (): number =>
     Math.max(1, Math.ceil((openedAt + settings.resetTimeoutMs - Date.now()) / 1000));
 
-  const fire = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
+  const forward = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
     try {
       return await breaker.fire(request);
     } catch (error) {
@@ -133,15 +134,15 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
   };
 
   /** With tracing on: the call's span (breaker included) is the parent of the function's. */
-  const fireInSpan = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
-    const call = startCallSpan(`${base}${request.pathAndQuery}`, request.method, request.headers);
-    if (!call) return fire(request);
+  const forwardInSpan = async (request: ForwardRequest): Promise<UpstreamAnswer> => {
+    const traced = startCallSpan(`${base}${request.pathAndQuery}`, request.method, request.headers);
+    if (!traced) return forward(request);
     try {
-      const answer = await fire({ ...request, headers: call.headers });
-      endCallSpan(call.span, answer);
+      const answer = await forward({ ...request, headers: traced.headers });
+      endCallSpan(traced.span, answer);
       return answer;
     } catch (error) {
-      endCallSpan(call.span, { error });
+      endCallSpan(traced.span, { error });
       throw error;
     }
   };
@@ -149,10 +150,10 @@ export function createUpstream(name: string, settings: UpstreamSettings, metrics
   return {
     name,
     baseUrl: base,
-    forward: (request) => (tracingOn() ? fireInSpan(request) : fire(request)),
+    forward: (request) => (tracingOn() ? forwardInSpan(request) : forward(request)),
     shutdown: () => {
       breaker.shutdown();
-      connection.close();
+      pool.close();
     },
   };
 }
@@ -165,7 +166,7 @@ function asDomainError(name: string, error: unknown, timeoutMs: number, secondsU
       { retryAfterSeconds: seconds, cause: error },
     );
   }
-  if (isBreakerTimeout(error) || error instanceof ExchangeTimeout) {
+  if (isBreakerTimeout(error) || error instanceof CallTimeout) {
     return new Timeout(`the ${name} service did not answer within ${timeoutMs} ms`, { cause: error });
   }
   // Refused, reset, unknown host, an answer cut off: whatever went wrong, it is on the way to the function.

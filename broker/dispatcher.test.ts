@@ -1,8 +1,8 @@
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
+import { readCloudEvent } from "@bazaar/shared/events";
 import { createLogger } from "@bazaar/shared/observability";
 import { createDispatcher } from "./dispatcher";
-import { readCloudEvent } from "@bazaar/shared/events";
 import type { BrokerEvent } from "./message";
 import { createBrokerMetrics, type BrokerMetrics } from "./metrics";
 import { startRecorder, type Recorder, type Reply, type Responder } from "./testing";

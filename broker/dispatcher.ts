@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import { eventAttributes, readCloudEvent, toBinaryRequest, withExtensions } from "@bazaar/shared/events";
 import { send, type Answer as HttpAnswer, type CallSpanSpec } from "@bazaar/shared/http";
 import { backoffMs, isRetryable } from "./backoff";
-import { eventAttributes, readCloudEvent, toBinaryRequest, withExtensions } from "@bazaar/shared/events";
 import { logFieldsOf, type BrokerEvent } from "./message";
 import type { BrokerMetrics } from "./metrics";
 import type { Trigger } from "./triggers";

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { readCloudEvent } from "@bazaar/shared/events";
 import {
   createHttpApp,
   problem,
@@ -7,9 +8,8 @@ import {
   type AppEnv,
   type HttpDeps,
 } from "@bazaar/shared/http";
-import type { Broker } from "./broker";
-import { readCloudEvent } from "@bazaar/shared/events";
 import { inSpan } from "@bazaar/shared/observability";
+import type { Broker } from "./broker";
 
 /**
  * The broker ingress with the RabbitMQ broker's contract: POST / with a binary or structured CloudEvent →

@@ -9,8 +9,8 @@ import { serve } from "@bazaar/shared/http";
 import { createLogger, createMetrics, startTracing } from "@bazaar/shared/observability";
 import { createBroker } from "./broker";
 import { brokerConfigSchema } from "./config";
-import { createIngress } from "./ingress";
 import { createEmbeddedTransport } from "./embedded";
+import { createIngress } from "./ingress";
 import { createRabbitTransport, redacted } from "./rabbitmq/transport";
 import { loadTriggers, TriggerError, type Trigger } from "./triggers";
 

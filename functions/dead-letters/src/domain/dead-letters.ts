@@ -3,10 +3,11 @@ import type { Database } from "@bazaar/shared/db";
 import { NotFound } from "@bazaar/shared/errors";
 import type { DeadLettersSchema } from "../db";
 import { deadLetters } from "../db/schema";
-import type { NewDeadLetter } from "./intake";
 import type { ReplayOutcome } from "./replay";
 
+/** A stored dead letter, and one read from the broker before it is stored (domain/intake.ts). */
 export type DeadLetter = typeof deadLetters.$inferSelect;
+export type NewDeadLetter = typeof deadLetters.$inferInsert;
 type DeadLettersDb = Database<DeadLettersSchema>;
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -1,8 +1,5 @@
 import { readCloudEvent, type WireEvent } from "@bazaar/shared/events";
-import type { deadLetters } from "../db/schema";
-import type { DeadLetter } from "./dead-letters";
-
-export type NewDeadLetter = typeof deadLetters.$inferInsert;
+import type { DeadLetter, NewDeadLetter } from "./dead-letters";
 
 /** Attributes with a column of their own; every other attribute is kept in `extensions`. */
 const COLUMN_ATTRIBUTES = new Set([

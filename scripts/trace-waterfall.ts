@@ -10,8 +10,8 @@
  * from OTLP (times in nanoseconds, as strings).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 export interface WaterfallSpan {
   service: string;

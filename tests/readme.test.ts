@@ -7,8 +7,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames } from "../shared/config/services";
 import { configSchemas } from "../scripts/docs/configuration";
+import { serviceNames } from "../shared/config/services";
 import { shellBlocksOf } from "./docs/markdown";
 import { startSystem, type System } from "./support/system";
 

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serviceNames, type ServiceName } from "../shared/config/services";
 import { call, eventually } from "./support/http";
 import { checkInvariants, fetchSnapshot } from "./support/invariants";
 import { adminToken, newProduct, newShopper, orderReaches, product } from "./support/shop";
-import { serviceNames, type ServiceName } from "../shared/config/services";
 import { startSystem, type System } from "./support/system";
 
 const PLACEMENT_LIMIT = 4;

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serviceNames } from "../shared/config/services";
 import { deliver } from "./support/events";
 import { call, eventually, pause } from "./support/http";
 import { adminToken, newProduct, newShopper, orderReaches, product, type Shopper } from "./support/shop";
-import { serviceNames } from "../shared/config/services";
 import { startSystem, type System } from "./support/system";
 
 /** The whole saga over the embedded broker: every function a real process, driven over HTTP. */

@@ -6,7 +6,6 @@
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serviceNames } from "../shared/config/services";
-import { call, eventually } from "./support/http";
 import {
   KIND,
   startOtlpReceiver,
@@ -14,6 +13,7 @@ import {
   type OtlpReceiver,
   type ReceivedSpan,
 } from "../shared/testing/otlp";
+import { call, eventually } from "./support/http";
 import { rabbitBroker, requireRabbitMQ, type RabbitBroker } from "./support/rabbitmq";
 import { newProduct, adminToken, newShopper, orderReaches, type Shopper } from "./support/shop";
 import { startSystem, type System } from "./support/system";

@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { startBundles, type Bundles } from "./bundles";
 import { startBareOrderList, startBareProxy, startHello, type ReferenceServer } from "./reference-servers";
-import { measure, type LoadResult, type LoadSettings } from "./wrk";
 import { placeOrder, registerShopper } from "./shop";
+import { measure, type LoadResult, type LoadSettings } from "./wrk";
 
 export interface HttpCase {
   id: string;

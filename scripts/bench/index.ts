@@ -18,6 +18,7 @@
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { serviceNames } from "../../shared/config/services";
 import { assertBuilt, codeOf } from "./bundles";
 import { benchColdStart } from "./cold-start";
 import { benchFloor, type FloorSettings } from "./floor";
@@ -29,7 +30,6 @@ import { writeReport } from "./report";
 import { loadResults, saveResults, type BenchResults } from "./results";
 import { benchSignatures, type SignatureSettings } from "./signatures";
 import type { LoadSettings } from "./wrk";
-import { serviceNames } from "../../shared/config/services";
 
 const PARTS = ["http", "pipeline", "rabbitmq", "cold"] as const;
 type PartName = (typeof PARTS)[number];

@@ -8,8 +8,8 @@
  * load generator's scheduling adds nothing. Then: every order confirmed, nothing dead-lettered, every outbox
  * empty, or the run says what was lost.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "@libsql/client";
 import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { startBundles, type Bundles } from "./bundles";

@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
+import { rootDir } from "../dev/services";
 import { renderChart, type Panel } from "./chart";
 import { chartFile, ran, reportFile, writeFormatted, type BenchResults, type Part } from "./results";
-import { rootDir } from "../dev/services";
 
 export const TARGETS = {
   gatewayProducts: 0.3,

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { format, resolveConfig } from "prettier";
 import { dirname, join } from "node:path";
+import { format, resolveConfig } from "prettier";
 import { rootDir } from "../dev/services";
 import type { ColdStartResult } from "./cold-start";
 import type { FloorResult } from "./floor";

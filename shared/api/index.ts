@@ -6,10 +6,10 @@ import * as customerApi from "./customer";
 import * as deadLettersApi from "./dead-letters";
 import * as inventoryApi from "./inventory";
 import * as notificationApi from "./notification";
+import type { OperationInputs } from "./operations";
 import * as orderApi from "./order";
 import * as paymentApi from "./payment";
 import * as shippingApi from "./shipping";
-import type { OperationInputs } from "./operations";
 
 export { customerApi, deadLettersApi, inventoryApi, notificationApi, orderApi, paymentApi, shippingApi };
 export type { PlaceOrderBody } from "./order";

@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { defaultDatabaseUrl, openDatabase } from "./database";
 import { openTestDatabase, type TestDatabase } from "../testing/database";
+import { defaultDatabaseUrl, openDatabase } from "./database";
 
 const counters = sqliteTable("counters", {
   name: text("name").primaryKey(),

@@ -1,10 +1,10 @@
 import type { Client } from "@libsql/core/api";
+import { sql } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 // drizzle's libSQL driver by way of its HTTP entry, which takes any client: the main one imports the whole
 // of @libsql/client (its local and WebSocket clients too), more to load at every start for nothing we use.
 import { drizzle } from "drizzle-orm/libsql/http";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import { sql } from "drizzle-orm";
 import { Unavailable } from "../errors";
 import { isBusyError, openClient } from "./client";
 import { Mutex } from "./mutex";

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from "node:net";
-import type { Context } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
 import { commaSeparated } from "../config";
 
 /**

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { Metrics } from "../observability";
 import type { Role } from "../auth/roles";
+import type { Metrics } from "../observability";
 import type { AnswerHeaders } from "./answer-headers";
 
 /** Who made a request, as proven by a verified access token. */

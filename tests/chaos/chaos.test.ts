@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { seedFrom } from "../support/random";
 import { rabbitBroker, rabbitmqctl, requireRabbitMQ } from "../support/rabbitmq";
+import { seedFrom } from "../support/random";
 import { killAndRestart, killTogether, type FaultStep } from "./faults";
 import { FUNCTIONS, runChaos, type ChaosResult, type ChaosSettings } from "./scenario";
 

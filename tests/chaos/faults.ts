@@ -1,7 +1,7 @@
+import type { ServiceName } from "../../shared/config/services";
 import { pause } from "../support/http";
 import type { Random } from "../support/random";
 import type { System } from "../support/system";
-import type { ServiceName } from "../../shared/config/services";
 
 /**
  * The faults of a chaos run, one after another while the load goes on: a process killed with SIGKILL (no

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { call, pause } from "../support/http";
 import {
   checkInvariants,
@@ -13,7 +14,6 @@ import {
 import { seededRandom, type Random } from "../support/random";
 import { adminToken, newProduct, newShopper } from "../support/shop";
 import { startSystem, type System, type SystemOptions } from "../support/system";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { killAndRestart, runFaults, type Fault, type FaultStep } from "./faults";
 import { loadFigures, startLoad } from "./load";
 

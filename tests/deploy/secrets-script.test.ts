@@ -3,8 +3,8 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createEventKeyring } from "../../shared/events/keys";
 import { eventProducers, publicEventJwk, secretNames } from "../../scripts/kind/secrets";
+import { createEventKeyring } from "../../shared/events/keys";
 import { fromRoot } from "./support/repo";
 
 /**

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { producers } from "../../shared/events/catalog";
 import {
   EVENT_PUBLIC_KEYS,
   eventKeySecretOf,
@@ -8,6 +7,7 @@ import {
   secretNames,
   type SecretData,
 } from "../../scripts/kind/secrets";
+import { producers } from "../../shared/events/catalog";
 import { containerOf, envOf, IMAGE, portOf, renderDeployment, type EnvEntry } from "./support/rendered";
 import {
   configSchemaOf,

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServiceName } from "../../shared/config/services";
+import { signedHeaders } from "../../shared/testing";
 import { asProducer, deliver, type EventOptions } from "../support/events";
 import { call, eventually, pause, type Answer } from "../support/http";
 import { adminToken, newProduct, newShopper, product, type Shopper } from "../support/shop";
 import { startSink, type Sink } from "../support/sink";
 import { startSystem, type System } from "../support/system";
-import type { ServiceName } from "../../shared/config/services";
-import { signedHeaders } from "../../shared/testing";
 
 /**
  * The event path at every consumer, with real processes: an event delivered twice, events out of order, an

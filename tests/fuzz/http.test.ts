@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { call } from "../support/http";
 import { seededRandom, seedFrom } from "../support/random";
 import { adminToken, newShopper } from "../support/shop";
 import { startSystem, type System } from "../support/system";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { bodyEdges, idEdges, numberEdges, queryEdges, type EdgeCase } from "./edges";
 import { judge, send, type RawAnswer } from "./oracle";
 import { fuzzCase, routesOf, takesJson, type Callers, type FuzzCase, type RouteRule } from "./requests";

@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSigningKey, signAccessToken } from "../../shared/auth";
 import { startRecorder, type Received, type Recorder, type Reply } from "../../broker/testing";
+import { loadSigningKey, signAccessToken } from "../../shared/auth";
 import { urlVariableOf } from "../../shared/config";
+import { publishToBroker } from "../support/events";
 import { call, eventually } from "../support/http";
 import {
   rabbitBroker,
@@ -19,7 +20,6 @@ import {
   withChannel,
   type RabbitBroker,
 } from "../support/rabbitmq";
-import { publishToBroker } from "../support/events";
 import { startSystem, type System } from "../support/system";
 
 const SUBSCRIBERS = ["inventory", "order", "payment", "shipping", "notification"] as const;

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serviceNames } from "../../shared/config/services";
 import { asProducer } from "../support/events";
 import { call, eventually } from "../support/http";
 import { rabbitBroker, rabbitmqctl, requireRabbitMQ, type RabbitBroker } from "../support/rabbitmq";
 import { adminToken, newProduct, newShopper, orderReaches, product, type Shopper } from "../support/shop";
 import { startSystem, type System } from "../support/system";
-import { serviceNames } from "../../shared/config/services";
 
 const FINAL = ["confirmed", "rejected", "cancelled"];
 

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBroker, createRabbitTransport, namesOf, type Broker, type Trigger } from "../../broker";
-import { readCloudEvent } from "../../shared/events/wire";
 import { startRecorder, until, type Recorder } from "../../broker/testing";
 import { Unavailable } from "../../shared/errors";
+import { readCloudEvent } from "../../shared/events/wire";
 import { createLogger, createMetrics, type Metrics } from "../../shared/observability";
 import { eventually } from "../support/http";
 import {

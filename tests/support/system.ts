@@ -2,9 +2,9 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { startRoundRobin, type RoundRobin } from "../../scripts/dev/round-robin";
 import { spawnService, stopProcess, waitUntilReady, wiringEnv } from "../../scripts/dev/services";
+import { serviceNames, type ServiceName } from "../../shared/config/services";
 import { eventKeysIn, type TestEventKeys } from "../../shared/testing";
 import { freePort } from "./ports";
 

@@ -1,5 +1,5 @@
-import { loadConfig } from "@bazaar/shared/config";
 import { verifierFromConfig } from "@bazaar/shared/auth";
+import { loadConfig } from "@bazaar/shared/config";
 import { startFunction } from "@bazaar/shared/runtime";
 import { createApp } from "./app";
 import { inventoryConfigSchema } from "./config";

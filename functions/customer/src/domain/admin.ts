@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Database } from "@bazaar/shared/db";
-import { customers } from "../db/schema";
 import type { CustomerSchema } from "../db";
+import { customers } from "../db/schema";
 import { hashPassword } from "./passwords";
 
 /**

@@ -1,8 +1,8 @@
 import { and, count, eq, gt, lt, min, type SQL } from "drizzle-orm";
-import { TooManyRequests } from "@bazaar/shared/errors";
 import type { Db, Tx } from "@bazaar/shared/db";
-import { loginFailures } from "../db/schema";
+import { TooManyRequests } from "@bazaar/shared/errors";
 import type { CustomerSchema } from "../db";
+import { loginFailures } from "../db/schema";
 
 export interface ThrottleSettings {
   /** Failed logins for one account from one client address within the window. */

@@ -1,15 +1,15 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { customerApi } from "@bazaar/shared/api";
 import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, Unauthorized } from "@bazaar/shared/errors";
 import { clientOf, trustedProxies, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
-import { customerApi } from "@bazaar/shared/api";
 import { customers } from "../db/schema";
+import type { CustomerDeps } from "../deps";
 import { customerView, normaliseEmail } from "../domain/customers";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../domain/login-throttle";
 import { hashPassword, verifyNothing, verifyPassword } from "../domain/passwords";
 import { issueSession, revokeSession, rotateSession } from "../domain/sessions";
-import type { CustomerDeps } from "../deps";
 
 const { loginBody, refreshBody, registerBody } = customerApi;
 

@@ -1,15 +1,15 @@
 import { asc, count, eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { customerApi } from "@bazaar/shared/api";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { isUniqueViolation } from "@bazaar/shared/db";
 import { Conflict, Forbidden, NotFound } from "@bazaar/shared/errors";
 import { validate, type AppEnv, traceOf } from "@bazaar/shared/http";
-import { customerApi } from "@bazaar/shared/api";
 import { customers } from "../db/schema";
+import type { CustomerDeps } from "../deps";
 import { customerView, normaliseEmail } from "../domain/customers";
 import { hashPassword } from "../domain/passwords";
 import { revokeAll } from "../domain/sessions";
-import type { CustomerDeps } from "../deps";
 
 const { idParam, listQuery, updateBody } = customerApi;
 

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
+import { deadLettersApi } from "@bazaar/shared/api";
 import { requireRole } from "@bazaar/shared/auth";
 import { Conflict } from "@bazaar/shared/errors";
-import { problem, problemAnswer, validate, type AppEnv } from "@bazaar/shared/http";
-import { deadLettersApi } from "@bazaar/shared/api";
 import { refusalOf } from "@bazaar/shared/events";
+import { problem, problemAnswer, validate, type AppEnv } from "@bazaar/shared/http";
+import type { DeadLettersDeps } from "../deps";
 import {
   deadLetterView,
   deleteDeadLetter,
@@ -12,7 +13,6 @@ import {
   recordReplay,
 } from "../domain/dead-letters";
 import { originalEvent } from "../domain/intake";
-import type { DeadLettersDeps } from "../deps";
 
 const { idParam, listQuery } = deadLettersApi;
 

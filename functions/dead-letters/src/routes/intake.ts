@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { isEventType, refusalOf } from "@bazaar/shared/events";
 import { problem, problemAnswer, type AppEnv } from "@bazaar/shared/http";
+import type { DeadLettersDeps } from "../deps";
 import { storeDeadLetter } from "../domain/dead-letters";
 import { originalEvent, readDeadLetter } from "../domain/intake";
 import type { DeadLetterMetrics } from "../domain/metrics";
-import type { DeadLettersDeps } from "../deps";
 
 /**
  * The deadLetterSink of every Trigger. 202 only once the row is committed, for a repeat delivery too; a

@@ -3,11 +3,11 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { operationInputs } from "@bazaar/shared/api";
-import { generousLimits } from "../testing/gateway-app";
 import { routeTable } from "../routes-table";
+import { generousLimits } from "../testing/gateway-app";
 import type { JsonSchema } from "./json-schema";
-import { openApiDocument, openApiPath, type OpenApiOperation } from "./openapi";
 import { lazyDocs } from "./lazy";
+import { openApiDocument, openApiPath, type OpenApiOperation } from "./openapi";
 import { docsPage } from "./page";
 
 const document = openApiDocument(routeTable, {

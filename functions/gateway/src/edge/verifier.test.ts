@@ -1,8 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
 import type { JWTVerifyGetKey } from "jose";
+import { afterEach, describe, expect, it } from "vitest";
 import { loadSigningKey, localKeys, remoteKeys, signAccessToken, type SigningKey } from "@bazaar/shared/auth";
 import { startTestUpstream, type TestUpstream } from "../testing/upstream-server";
 import { createEdgeVerifier } from "./verifier";

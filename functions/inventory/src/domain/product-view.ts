@@ -1,5 +1,5 @@
-import type { products } from "../db/schema";
 import { toDecimal } from "@bazaar/shared/money";
+import type { products } from "../db/schema";
 
 export type Product = typeof products.$inferSelect;
 

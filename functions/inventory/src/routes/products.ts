@@ -1,13 +1,13 @@
 import { Hono } from "hono";
+import { inventoryApi } from "@bazaar/shared/api";
 import { principalOf, requireRole } from "@bazaar/shared/auth";
 import { validate, type AppEnv } from "@bazaar/shared/http";
-import { findProduct, listProducts } from "../domain/catalog";
 import { toCents } from "@bazaar/shared/money";
-import { inventoryApi } from "@bazaar/shared/api";
+import type { InventoryDeps } from "../deps";
+import { findProduct, listProducts } from "../domain/catalog";
 import { productView } from "../domain/product-view";
 import { createProduct, deleteProduct, updateProduct } from "../domain/products";
 import { adjustStock } from "../domain/stock";
-import type { InventoryDeps } from "../deps";
 
 const { createBody, idParam, listQuery, stockBody, updateBody } = inventoryApi;
 

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@bazaar/shared/db";
-import { closedAccounts } from "./schema";
 import { migrationsFolder, schema } from ".";
+import { closedAccounts } from "./schema";
 
 const dir = mkdtempSync(join(tmpdir(), "bazaar-notification-migrations-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
+import { notificationApi } from "@bazaar/shared/api";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { validate, type AppEnv } from "@bazaar/shared/http";
-import { notificationApi } from "@bazaar/shared/api";
-import { listNotifications, markAllRead, markRead } from "../domain/notifications";
 import type { NotificationDeps } from "../deps";
+import { listNotifications, markAllRead, markRead } from "../domain/notifications";
 
 const { customerListQuery, idParam, listQuery } = notificationApi;
 

@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db, Tx } from "@bazaar/shared/db";
 import type { Emit } from "@bazaar/shared/events";
+import { toDecimal } from "@bazaar/shared/money";
 import type { OrderSchema } from "../db";
 import { orderItems, orders, orderTimeline, type OrderStatus } from "../db/schema";
-import { toDecimal } from "@bazaar/shared/money";
 import { canMove } from "./state-machine";
 
 export type Order = typeof orders.$inferSelect;

@@ -1,8 +1,8 @@
 import type { EventHandler } from "@bazaar/shared/events";
+import { formatUsd } from "@bazaar/shared/money";
 import type { OrderSchema } from "../db";
 import { assertAmountIsTotal } from "../domain/known-facts";
 import type { OrderMetrics } from "../domain/metrics";
-import { formatUsd } from "@bazaar/shared/money";
 import { eventItems, itemsOf, moveTo, recordStep } from "../domain/orders";
 import { withOrder } from "./order-steps";
 

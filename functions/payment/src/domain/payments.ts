@@ -1,8 +1,8 @@
 import { asc, inArray } from "drizzle-orm";
 import type { Db } from "@bazaar/shared/db";
+import { toDecimal } from "@bazaar/shared/money";
 import type { PaymentSchema } from "../db";
 import { payments, refunds } from "../db/schema";
-import { toDecimal } from "@bazaar/shared/money";
 
 export type Payment = typeof payments.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;

@@ -1,11 +1,11 @@
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
+import { paymentApi } from "@bazaar/shared/api";
 import { principalOf, requireRole, visibleOrNotFound } from "@bazaar/shared/auth";
 import { validate, type AppEnv, type Principal } from "@bazaar/shared/http";
-import { paymentApi } from "@bazaar/shared/api";
 import { payments } from "../db/schema";
-import { paymentViews } from "../domain/payments";
 import type { PaymentDeps } from "../deps";
+import { paymentViews } from "../domain/payments";
 
 const { idParam, listQuery, orderIdParam } = paymentApi;
 

@@ -1,13 +1,13 @@
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
+import { shippingApi } from "@bazaar/shared/api";
 import { principalOf, requireRole, visibleOrNotFound } from "@bazaar/shared/auth";
 import { NotFound } from "@bazaar/shared/errors";
 import { validate, type AppEnv, type Principal, traceOf } from "@bazaar/shared/http";
-import { shippingApi } from "@bazaar/shared/api";
 import { shipments } from "../db/schema";
+import type { ShippingDeps } from "../deps";
 import { shipmentView } from "../domain/shipments";
 import { assertTransition } from "../domain/transitions";
-import type { ShippingDeps } from "../deps";
 
 const { idParam, listQuery, orderIdParam, statusBody, trackingParam } = shippingApi;
 

@@ -66,6 +66,7 @@ export interface Shipment {
 export interface Payment {
   id: number;
   order_id: number;
+  customer_id: number;
   amount: number;
   currency: string;
   method: string;
@@ -73,6 +74,7 @@ export interface Payment {
   failure_code: string | null;
   reason: string | null;
   refunds: { id: number; amount: number; reason: string | null; created_at: string }[];
+  created_at: string;
 }
 
 export interface Notification {
@@ -104,6 +106,8 @@ export interface Customer {
   id: number;
   name: string;
   email: string;
+  phone: string | null;
+  address: string | null;
   role: Role;
   created_at: string;
 }

@@ -19,6 +19,8 @@ export async function readForm<S extends z.ZodType>(
 
 /** Form fields arrive as text. */
 export const formId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** Dollars, as the inventory API takes them. */
+export const formPrice = z.coerce.number().min(0, "must not be negative").max(10_000_000);
 export const formQuantity = z.coerce.number().int().min(1, "must be at least 1").max(1000, "at most 1000");
 export const optionalText = (max: number) =>
   z

@@ -11,11 +11,14 @@ import { adminCustomerRoutes } from "./routes/admin/customers";
 import { adminDeadLetterRoutes } from "./routes/admin/dead-letters";
 import { adminOrderRoutes } from "./routes/admin/orders";
 import { adminOverviewRoutes } from "./routes/admin/overview";
+import { adminPaymentRoutes } from "./routes/admin/payments";
+import { adminProductEditRoutes } from "./routes/admin/product";
 import { adminProductRoutes } from "./routes/admin/products";
 import { cartRoutes } from "./routes/cart";
 import { catalogRoutes } from "./routes/catalog";
 import { notificationRoutes } from "./routes/notifications";
 import { orderRoutes } from "./routes/orders";
+import { profileRoutes } from "./routes/profile";
 import { createSealer } from "./session/seal";
 
 export { webConfigSchema, type WebConfig } from "./config";
@@ -51,7 +54,7 @@ export function createWebApp(kit: WebKit): Hono<WebEnv> {
   for (const area of ["/shop/*", "/admin/*"]) {
     web.use(area, securityHeaders(), sessionCookie(kit, refresh), csrfProtection());
   }
-  for (const personal of ["/shop/orders/*", "/shop/notifications/*", "/shop/track"])
+  for (const personal of ["/shop/orders/*", "/shop/notifications/*", "/shop/track", "/shop/account/*"])
     web.use(personal, signedIn());
   web.use("/admin/*", staffOnly());
 
@@ -60,9 +63,12 @@ export function createWebApp(kit: WebKit): Hono<WebEnv> {
   web.route("/shop", cartRoutes());
   web.route("/shop", orderRoutes());
   web.route("/shop", notificationRoutes());
+  web.route("/shop", profileRoutes());
   web.route("/admin", adminOverviewRoutes());
   web.route("/admin", adminProductRoutes());
+  web.route("/admin", adminProductEditRoutes());
   web.route("/admin", adminOrderRoutes());
+  web.route("/admin", adminPaymentRoutes());
   web.route("/admin", adminDeadLetterRoutes());
   web.route("/admin", adminCustomerRoutes());
 

@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Role } from "@bazaar/shared/http";
 import { fromAddress, testGateway, type TestGateway } from "../testing/gateway-app";
 import { startTestUpstream, type SeenRequest, type TestUpstream } from "../testing/upstream-server";
 
 /** The pages through the whole gateway app, against a stand-in for the functions that answers like the API. */
 let upstream: TestUpstream;
 let gateway: TestGateway;
-const api = { expiresIn: 900, refreshStatus: 200, refreshes: 0 };
+const api = { expiresIn: 900, refreshStatus: 200, refreshes: 0, role: "customer" as Role };
 
 const json = (response: ServerResponse, status: number, body: unknown): void => {
   response.writeHead(status, { "content-type": "application/json" });
@@ -42,16 +43,34 @@ const order = {
   timeline: [],
 };
 
+const payment = {
+  id: 3,
+  order_id: 41,
+  customer_id: 7,
+  amount: 25,
+  currency: "USD",
+  method: "tok_chargeDeclined",
+  status: "failed",
+  failure_code: "card_declined",
+  reason: "Your card was declined.",
+  refunds: [],
+  created_at: "2026-12-02T10:00:00Z",
+};
+
 async function answer(request: SeenRequest, response: ServerResponse): Promise<void> {
   const route = `${request.method} ${request.url.split("?")[0]}`;
   const tokens = async () => ({
-    access_token: await gateway.tokenFor("customer", 7),
+    access_token: await gateway.tokenFor(api.role, 7),
     refresh_token: `refresh-${randomBytes(4).toString("hex")}`,
     expires_in: api.expiresIn,
     token_type: "Bearer",
-    user,
+    user: { ...user, role: api.role },
   });
-  if (route === "POST /auth/login") return json(response, 200, await tokens());
+  const sent = request.body ? (JSON.parse(request.body) as Record<string, unknown>) : {};
+  if (route === "POST /auth/login")
+    return sent["password"] === "wrong"
+      ? json(response, 401, { detail: "invalid email or password" })
+      : json(response, 200, await tokens());
   if (route === "POST /auth/refresh") {
     api.refreshes += 1;
     return api.refreshStatus === 200
@@ -66,6 +85,18 @@ async function answer(request: SeenRequest, response: ServerResponse): Promise<v
     return json(response, 200, { orders: [order], page: 1, limit: 20, total: 1 });
   if (route === "POST /api/orders") return json(response, 202, order);
   if (route === "GET /api/orders/41") return json(response, 200, order);
+  const me = { ...user, role: api.role, phone: null, address: null, created_at: order.created_at };
+  if (route === "GET /api/customers/7") return json(response, 200, me);
+  if (route === "GET /api/customers")
+    return json(response, 200, { customers: [me], page: 1, limit: 50, total: 1 });
+  if (route === "PUT /api/customers/7")
+    return sent["email"] === "taken@example.com"
+      ? json(response, 409, { detail: "an account with this email already exists" })
+      : json(response, 200, { ...me, ...sent });
+  if (route === "POST /auth/register") return json(response, 201, { id: 8, ...sent });
+  if (route === "PUT /api/products/1") return json(response, 200, { ...product, ...sent });
+  if (route === "GET /api/payments")
+    return json(response, 200, { payments: [payment], page: 1, limit: 25, total: 1 });
   return json(response, 404, { detail: `no ${route} here` });
 }
 
@@ -81,7 +112,7 @@ afterAll(async () => {
   await upstream.stop();
 });
 beforeEach(() => {
-  Object.assign(api, { expiresIn: 900, refreshStatus: 200, refreshes: 0 });
+  Object.assign(api, { expiresIn: 900, refreshStatus: 200, refreshes: 0, role: "customer" });
   upstream.seen.length = 0;
 });
 
@@ -357,5 +388,101 @@ describe("web pages: the back office", () => {
     const apiMissing = await gateway.app.request("/api/nowhere");
     expect(apiMissing.headers.get("content-type")).toBe("application/problem+json");
     expect(apiMissing.headers.get("content-security-policy")).toBeNull();
+  });
+});
+
+describe("web pages: account and back-office forms", () => {
+  const sentTo = (method: string, url: string) =>
+    upstream.seen.filter((request) => request.method === method && request.url === url);
+  const bodyOf = (method: string, url: string) => JSON.parse(sentTo(method, url).at(-1)?.body ?? "{}");
+  const flashOf = async (visitor: Visitor, path: string) =>
+    /class="flash (ok|error)"[^>]*>([^<]*)</.exec(await (await visitor.get(path)).text())?.slice(1, 3);
+
+  it("lets a shopper change their details, empty fields cleared, and shows the API's refusal", async () => {
+    const visitor = new Visitor();
+    await visitor.signIn();
+    const page = await (await visitor.get("/shop/account")).text();
+    expect(page).toContain('<label for="phone">Phone (optional)</label>');
+    const details = { name: "Ann B.", email: "ann.b@example.com", phone: "", address: "2 Side St" };
+    expect((await visitor.post("/shop/account", { _csrf: visitor.csrf, ...details })).status).toBe(303);
+    expect(bodyOf("PUT", "/api/customers/7")).toEqual({ ...details, phone: null });
+    expect(await flashOf(visitor, "/shop/account")).toEqual(["ok", "Your details are saved."]);
+    expect(await (await visitor.get("/shop")).text()).toContain("<strong>Ann B.</strong>");
+
+    await visitor.post("/shop/account", { _csrf: visitor.csrf, ...details, email: "taken@example.com" });
+    expect(await flashOf(visitor, "/shop/account")).toEqual([
+      "error",
+      "an account with this email already exists",
+    ]);
+  });
+
+  it("changes a password only with the current one, then signs in afresh with the new one", async () => {
+    const visitor = new Visitor();
+    await visitor.signIn();
+    await visitor.get("/shop/account");
+    const wrong = { _csrf: visitor.csrf, current_password: "wrong", password: "a new passphrase" };
+    await visitor.post("/shop/account/password", wrong);
+    expect(sentTo("PUT", "/api/customers/7")).toEqual([]);
+    expect(await flashOf(visitor, "/shop/account")).toEqual(["error", "Your current password is not that."]);
+
+    const before = visitor.cookie;
+    const right = { _csrf: visitor.csrf, current_password: "pw", password: "a new passphrase" };
+    expect((await visitor.post("/shop/account/password", right)).status).toBe(303);
+    expect(bodyOf("PUT", "/api/customers/7")).toEqual({ password: "a new passphrase" });
+    expect(bodyOf("POST", "/auth/login")).toEqual({ email: user.email, password: "a new passphrase" });
+    expect(visitor.cookie).not.toBe(before);
+    expect((await flashOf(visitor, "/shop/account"))?.[0]).toBe("ok");
+  });
+
+  it("asks an anonymous visitor to sign in before the account page", async () => {
+    const page = await new Visitor().get("/shop/account");
+    expect(page.status).toBe(303);
+    expect(page.headers.get("location")).toBe("/shop/signin?next=%2Fshop%2Faccount");
+  });
+
+  it("edits a product's name, SKU, price and description on its own page", async () => {
+    api.role = "staff";
+    const visitor = new Visitor();
+    await visitor.signIn();
+    const page = await (await visitor.get("/admin/products/1")).text();
+    expect(page).toContain('<label for="description">Description</label>');
+    const fields = { name: "Mouse 2", sku: "MOU002", price: "26.5", description: "" };
+    expect((await visitor.post("/admin/products/1", { _csrf: visitor.csrf, ...fields })).status).toBe(303);
+    expect(bodyOf("PUT", "/api/products/1")).toEqual({ ...fields, price: 26.5 });
+    await visitor.post("/admin/products/1", { _csrf: visitor.csrf, ...fields, price: "-1" });
+    expect(await flashOf(visitor, "/admin/products/1")).toEqual(["error", "price: must not be negative"]);
+  });
+
+  it("lets an admin open a staff account; staff see no such form", async () => {
+    api.role = "staff";
+    const staff = new Visitor();
+    await staff.signIn();
+    expect(await (await staff.get("/admin/customers")).text()).not.toContain("New account");
+    api.role = "admin";
+    const admin = new Visitor();
+    await admin.signIn();
+    expect(await (await admin.get("/admin/customers")).text()).toContain("New account");
+    const account = { name: "Sam", email: "sam@example.com", password: "staff-password", role: "staff" };
+    await admin.post("/admin/customers", { _csrf: admin.csrf, ...account });
+    const [registration] = sentTo("POST", "/auth/register");
+    expect(JSON.parse(registration?.body ?? "{}")).toEqual(account);
+    // With the admin's token: the API refuses another role to anyone else.
+    expect(registration?.headers["authorization"]).toMatch(/^Bearer eyJ/);
+  });
+
+  it("lists payments for an admin and refuses staff, whom the payment API refuses too", async () => {
+    api.role = "admin";
+    const admin = new Visitor();
+    await admin.signIn();
+    const page = await admin.get("/admin/payments?status=failed");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('data-payment="3"');
+    expect(html).toContain("card_declined");
+    expect(sentTo("GET", "/api/payments?status=failed&limit=25&page=1")).toHaveLength(1);
+    api.role = "staff";
+    const staff = new Visitor();
+    await staff.signIn();
+    expect((await staff.get("/admin/payments")).status).toBe(403);
   });
 });

@@ -5,8 +5,8 @@ import type { WebEnv } from "../context";
 import { pageOf } from "../forms";
 import { redirectWith, render } from "../render";
 import { Csrf } from "../views/layout";
-import { Badge, Pager, Time } from "../views/parts";
 import { ShipmentFacts } from "../views/order";
+import { Badge, Pager, Time } from "../views/parts";
 
 const TRACKING = /^BZ[0-9A-Z]{12}$/;
 

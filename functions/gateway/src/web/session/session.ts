@@ -87,6 +87,11 @@ export class WebSession {
     this.#replace({ born: nowSeconds(), csrf: newCsrf(), cart: [] });
   }
 
+  /** The signed-in person's own details, changed on their account page. */
+  setUser(user: SessionUser): void {
+    if (this.#data.user?.id === user.id) this.#replace({ ...this.#data, user });
+  }
+
   setTokens(tokens: SessionTokens): void {
     this.#replace({ ...this.#data, tokens });
   }

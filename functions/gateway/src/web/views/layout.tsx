@@ -75,6 +75,11 @@ const AdminNav: FC<{ chrome: Chrome }> = ({ chrome }) => (
       <NavLink href="/admin/orders" path={chrome.path}>
         Orders
       </NavLink>
+      {chrome.user?.role === "admin" && (
+        <NavLink href="/admin/payments" path={chrome.path}>
+          Payments
+        </NavLink>
+      )}
       <NavLink href="/admin/dead-letters" path={chrome.path}>
         Dead letters
       </NavLink>
@@ -92,7 +97,11 @@ const Account: FC<{ chrome: Chrome }> = ({ chrome }) =>
   chrome.user ? (
     <div class="account">
       <span>
-        Signed in as <strong>{chrome.user.name}</strong> ({chrome.user.role})
+        Signed in as{" "}
+        <a href="/shop/account" aria-label={`Your account: ${chrome.user.name}`}>
+          <strong>{chrome.user.name}</strong>
+        </a>{" "}
+        ({chrome.user.role})
       </span>
       <form method="post" action="/shop/signout">
         <Csrf token={chrome.csrf} />

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { FC } from "hono/jsx";
 import * as z from "zod";
 import { detailOf } from "../../api";
 import type { Customer, Page } from "../../api-types";
@@ -11,8 +12,56 @@ import { Pager, Table, Time } from "../../views/parts";
 const PER_PAGE = 50;
 const roles = ["customer", "staff", "admin"] as const;
 const roleForm = z.object({ role: z.enum(roles) });
+const accountForm = z.object({
+  name: z.string().trim().min(1, "is required").max(100),
+  email: z.string().trim().min(1, "is required").max(254),
+  password: z.string().min(8, "needs at least 8 characters").max(128),
+  role: z.enum(roles),
+});
 
-/** Accounts and their roles: staff read, admins change roles (the API's rule). */
+const NewAccountForm: FC<{ csrf: string }> = ({ csrf }) => (
+  <form method="post" action="/admin/customers" class="panel" aria-labelledby="new-account" data-once>
+    <h2 id="new-account">New account</h2>
+    <Csrf token={csrf} />
+    <div class="columns">
+      <div class="field">
+        <label for="new-name">Name</label>
+        <input id="new-name" name="name" required maxlength={100} autocomplete="off" />
+      </div>
+      <div class="field">
+        <label for="new-email">Email</label>
+        <input id="new-email" name="email" type="email" required autocomplete="off" />
+      </div>
+      <div class="field">
+        <label for="new-password">First password (8 characters or more)</label>
+        <input
+          id="new-password"
+          name="password"
+          type="password"
+          minlength={8}
+          required
+          autocomplete="new-password"
+        />
+      </div>
+      <div class="field">
+        <label for="new-role">Role</label>
+        <select id="new-role" name="role">
+          {roles.map((role) => (
+            <option value={role} selected={role === "staff"}>
+              {role}
+            </option>
+          ))}
+        </select>
+      </div>
+    </div>
+    <button type="submit">Create account</button>
+  </form>
+);
+
+/**
+ * Accounts and their roles: staff read, admins change roles and open accounts with any role (registration
+ * with an admin's token, the API's one way to make a staff member or an admin).
+ */
 export function adminCustomerRoutes(): Hono<WebEnv> {
   return new Hono<WebEnv>()
     .get("/customers", async (c) => {
@@ -73,7 +122,20 @@ export function adminCustomerRoutes(): Hono<WebEnv> {
             total={list.total}
             href={(to) => `/admin/customers?page=${to}`}
           />
+          {isAdmin && <NewAccountForm csrf={session.csrf} />}
         </>,
+      );
+    })
+    .post("/customers", async (c) => {
+      const form = await readForm(c, accountForm);
+      if (form.error !== undefined) return redirectWith(c, "/admin/customers", { error: form.error });
+      const answer = await c.get("api").send<Customer>("POST", "/auth/register", { body: form.data });
+      return redirectWith(
+        c,
+        "/admin/customers",
+        answer.ok
+          ? { ok: `${answer.body.name} can now sign in as ${answer.body.role} with ${answer.body.email}.` }
+          : { error: detailOf(answer) },
       );
     })
     .post("/customers/:id{[0-9]+}/role", async (c) => {

@@ -3,22 +3,20 @@ import * as z from "zod";
 import { detailOf } from "../../api";
 import type { Page, Product } from "../../api-types";
 import type { WebEnv } from "../../context";
-import { optionalText, pageOf, readForm } from "../../forms";
+import { formPrice, optionalText, pageOf, readForm } from "../../forms";
 import { redirectWith, render } from "../../render";
 import { money } from "../../views/format";
 import { Csrf } from "../../views/layout";
 import { Pager, Table } from "../../views/parts";
 
 const PER_PAGE = 50;
-const price = z.coerce.number().min(0, "must not be negative").max(10_000_000);
 const createForm = z.object({
   name: z.string().trim().min(1, "is required").max(200),
   sku: z.string().trim().min(1, "is required").max(64),
-  price,
+  price: formPrice,
   quantity: z.coerce.number().int().min(0).max(1_000_000_000),
   description: optionalText(2000),
 });
-const updateForm = z.object({ name: z.string().trim().min(1, "is required").max(200), price });
 const stockForm = z.object({
   delta: z.coerce
     .number()
@@ -72,34 +70,9 @@ export function adminProductRoutes(): Hono<WebEnv> {
                   </form>
                 </td>
                 <td>
-                  <form method="post" action={`/admin/products/${product.id}`} class="inline">
-                    <Csrf token={csrf} />
-                    <div class="field">
-                      <label for={`name-${product.id}`}>Name</label>
-                      <input
-                        id={`name-${product.id}`}
-                        name="name"
-                        value={product.name}
-                        required
-                        maxlength={200}
-                      />
-                    </div>
-                    <div class="field">
-                      <label for={`price-${product.id}`}>Price</label>
-                      <input
-                        id={`price-${product.id}`}
-                        name="price"
-                        type="number"
-                        min={0}
-                        step="0.01"
-                        value={String(product.price)}
-                        required
-                      />
-                    </div>
-                    <button type="submit" class="secondary" aria-label={`Save ${product.name}`}>
-                      Save
-                    </button>
-                  </form>
+                  <a href={`/admin/products/${product.id}`} aria-label={`Edit ${product.name}`}>
+                    Edit
+                  </a>
                   {user?.role === "admin" && (
                     <form method="post" action={`/admin/products/${product.id}/delete`}>
                       <Csrf token={csrf} />
@@ -162,18 +135,6 @@ export function adminProductRoutes(): Hono<WebEnv> {
         c,
         "/admin/products",
         answer.ok ? { ok: `Created ${answer.body.name}.` } : { error: detailOf(answer) },
-      );
-    })
-    .post("/products/:id{[0-9]+}", async (c) => {
-      const form = await readForm(c, updateForm);
-      if (form.error !== undefined) return redirectWith(c, "/admin/products", { error: form.error });
-      const answer = await c
-        .get("api")
-        .send<Product>("PUT", `/api/products/${c.req.param("id")}`, { body: form.data });
-      return redirectWith(
-        c,
-        "/admin/products",
-        answer.ok ? { ok: `Saved ${answer.body.name}.` } : { error: detailOf(answer) },
       );
     })
     .post("/products/:id{[0-9]+}/stock", async (c) => {

@@ -124,7 +124,21 @@ describe("compose.dev.yaml", () => {
         expect(mountsOf(name).get(keysDir), name).toBe(mountsOf("order").get(keysDir));
       }
       expect(environmentOf("gateway")["EVENT_KEYS_DIR"]).toBeUndefined();
-      expect(mountsOf("gateway").size).toBe(0);
+      expect([...mountsOf("gateway").keys()]).toEqual([environmentOf("gateway")["DATA_DIR"]]);
+    });
+
+    it("gives the gateway a data volume of its own for the pages' session key, shared by its scaled containers", () => {
+      const dataDir = environmentOf("gateway")["DATA_DIR"]!;
+      const volume = mountsOf("gateway").get(dataDir)!;
+      expect(compose.volumes).toHaveProperty(volume);
+      const others = Object.entries(services).filter(
+        ([name, service]) =>
+          name !== "gateway" &&
+          ((service["volumes"] ?? []) as string[]).some((v) => v.startsWith(`${volume}:`)),
+      );
+      expect(others.map(([name]) => name)).toEqual([]);
+      // Unset, so the key is generated under DATA_DIR/keys, in that volume.
+      expect(environmentOf("gateway")["WEB_SESSION_KEYS"]).toBeUndefined();
     });
 
     it("keeps each function's private keys in a data volume no other container mounts", () => {

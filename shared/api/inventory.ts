@@ -88,6 +88,17 @@ export const listQuery = z
     path: ["cursor"],
   });
 
+/**
+ * What GET /api/products/:id answers, as far as other functions rely on it (order prices items from it):
+ * checked on receipt, so a changed or broken answer is a clear error rather than an undefined price.
+ */
+export const productAnswer = z.object({
+  id: z.number().int().positive(),
+  name: z.string(),
+  price_cents: priceCents,
+  available: z.number().int(),
+});
+
 export const inputs = {
   "GET /api/products": { query: listQuery },
   "GET /api/products/:id": { params: idParam },

@@ -1,9 +1,9 @@
+import type { TokenVerifier } from "@bazaar/shared/auth";
 import type { Database } from "@bazaar/shared/db";
 import type { EventKeyring, Outbox } from "@bazaar/shared/events";
 import type { HttpDeps } from "@bazaar/shared/http";
-import type { TokenVerifier } from "@bazaar/shared/auth";
+import type { CatalogClient } from "./clients/catalog";
 import type { OrderSchema } from "./db";
-import type { CatalogClient } from "./domain/catalog-client";
 
 export interface OrderSettings {
   paymentTimeoutSeconds: number;

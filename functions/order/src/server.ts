@@ -4,9 +4,9 @@ import { loadConfig, serviceUrl } from "@bazaar/shared/config";
 import { nextTraceparent } from "@bazaar/shared/http";
 import { startFunction } from "@bazaar/shared/runtime";
 import { createApp } from "./app";
+import { createCatalogClient } from "./clients/catalog";
 import { orderConfigSchema } from "./config";
 import { migrationsFolder, schema } from "./db";
-import { createCatalogClient } from "./domain/catalog-client";
 import { createOrderMetrics, registerOrderStatusMetrics } from "./domain/metrics";
 import { sweepStuckPayments } from "./domain/sweep";
 

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import type { Tx } from "@bazaar/shared/db";
+import type { PlaceOrderBody } from "@bazaar/shared/api";
+import type { Database, Tx } from "@bazaar/shared/db";
 import { Conflict, Invalid } from "@bazaar/shared/errors";
+import type { Emit, Outbox, TraceContext } from "@bazaar/shared/events";
 import { formatUsd } from "@bazaar/shared/money";
-import type { Emit, TraceContext } from "@bazaar/shared/events";
+import type { CatalogClient, CatalogProduct } from "../clients/catalog";
 import type { OrderSchema } from "../db";
 import { orderItems, orders } from "../db/schema";
-import { eventItems, recordStep, type Order } from "./orders";
-import type { PlaceOrderBody } from "@bazaar/shared/api";
-import type { CatalogClient, CatalogProduct } from "./catalog-client";
+import { eventItems, findByIdempotencyKey, recordStep, type Order } from "./orders";
 
 export interface PricedItem {
   productId: number;
@@ -116,4 +116,61 @@ export async function recordPlacedOrder(tx: Tx<OrderSchema>, emit: Emit, order: 
     row.id,
   );
   return row;
+}
+
+/** What placing an order takes: where it is written, where its prices come from, how many lines it may have. */
+export interface PlacementDeps {
+  database: Database<OrderSchema>;
+  outbox: Outbox<OrderSchema>;
+  catalog: CatalogClient;
+  maxItems: number;
+}
+
+export interface PlaceOrderRequest {
+  customerId: number;
+  body: PlaceOrderBody;
+  idempotencyKey: string | undefined;
+}
+
+/**
+ * Places an order, or with an Idempotency-Key already used by this customer, finds the order it placed
+ * (`replayed`); the same key with a different request is a 409.
+ */
+export async function placeOrder(
+  deps: PlacementDeps,
+  request: PlaceOrderRequest,
+  trace: TraceContext,
+): Promise<{ order: Order; replayed: boolean }> {
+  const { customerId, body, idempotencyKey: key } = request;
+  const fingerprint = fingerprintOf(body);
+  const replayOf = (existing: Order) => {
+    if (existing.requestFingerprint !== fingerprint)
+      throw new Conflict("this Idempotency-Key was already used with a different request");
+    return { order: existing, replayed: true };
+  };
+  if (key) {
+    const existing = await findByIdempotencyKey(deps.database.db, customerId, key);
+    if (existing) return replayOf(existing);
+  }
+
+  const wanted = requestedItems(body);
+  if (wanted.length > deps.maxItems)
+    throw new Invalid(`an order holds at most ${deps.maxItems} different products`);
+  const items = await priceItems(deps.catalog, wanted, trace);
+
+  const placed = await deps.outbox.write(trace, async (tx, emit) => {
+    // Checked again inside the write: two requests with one key may race past the check above.
+    const raced = key ? await findByIdempotencyKey(tx, customerId, key) : undefined;
+    if (raced) return { order: raced, replayed: true };
+    const order = await recordPlacedOrder(tx, emit, {
+      customerId,
+      items,
+      paymentMethod: body.payment_method ?? "tok_visa",
+      shippingAddress: body.shipping_address ?? null,
+      idempotencyKey: key ?? null,
+      requestFingerprint: fingerprint,
+    });
+    return { order, replayed: false };
+  });
+  return placed.replayed ? replayOf(placed.order) : placed;
 }

@@ -3,9 +3,9 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestKit, withApp, type AppTestKit } from "@bazaar/shared/testing";
 import { createApp } from "../app";
+import { createCatalogClient } from "../clients/catalog";
 import { migrationsFolder, schema, type OrderSchema } from "../db";
 import { orderItems, orders } from "../db/schema";
-import { createCatalogClient } from "../domain/catalog-client";
 
 let t: AppTestKit<OrderSchema>;
 let orderId: number;

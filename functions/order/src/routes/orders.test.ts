@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestKit, withApp, type AppTestKit } from "@bazaar/shared/testing";
 import { createApp } from "../app";
+import { createCatalogClient } from "../clients/catalog";
 import { migrationsFolder, schema, type OrderSchema } from "../db";
 import { orders } from "../db/schema";
-import { createCatalogClient } from "../domain/catalog-client";
 
 const ALICE = 1;
 const BOB = 2;

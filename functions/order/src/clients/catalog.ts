@@ -1,9 +1,9 @@
-import { send } from "@bazaar/shared/http";
-import { createBreaker, UpstreamStatusError } from "@bazaar/shared/resilience";
-import { Unavailable } from "@bazaar/shared/errors";
-import type { Metrics } from "@bazaar/shared/observability";
+import { inventoryApi } from "@bazaar/shared/api";
+import { describeIssues, DomainError, Unavailable } from "@bazaar/shared/errors";
 import type { TraceContext } from "@bazaar/shared/events";
-import { toCents } from "@bazaar/shared/money";
+import { send } from "@bazaar/shared/http";
+import type { Metrics } from "@bazaar/shared/observability";
+import { createBreaker, UpstreamStatusError } from "@bazaar/shared/resilience";
 
 export interface CatalogProduct {
   id: number;
@@ -17,13 +17,27 @@ export interface CatalogClient {
   product(id: number, trace: TraceContext): Promise<CatalogProduct | undefined>;
 }
 
-interface ProductBody {
-  id: number;
-  name: string;
-  price_cents?: number;
-  price: number;
-  available?: number;
-  quantity: number;
+/** Seconds a client is told to wait before trying again while the catalog cannot answer. */
+const RETRY_AFTER_SECONDS = 5;
+
+/** Inventory answered, but not with a product: a bug or a version skew an operator must see, not a crash. */
+const notAProduct = (id: number, why: string): Unavailable =>
+  new Unavailable(`the inventory function's answer about product ${id} is not a product (${why})`, {
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+  });
+
+/** The product in inventory's answer, checked against the answer's schema rather than assumed. */
+function productIn(id: number, body: Uint8Array): CatalogProduct {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body).toString("utf8"));
+  } catch {
+    throw notAProduct(id, "not JSON");
+  }
+  const result = inventoryApi.productAnswer.safeParse(parsed);
+  if (!result.success) throw notAProduct(id, describeIssues(result.error));
+  const { name, price_cents, available } = result.data;
+  return { id: result.data.id, name, priceCents: price_cents, available };
 }
 
 /**
@@ -49,13 +63,7 @@ export function createCatalogClient(options: {
     if (answer.status < 200 || answer.status >= 300) {
       throw new UpstreamStatusError(answer.status, `inventory answered ${answer.status}`);
     }
-    const body = JSON.parse(Buffer.from(answer.body).toString("utf8")) as ProductBody;
-    return {
-      id: body.id,
-      name: body.name,
-      priceCents: body.price_cents ?? toCents(body.price),
-      available: body.available ?? body.quantity,
-    };
+    return productIn(id, answer.body);
   };
   const breaker = createBreaker("inventory", fetchProduct, {
     timeoutMs: options.timeoutMs,
@@ -67,9 +75,11 @@ export function createCatalogClient(options: {
       try {
         return await breaker.fire(id, trace);
       } catch (error) {
+        // An answer that is not a product says so; anything else (down, slow, circuit open) reads the same.
+        if (error instanceof DomainError) throw error;
         throw new Unavailable("the product catalog is unavailable; try again shortly", {
           cause: error,
-          retryAfterSeconds: 5,
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
         });
       }
     },

@@ -31,12 +31,12 @@ export interface Relay {
   /** Publish what is pending; resolves when this pass is over. Returns how many were accepted. */
   flush(): Promise<number>;
   /**
-   * The periodic job: publish what is pending and delete sent events older than retainSentMs. The timer and
-   * `POST /tasks/outbox` (a PingSource, where a scaled-to-zero function has no timer) both run this.
+   * The periodic job (shared/runtime's "outbox" job, on a timer and at POST /tasks/outbox): publish what is
+   * pending, so a broker outage or a crash between commit and publish loses nothing, and delete sent events
+   * older than retainSentMs.
    */
   tick(): Promise<number>;
-  /** Runs tick on a timer: a broker outage or a crash between commit and publish loses nothing. */
-  start(intervalMs: number): void;
+  /** Waits for the pass under way and shuts the breaker. */
   stop(): Promise<void>;
 }
 
@@ -59,7 +59,6 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
   const claimMs = 2 * timeoutMs;
   let running: Promise<number> | undefined;
   let again = false;
-  let timer: NodeJS.Timeout | undefined;
 
   const post = async (row: OutboxRow): Promise<void> => {
     if (!signingKey)
@@ -183,17 +182,7 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
     kick,
     flush,
     tick,
-    start(intervalMs) {
-      if (!sink) logger.warn("K_SINK is not set: events are kept in the outbox until a broker is configured");
-      kick();
-      if (intervalMs <= 0) return;
-      timer = setInterval(() => {
-        tick().catch((error: unknown) => logger.warn({ err: error }, "outbox tick failed"));
-      }, intervalMs);
-      timer.unref();
-    },
     async stop() {
-      if (timer) clearInterval(timer);
       await running?.catch(() => undefined);
       breaker.shutdown();
     },

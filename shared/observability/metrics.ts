@@ -12,6 +12,8 @@ export interface Metrics {
   eventsFailed: Counter<"type">;
   eventsRefused: Counter<"type" | "reason">;
   outboxBacklog: Gauge;
+  /** Runs of the periodic jobs (shared/jobs), timer and /tasks/* route alike. */
+  jobRuns: Counter<"job" | "result">;
   breakerState: Gauge<"breaker">;
 }
 
@@ -49,6 +51,10 @@ export function createMetrics(service: string): Metrics {
       "CloudEvents refused unhandled: not from the type's producer, or not signed by its key",
       ["type", "reason"],
     ),
+    jobRuns: counter("job_runs_total", "Runs of a periodic job (timer or /tasks route), by result", [
+      "job",
+      "result",
+    ]),
     outboxBacklog: new Gauge({
       name: "outbox_backlog",
       help: "Events written but not yet accepted by the broker",

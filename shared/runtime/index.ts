@@ -16,6 +16,7 @@ import {
   type Relay,
 } from "../events";
 import { serve, type AppEnv, type HttpDeps } from "../http";
+import { createJobTimers, defineJob, mountJobs, type JobTimer } from "../jobs";
 import {
   createLogger,
   createMetrics,
@@ -38,6 +39,11 @@ export interface FunctionKit<S extends Record<string, unknown>> {
   relay: Relay;
   /** Every producer's public event keys, for the function's event receiver. */
   eventKeys: EventKeyring;
+  /**
+   * Runs a job (its route mounted by the app) on a timer too, once the server listens; stopped on SIGTERM.
+   * An interval of 0 leaves only the route (a cluster, where a PingSource calls it).
+   */
+  schedule: (timer: JobTimer) => void;
 }
 
 export interface StartOptions<S extends Record<string, unknown>> {
@@ -45,13 +51,14 @@ export interface StartOptions<S extends Record<string, unknown>> {
   schema: S;
   migrationsFolder: string;
   createApp: (kit: FunctionKit<S>) => Hono<AppEnv> | Promise<Hono<AppEnv>>;
-  /** Extra work after the server stopped (timers the function started). */
+  /** Extra work after the server stopped and the job timers with it. */
   onShutdown?: () => Promise<void> | void;
 }
 
 /**
  * The side effects of a function's server.ts, in order: logger and metrics, database with migrations,
- * outbox relay (re-sends on start and on a timer), the app, listening on $PORT, draining on SIGTERM.
+ * outbox relay, the app with its jobs' routes (the outbox job's POST /tasks/outbox among them), listening on
+ * $PORT, the job timers (the outbox job at once and every OUTBOX_INTERVAL_MS), draining on SIGTERM.
  */
 export async function startFunction<S extends Record<string, unknown>>(
   options: StartOptions<S>,
@@ -91,10 +98,18 @@ export async function startFunction<S extends Record<string, unknown>>(
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     isReady: async () => !draining && (await database.ping()),
   };
-  const kit: FunctionKit<S> = { http, logger, metrics, database, outbox, relay, eventKeys };
+  const outboxJob = defineJob({
+    name: "outbox",
+    run: async () => ({ published: await relay.tick() }),
+    logger,
+    metrics,
+  });
+  const timers = createJobTimers();
+  timers.schedule({ job: outboxJob, intervalMs: config.OUTBOX_INTERVAL_MS, atStart: true });
+  const schedule = (timer: JobTimer) => timers.schedule(timer);
+  const kit: FunctionKit<S> = { http, logger, metrics, database, outbox, relay, eventKeys, schedule };
   const app = await options.createApp(kit);
-  // A PingSource calls this in a cluster: a scaled-to-zero function has no timer to re-send its outbox.
-  app.post("/tasks/outbox", async (c) => c.json({ published: await relay.tick() }));
+  mountJobs(app, [outboxJob]);
 
   await serve(app, {
     port: config.PORT,
@@ -103,13 +118,16 @@ export async function startFunction<S extends Record<string, unknown>>(
     graceSeconds: config.SHUTDOWN_GRACE_SECONDS,
     onDraining: () => (draining = true),
     onShutdown: async () => {
+      await timers.stop();
       await options.onShutdown?.();
       await relay.stop();
       database.close();
       await tracing.shutdown();
     },
   });
-  relay.start(config.OUTBOX_INTERVAL_MS);
+  if (!config.K_SINK)
+    logger.warn("K_SINK is not set: events are kept in the outbox until a broker is configured");
+  timers.start();
   return kit;
 }
 

@@ -150,19 +150,23 @@ describe("PingSources", () => {
   it("re-send the outbox of every function that has one, on the route shared/runtime mounts", () => {
     const outbox = pings.filter((ping) => ping.spec.sink.uri === "/tasks/outbox");
     expect(outbox.map((ping) => ping.spec.sink.ref.name as string).sort()).toEqual(outboxPublishers());
-    expect(readFileSync(fromRoot("shared/runtime/index.ts"), "utf8")).toContain('app.post("/tasks/outbox"');
+    // A job named x answers at /tasks/x (shared/jobs), and shared/runtime mounts the outbox job in every function.
+    expect(readFileSync(fromRoot("shared/jobs/jobs.ts"), "utf8")).toContain("path: `/tasks/${name}`");
+    expect(readFileSync(fromRoot("shared/runtime/index.ts"), "utf8")).toMatch(/name: "outbox"[^]*mountJobs\(app/);
   });
 
   it("run the payment-timeout sweep on the order function's route", () => {
     const sweep = pings.filter((ping) => ping.spec.sink.uri === "/tasks/sweep");
     expect(sweep.map((ping) => ping.spec.sink.ref.name)).toEqual(["order"]);
-    expect(functionSource("order")).toContain('app.post("/tasks/sweep"');
+    expect(functionSource("order")).toMatch(/defineJob\(\{\s*name: "sweep"/);
+    expect(functionSource("order")).toMatch(/mountJobs\(app, \[orderSweep\(/);
   });
 
   it("pick up pending charges on the payment function's route", () => {
     const settle = pings.filter((ping) => ping.spec.sink.uri === "/tasks/settle");
     expect(settle.map((ping) => ping.spec.sink.ref.name)).toEqual(["payment"]);
-    expect(functionSource("payment")).toContain('app.post("/tasks/settle"');
+    expect(functionSource("payment")).toMatch(/defineJob\(\{\s*name: "settle"/);
+    expect(functionSource("payment")).toMatch(/mountJobs\(app, \[settleJob\(/);
   });
 
   it("have a five-field schedule and a Knative Service as sink", () => {

@@ -1,11 +1,12 @@
 import type { Hono } from "hono";
 import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
-import { createHttpApp, type AppEnv, traceOf } from "@bazaar/shared/http";
+import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
+import { mountJobs } from "@bazaar/shared/jobs";
 import type { OrderDeps } from "./deps";
 import { createOrderMetrics, type OrderMetrics } from "./domain/metrics";
+import { sweepJob } from "./domain/sweep";
 import { orderEventHandlers } from "./events";
-import { sweepStuckPayments } from "./domain/sweep";
 import { orderRoutes } from "./routes/orders";
 
 /** The order function: places orders, runs the saga that settles them, and answers where each one stands. */
@@ -25,15 +26,13 @@ export function createApp(
       keys: deps.eventKeys,
     }),
   );
-  // Called by a PingSource in a cluster (cluster-local only; the gateway does not route /tasks).
-  app.post("/tasks/sweep", async (c) => {
-    const trace = traceOf(c);
-    const cancelled = await sweepStuckPayments(
-      { ...deps, metrics },
-      deps.settings.paymentTimeoutSeconds,
-      trace,
-    );
-    return c.json({ cancelled });
-  });
+  mountJobs(app, [orderSweep(deps, metrics)]);
   return app;
 }
+
+/** The payment-timeout sweep; server.ts runs the same job on its timer. */
+export const orderSweep = (deps: OrderDeps, metrics: OrderMetrics) =>
+  sweepJob(
+    { ...deps, metrics, logger: deps.http.logger, jobMetrics: deps.http.metrics },
+    deps.settings.paymentTimeoutSeconds,
+  );

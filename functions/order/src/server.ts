@@ -1,23 +1,19 @@
-import { randomUUID } from "node:crypto";
 import { verifierFromConfig } from "@bazaar/shared/auth";
 import { loadConfig, serviceUrl } from "@bazaar/shared/config";
-import { nextTraceparent } from "@bazaar/shared/http";
 import { startFunction } from "@bazaar/shared/runtime";
-import { createApp } from "./app";
-import { createCatalogClient } from "./clients/catalog";
+import { createApp, orderSweep } from "./app";
+import { createCatalogClient } from "./domain/catalog-client";
 import { orderConfigSchema } from "./config";
 import { migrationsFolder, schema } from "./db";
 import { createOrderMetrics, registerOrderStatusMetrics } from "./domain/metrics";
-import { sweepStuckPayments } from "./domain/sweep";
 
 const config = loadConfig(orderConfigSchema);
-let sweepTimer: NodeJS.Timeout | undefined;
 
 await startFunction({
   config,
   schema,
   migrationsFolder,
-  createApp: ({ http, database, outbox, eventKeys, metrics, logger }) => {
+  createApp: ({ http, database, outbox, eventKeys, metrics, schedule }) => {
     const orderMetrics = createOrderMetrics(metrics.registry);
     registerOrderStatusMetrics(metrics.registry, database);
     const deps = {
@@ -36,23 +32,7 @@ await startFunction({
         maxItems: config.ORDER_MAX_ITEMS,
       },
     };
-    if (config.ORDER_SWEEP_INTERVAL_MS > 0) {
-      sweepTimer = setInterval(() => {
-        const trace = { correlationId: randomUUID(), traceparent: nextTraceparent(undefined) };
-        sweepStuckPayments(
-          { database, outbox, metrics: orderMetrics },
-          config.ORDER_PAYMENT_TIMEOUT_SECONDS,
-          trace,
-        )
-          .then(
-            (ids) =>
-              ids.length > 0 && logger.warn({ orders: ids }, "cancelled orders whose payment timed out"),
-          )
-          .catch((error: unknown) => logger.error({ err: error }, "payment sweep failed"));
-      }, config.ORDER_SWEEP_INTERVAL_MS);
-      sweepTimer.unref();
-    }
+    schedule({ job: orderSweep(deps, orderMetrics), intervalMs: config.ORDER_SWEEP_INTERVAL_MS });
     return createApp(deps, orderMetrics);
   },
-  onShutdown: () => clearInterval(sweepTimer),
 });

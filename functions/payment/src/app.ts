@@ -2,7 +2,9 @@ import type { Hono } from "hono";
 import { authenticate, currentTokensOnly } from "@bazaar/shared/auth";
 import { createEventReceiver } from "@bazaar/shared/events";
 import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
+import { mountJobs } from "@bazaar/shared/jobs";
 import type { PaymentDeps } from "./deps";
+import { settleJob } from "./domain/settlement";
 import { paymentEventHandlers } from "./events";
 import { paymentRoutes } from "./routes/payments";
 
@@ -21,7 +23,6 @@ export function createApp(deps: PaymentDeps): Hono<AppEnv> {
   );
   app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
   app.route("/api/payments", paymentRoutes(deps));
-  // Called by a PingSource in a cluster, where a scaled-to-zero pod has no timer to pick up pending charges.
-  app.post("/tasks/settle", async (c) => c.json({ started: await deps.settler.settle() }));
+  mountJobs(app, [settleJob(deps.settler, deps.http)]);
   return app;
 }

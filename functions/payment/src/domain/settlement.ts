@@ -1,10 +1,10 @@
-import { traceIdOf } from "@bazaar/shared/http";
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import { Counter } from "prom-client";
 import type { Database } from "@bazaar/shared/db";
 import type { Outbox } from "@bazaar/shared/events";
-import { nextTraceparent } from "@bazaar/shared/http";
+import { traceIdOf, nextTraceparent } from "@bazaar/shared/http";
+import { defineJob, type Job } from "@bazaar/shared/jobs";
 import {
   detached,
   endSpan,
@@ -36,9 +36,9 @@ export interface SettlerDeps {
 /**
  * Charges pending payments and records the outcome. The processor is called outside any transaction, so
  * a slow charge (tok_slow) neither holds the write lock nor keeps the broker's delivery waiting. Payments
- * left pending by a crash are picked up on start and on every tick.
+ * left pending by a crash are picked up by the "settle" job (settleJob), on start and on every tick.
  *
- * Replicas share the payments table, and each one's timer finds the same pending payments: a payment is
+ * Replicas share the payments table, and each one's job finds the same pending payments: a payment is
  * claimed (charging_until, one guarded update) before the processor is asked, so only one replica charges
  * it. The claim of a replica that died mid-charge runs out after `claimMs`, and another one charges it then.
  */
@@ -47,8 +47,7 @@ export interface Settler {
   kick(): void;
   /** Charge what is pending; resolves when every charge under way is recorded. Returns how many began. */
   settle(): Promise<number>;
-  start(intervalMs: number): void;
-  /** Stops the timer and waits for the charges under way, so a SIGTERM loses no outcome. */
+  /** Takes no more charges and waits for those under way, so a SIGTERM loses no outcome. */
   stop(): Promise<void>;
 }
 
@@ -58,7 +57,6 @@ export function createSettler(deps: SettlerDeps): Settler {
   const { database, outbox, processor, logger } = deps;
   const claimMs = deps.claimMs ?? 30_000;
   const inFlight = new Map<number, Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const settled = new Counter({
     name: "payments_settled_total",
@@ -199,16 +197,16 @@ export function createSettler(deps: SettlerDeps): Settler {
   return {
     kick,
     settle,
-    start(intervalMs) {
-      kick();
-      if (intervalMs <= 0) return;
-      timer = setInterval(kick, intervalMs);
-      timer.unref();
-    },
     async stop() {
       stopped = true;
-      if (timer) clearInterval(timer);
       await Promise.all(inFlight.values());
     },
   };
 }
+
+/**
+ * The "settle" job: pending payments no replica is charging, charged. On a timer in dev
+ * (PAYMENT_SETTLE_INTERVAL_MS) and at start, at POST /tasks/settle from a PingSource in a cluster.
+ */
+export const settleJob = (settler: Settler, deps: { logger: Logger; metrics: Metrics }): Job =>
+  defineJob({ name: "settle", run: async () => ({ started: await settler.settle() }), ...deps });

@@ -23,7 +23,7 @@ function mapOf(service: string): SourceMap {
   return map;
 }
 
-/** `.../dist/order/bundle.js:1:2345` → `functions/order/src/routes/orders.ts:101:7 (name)`. */
+/** `.../dist/order/bundle.js:1:2345` → `functions/order/src/routes/orders.ts:101:7`. */
 export function mapLine(line: string): string {
   return line.replace(
     /[^\s()]*dist\/([\w-]+)\/bundle\.js:(\d+):(\d+)/g,
@@ -31,8 +31,7 @@ export function mapLine(line: string): string {
       const entry = mapOf(service).findEntry(Number(row) - 1, Number(column) - 1);
       if (!("originalSource" in entry)) return place;
       const source = relative(rootDir, resolve(rootDir, "dist", service, entry.originalSource));
-      const name = entry.name ? ` (${entry.name})` : "";
-      return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}${name}`;
+      return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
     },
   );
 }

@@ -1,4 +1,4 @@
-import { asc, inArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@bazaar/shared/db";
 import { toDecimal } from "@bazaar/shared/money";
 import type { PaymentSchema } from "../db";
@@ -41,4 +41,39 @@ export async function paymentViews(db: Db<PaymentSchema>, rows: Payment[]) {
       found.filter((refund) => refund.paymentId === row.id),
     ),
   );
+}
+
+/** A payment by its id or by its order's id. */
+export async function findPayment(
+  db: Db<PaymentSchema>,
+  by: { id: number } | { orderId: number },
+): Promise<Payment | undefined> {
+  const where = "id" in by ? eq(payments.id, by.id) : eq(payments.orderId, by.orderId);
+  const [found] = await db.select().from(payments).where(where);
+  return found;
+}
+
+export interface PaymentListQuery {
+  /** Only this customer's payments, if given. */
+  customerId: number | undefined;
+  status: Payment["status"] | undefined;
+  limit: number;
+  page: number;
+}
+
+/** One page of payments, newest first, with their refunds, and how many payments match in all. */
+export async function listPayments(db: Db<PaymentSchema>, query: PaymentListQuery) {
+  const where = and(
+    query.customerId === undefined ? undefined : eq(payments.customerId, query.customerId),
+    query.status ? eq(payments.status, query.status) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(payments)
+    .where(where)
+    .orderBy(desc(payments.id))
+    .limit(query.limit)
+    .offset((query.page - 1) * query.limit);
+  const [total] = await db.select({ n: count() }).from(payments).where(where);
+  return { payments: await paymentViews(db, rows), total: total?.n ?? 0 };
 }

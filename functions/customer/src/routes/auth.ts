@@ -1,14 +1,12 @@
-import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { customerApi } from "@bazaar/shared/api";
-import { isUniqueViolation } from "@bazaar/shared/db";
-import { Conflict, Forbidden, Unauthorized } from "@bazaar/shared/errors";
+import { Forbidden, Unauthorized } from "@bazaar/shared/errors";
 import { clientOf, trustedProxies, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
-import { customers } from "../db/schema";
 import type { CustomerDeps } from "../deps";
+import { findByEmail, registerCustomer } from "../domain/accounts";
 import { customerView, normaliseEmail } from "../domain/customers";
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../domain/login-throttle";
-import { hashPassword, verifyNothing, verifyPassword } from "../domain/passwords";
+import { verifyNothing, verifyPassword } from "../domain/passwords";
 import { issueSession, revokeSession, rotateSession } from "../domain/sessions";
 
 const { loginBody, refreshBody, registerBody } = customerApi;
@@ -16,6 +14,7 @@ const { loginBody, refreshBody, registerBody } = customerApi;
 export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
   const { database, outbox, settings } = deps;
   const proxies = trustedProxies(settings.trustedProxies);
+  const accounts = { outbox, scryptCost: settings.scryptCost };
 
   return new Hono<AppEnv>()
     .post("/register", validate("json", registerBody), async (c) => {
@@ -24,42 +23,14 @@ export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
       if (role !== "customer" && c.get("principal")?.role !== "admin") {
         throw new Forbidden(`only an admin may register a ${role}`);
       }
-      const passwordHash = await hashPassword(body.password, settings.scryptCost);
-      const now = new Date().toISOString();
-      try {
-        const created = await outbox.write(traceOf(c), async (tx, emit) => {
-          const [row] = await tx
-            .insert(customers)
-            .values({
-              name: body.name,
-              email: normaliseEmail(body.email),
-              passwordHash,
-              phone: body.phone ?? null,
-              address: body.address ?? null,
-              role,
-              createdAt: now,
-              updatedAt: now,
-            })
-            .returning();
-          if (!row) throw new Error("insert returned nothing");
-          emit(
-            "bazaar.customer.registered",
-            { customer_id: row.id, email: row.email, name: row.name, role: row.role },
-            row.id,
-          );
-          return row;
-        });
-        return c.json(
-          { message: "User registered successfully", user_id: created.id, ...customerView(created) },
-          201,
-          {
-            location: `/api/customers/${created.id}`,
-          },
-        );
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new Conflict("an account with this email already exists");
-        throw error;
-      }
+      const created = await registerCustomer(accounts, traceOf(c), { ...body, role });
+      return c.json(
+        { message: "User registered successfully", user_id: created.id, ...customerView(created) },
+        201,
+        {
+          location: `/api/customers/${created.id}`,
+        },
+      );
     })
     .post("/login", validate("json", loginBody), async (c) => {
       const { password } = c.req.valid("json");
@@ -71,7 +42,7 @@ export function authRoutes(deps: CustomerDeps): Hono<AppEnv> {
         await assertLoginAllowed(tx, attempt, settings);
         await recordLoginFailure(tx, attempt, settings);
       });
-      const [customer] = await database.db.select().from(customers).where(eq(customers.email, email));
+      const customer = await findByEmail(database.db, email);
       // Hash even for an unknown email so timing does not reveal which accounts exist.
       const ok = customer
         ? await verifyPassword(password, customer.passwordHash)

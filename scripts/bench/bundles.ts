@@ -15,7 +15,7 @@ import { rootDir, stopProcess, waitUntilReady, wiringEnv } from "../dev/services
 export const ADMIN = { email: "admin@bench.local", password: "admin-password-for-benchmarks" };
 
 /** BENCH_DIST: another build to measure (e.g. bundles with a change under trial); default dist/. */
-const distDir = process.env["BENCH_DIST"] ?? join(rootDir, "dist");
+export const distDir = process.env["BENCH_DIST"] ?? join(rootDir, "dist");
 
 export const bundleOf = (service: ServiceName): string => join(distDir, service, "index.js");
 /** The service's code itself, which index.js loads (see scripts/build.ts). */

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { rootDir } from "../dev/services";
 import { renderChart, type Panel } from "./chart";
+import { leanTargetsSection } from "./lean-targets";
 import { chartFile, ran, reportFile, writeFormatted, type BenchResults, type Part } from "./results";
 
 export const TARGETS = {
@@ -275,6 +276,7 @@ export function generatedSection(results: Partial<BenchResults>): string {
     "",
     `![benchmark chart](${chart})`,
     "",
+    ...leanTargetsSection(results),
     ...httpSection(results),
     ...pipelineSection(results),
     ...coldStartSection(results),

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { format, resolveConfig } from "prettier";
 import { rootDir } from "../dev/services";
+import type { BundleSizes } from "./bundle-sizes";
 import type { ColdStartResult } from "./cold-start";
 import type { FloorResult } from "./floor";
 import type { HttpCase } from "./http-paths";
@@ -27,6 +28,8 @@ export interface BenchResults {
   rabbitmq?: Part<PipelineResult>;
   rabbitPublish?: Part<PublishCeiling>;
   coldStart?: Part<ColdStartResult>;
+  /** Each function's bundle and the files bundled apart, in bytes. */
+  bundles?: Part<BundleSizes>;
 }
 
 export const outputDir = join(rootDir, "docs", "benchmarks");

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import type { ColdStart } from "./cold-start";
+import { leanTargetsSection } from "./lean-targets";
+import type { BenchResults } from "./results";
+
+const at = "2026-12-03T09:00:00.000Z";
+const coldStart = (service: ColdStart["service"], medianMs: number): ColdStart => ({
+  service,
+  medianMs,
+  runsMs: [medianMs],
+  firstBootMs: medianMs * 2,
+  noopMs: 50,
+  cpuMs: medianMs,
+  noopCpuMs: 40,
+  rssMB: 70,
+});
+
+describe("issue 16's targets", () => {
+  it("judges the largest bundle and the slowest start, not an average", () => {
+    const results: Partial<BenchResults> = {
+      bundles: {
+        measuredAt: at,
+        value: {
+          functions: [
+            { service: "order", bytes: 504_339 },
+            { service: "gateway", bytes: 700_001 },
+          ],
+          apart: [{ file: "gateway/redis-client.js", what: "the Redis client", bytes: 195_227 }],
+        },
+      },
+      coldStart: {
+        measuredAt: at,
+        value: {
+          nodeNoopMs: 50,
+          hyperfineNoopMs: 48,
+          functions: [coldStart("order", 75), coldStart("gateway", 81)],
+        },
+      },
+    };
+    const [, , , , bundles, cold] = leanTargetsSection(results);
+    expect(bundles).toContain("gateway 700 KB");
+    expect(bundles).toContain("gateway/redis-client.js 195 KB");
+    expect(bundles).toMatch(/\*\*missed\*\* \|$/);
+    expect(cold).toContain("1.50–1.62 ×");
+    expect(cold).toMatch(/\*\*missed\*\* \|$/);
+  });
+
+  it("adds every function's CPU per order and reads the gateway's GET /api/orders ratio", () => {
+    const lines = leanTargetsSection({
+      embedded: {
+        measuredAt: at,
+        value: { cpuMsPerOrder: { order: 6, broker: 5, inventory: 4 } } as never,
+      },
+    });
+    expect(lines.find((line) => line.includes("CPU per confirmed order"))).toMatch(
+      /15\.0 ms \| \*\*met\*\* \|$/,
+    );
+    expect(leanTargetsSection({})).toEqual([]);
+  });
+});

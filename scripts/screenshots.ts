@@ -71,7 +71,13 @@ async function run(browser: Browser, base: string): Promise<void> {
   await staff.goto("/admin/dead-letters");
   await shoot(staff, "admin-dead-letters");
   await staff.goto("/admin/customers");
-  await shoot(staff, "admin-customers");
+  await shoot(staff, "admin-customers", true);
+  await staff.goto("/admin/payments");
+  await shoot(staff, "admin-payments");
+  await staff.goto("/admin/products/2");
+  await shoot(staff, "admin-product");
+  await shopper.goto("/shop/account");
+  await shoot(shopper, "account", true);
 
   const customer = await open(DESKTOP);
   await shop.signIn(customer, (await shop.register(customer, "Cleo")).email, "a-good-password");

@@ -56,7 +56,12 @@ beforeAll(async () => {
   system = await startSystem({
     services: [...serviceNames],
     // Behind a trusted proxy, as in a cluster: the brute-force test is one client by its X-Forwarded-For.
-    env: { payment: { PAYMENT_SLOW_MS: "100" }, gateway: { GATEWAY_TRUSTED_PROXIES: "127.0.0.1" } },
+    // A refresh token's grace period of 1 s, so the replay test waits only that long to be a replay.
+    env: {
+      payment: { PAYMENT_SLOW_MS: "100" },
+      gateway: { GATEWAY_TRUSTED_PROXIES: "127.0.0.1" },
+      customer: { REFRESH_TOKEN_REUSE_GRACE_SECONDS: "1" },
+    },
   });
   admin = await adminToken(system);
   const customerUrl = system.url("customer");
@@ -251,6 +256,12 @@ describe("replayed and orphaned tokens", () => {
       body: { refresh_token: first.body.refresh_token },
     });
     expect(rotated.status).toBe(200);
+    // Within the grace period a repeat is taken for a race and gets the same successor: no second session.
+    const raced = await call("POST", `${customer}/auth/refresh`, {
+      body: { refresh_token: first.body.refresh_token },
+    });
+    expect(raced.body.refresh_token).toBe(rotated.body.refresh_token);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     refusedWith(
       await call("POST", `${customer}/auth/refresh`, { body: { refresh_token: first.body.refresh_token } }),
       [401],
@@ -395,7 +406,7 @@ describe("replayed and orphaned tokens", () => {
           `${door} ${path}`,
         ).toBe(200);
   });
-  // inventory (staff and admin write the catalog) and dead-letters (admins only) hear the deletion too, on
+  // inventory (staff and admin write the catalog) and dead-letters (staff and admins) hear the deletion too, on
   // their /events and /accounts/events; an account deleted by an admin loses its rights there at once.
   it("refuses a deleted staff member's and admin's token at inventory and dead-letters, on every door", async () => {
     const customer = system.url("customer");
@@ -552,7 +563,7 @@ describe("replayed and orphaned tokens", () => {
       }
 
     // A new login carries the new role: the ex-staff member reads like a customer and may no longer write,
-    // the ex-admin writes the catalog like staff and may no longer delete or read dead letters.
+    // the ex-admin writes the catalog and reads dead letters like staff, and may no longer delete either.
     const fresh = async (who: Shopper) => login(customer, who.email, "a-good-password");
     const [asCustomer, asStaff] = [await fresh(demotedStaff), await fresh(demotedAdmin)];
     for (const [door, base] of doors("inventory")) {
@@ -574,12 +585,14 @@ describe("replayed and orphaned tokens", () => {
         `ex-admin at ${door}`,
       );
     }
-    for (const [door, base] of doors("dead-letters"))
+    for (const [door, base] of doors("dead-letters")) {
+      expect((await call("GET", `${base}/api/dead-letters`, { token: asStaff })).status, door).toBe(200);
       refusedWith(
-        await call("GET", `${base}/api/dead-letters`, { token: asStaff }),
+        await call("DELETE", `${base}/api/dead-letters/1`, { token: asStaff }),
         [403],
-        `ex-admin's new token at ${door} dead-letters`,
+        `ex-admin's new token discarding a dead letter at ${door}`,
       );
+    }
     expect(await product(system.url("inventory"), productId)).toMatchObject({ quantity: 7 });
   });
 });
@@ -678,13 +691,7 @@ describe("role escalation", () => {
         { status: "delivered" },
       ],
       ["a customer reading dead letters", "dead-letters", "GET", "/api/dead-letters", () => mallory.token],
-      [
-        "staff replaying dead letters",
-        "dead-letters",
-        "POST",
-        "/api/dead-letters/1/replay",
-        () => staff.token,
-      ],
+      ["staff discarding a dead letter", "dead-letters", "DELETE", "/api/dead-letters/1", () => staff.token],
     ];
     for (const [what, service, method, path, token, body] of attempts)
       for (const [door, base] of doors(service)) {

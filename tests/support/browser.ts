@@ -102,6 +102,27 @@ export const shop = {
   signInAsAdmin: (page: Page, next: string): Promise<void> =>
     shop.signIn(page, ADMIN.email, ADMIN.password, next),
 
+  /** An admin (signed in on `page`) opens an account with a role in the back office; its sign-in. */
+  async openAccount(
+    page: Page,
+    name: string,
+    role: "staff" | "admin",
+  ): Promise<{ email: string; password: string }> {
+    const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
+    const password = "a-staff-password";
+    await page.goto("/admin/customers");
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByLabel("Email", { exact: true }).fill(email);
+    await page.getByLabel("First password (8 characters or more)").fill(password);
+    await page.getByLabel("Role", { exact: true }).selectOption(role);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `${name} can now sign in as ${role}` })
+      .waitFor();
+    return { email, password };
+  },
+
   async addToCart(page: Page, product: string): Promise<void> {
     await page.goto("/shop");
     await page.getByRole("button", { name: `Add ${product} to cart` }).click();

@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Before any test: RabbitMQ, Prometheus's tools and the rest from this machine, from containers, or a
+    // one-line-per-piece failure (tests/support/environment).
+    globalSetup: ["tests/support/environment/global-setup.ts"],
     projects: [
       {
         test: {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
+import { execIn, testServices } from "../support/environment/services";
 
 /** Support for the observability suites: the files under observability/ and the Prometheus tools. */
 
@@ -19,14 +20,20 @@ export const fromRoot = (path: string): string => relative(rootDir, path);
 const execFileAsync = promisify(execFile);
 
 /**
- * Runs one of Debian's `prometheus` package tools. A missing tool fails the suite (CI installs the package;
- * on a workstation: apt-get install prometheus) rather than skipping it.
+ * Runs promtool (or prometheus) from Debian's `prometheus` package, or in Prometheus's image when the global
+ * setup started one for want of the package (tests/support/environment). A missing tool fails the suite
+ * rather than skipping it.
  */
 export async function runTool(
   tool: "promtool" | "prometheus",
   args: string[],
   cwd = rootDir,
 ): Promise<{ ok: boolean; output: string }> {
+  const toolbox = testServices().prometheusToolbox;
+  if (toolbox) {
+    const { exitCode, stdout, stderr } = await execIn(toolbox, [tool, ...args], cwd);
+    return { ok: exitCode === 0, output: `${stdout}${stderr}` };
+  }
   try {
     const { stdout, stderr } = await execFileAsync(tool, args, { cwd, timeout: 60_000 });
     return { ok: true, output: `${stdout}${stderr}` };

@@ -18,8 +18,10 @@ import {
   type Names,
   type Trigger,
 } from "../../broker";
+import { execIn, testServices } from "./environment/services";
 
-export const AMQP_URL = process.env["AMQP_URL"] || "amqp://guest:guest@127.0.0.1:5672";
+/** This machine's RabbitMQ or the container the global setup started (tests/support/environment). */
+export const AMQP_URL = testServices().amqpUrl;
 
 /**
  * Runs `fn` on a confirm channel of a short-lived connection of its own (the broker's may be down meanwhile).
@@ -91,8 +93,15 @@ export function rabbitBroker(label: string): RabbitBroker {
 
 const run = promisify(execFile);
 
-/** rabbitmqctl on this machine (root, or a user who can read the Erlang cookie). */
+/** rabbitmqctl in RabbitMQ's container, or on this machine (root, or a user who can read the Erlang cookie). */
 export async function rabbitmqctl(...args: string[]): Promise<string> {
+  const container = testServices().rabbitmqContainer;
+  if (container) {
+    const { exitCode, stdout, stderr } = await execIn(container, ["rabbitmqctl", ...args]);
+    if (exitCode !== 0)
+      throw new Error(`rabbitmqctl ${args.join(" ")} failed in RabbitMQ's container: ${stderr}`);
+    return stdout;
+  }
   try {
     const { stdout } = await run("rabbitmqctl", args, { timeout: 60_000 });
     return stdout;

@@ -1,0 +1,5 @@
+/** The images the tests start when this machine lacks a service: the tags compose.dev.yaml runs. */
+export const IMAGES = {
+  rabbitmq: "rabbitmq:4.1-management",
+  prometheus: "prom/prometheus:v3.5.0",
+} as const;

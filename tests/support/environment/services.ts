@@ -1,0 +1,46 @@
+import { inject } from "vitest";
+import { localAmqpUrl } from "./probes";
+
+/** Where the tests find what the global setup decided on (tests/support/environment/global-setup.ts). */
+export interface TestServices {
+  amqpUrl: string;
+  /** The RabbitMQ container's id when RabbitMQ runs in one: rabbitmqctl then runs in it. */
+  rabbitmqContainer?: string;
+  /** The id of the container promtool runs in when this machine has no Prometheus tools. */
+  prometheusToolbox?: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    testServices: TestServices;
+  }
+}
+
+/** The decision, or this machine's services when the tests run without the global setup. */
+export const testServices = (): TestServices => inject("testServices") ?? { amqpUrl: localAmqpUrl() };
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in a running container, as `docker exec` would. */
+export async function execIn(
+  container: string,
+  command: string[],
+  workingDir?: string,
+): Promise<CommandResult> {
+  const { getContainerRuntimeClient } = await import("testcontainers");
+  const client = await getContainerRuntimeClient();
+  const { exitCode, stdout, stderr } = await client.container.exec(
+    client.container.getById(container),
+    command,
+    workingDir === undefined ? {} : { workingDir },
+  );
+  return { exitCode, stdout, stderr };
+}
+
+/** The user the host runs as, so a container reads and writes the files the tests hand it (bind mounts). */
+export const hostUser = (): string | undefined =>
+  process.getuid && process.getgid ? `${process.getuid()}:${process.getgid()}` : undefined;

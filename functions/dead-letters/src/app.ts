@@ -5,7 +5,7 @@ import { createHttpApp, type AppEnv } from "@bazaar/shared/http";
 import type { DeadLettersDeps } from "./deps";
 import { countUnreplayed } from "./domain/dead-letters";
 import { registerDeadLetterMetrics } from "./domain/metrics";
-import { accountEventHandlers } from "./events";
+import { deadLettersEventHandlers } from "./events";
 import { deadLetterRoutes } from "./routes/dead-letters";
 import { intakeRoutes } from "./routes/intake";
 
@@ -22,7 +22,7 @@ export function createApp(deps: DeadLettersDeps): Hono<AppEnv> {
     "/accounts/events",
     createEventReceiver({
       outbox: deps.outbox,
-      handlers: accountEventHandlers,
+      handlers: deadLettersEventHandlers(),
       metrics: deps.http.metrics,
       keys: deps.eventKeys,
     }),

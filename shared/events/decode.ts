@@ -1,4 +1,4 @@
-import { Invalid } from "../errors";
+import { describeIssues, Invalid } from "../errors";
 import { eventCatalog, isEventType, type BazaarEvent, type EventType } from "./catalog";
 import type { WireEvent } from "./wire";
 
@@ -21,7 +21,7 @@ export function decodeEvent(event: WireEvent): BazaarEvent {
   }
   const result = eventCatalog[known].safeParse(data);
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    const detail = describeIssues(result.error);
     throw new Invalid(`invalid data for ${known}: ${detail}`);
   }
   return {

@@ -1,7 +1,7 @@
 import { TrieRouter } from "hono/router/trie-router";
 import { operationInputs, type OperationInput, type OperationKey } from "@bazaar/shared/api";
+import { ROLES, type Role } from "@bazaar/shared/auth";
 import { functionNames, type ServiceName } from "@bazaar/shared/config";
-import type { Role } from "@bazaar/shared/http";
 
 /** The functions the gateway routes to: every function but itself. */
 export type UpstreamName = Exclude<ServiceName, "broker" | "gateway">;
@@ -38,7 +38,7 @@ export interface RouteRule {
 }
 
 const ANYONE = "public";
-const SIGNED_IN: readonly Role[] = ["customer", "staff", "admin"];
+const SIGNED_IN: readonly Role[] = ROLES;
 const CUSTOMER_OR_ADMIN: readonly Role[] = ["customer", "admin"];
 const STAFF_OR_ADMIN: readonly Role[] = ["staff", "admin"];
 const ADMIN: readonly Role[] = ["admin"];

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import * as z from "zod";
 import { functionNames, serviceUrl, type ServiceName } from "@bazaar/shared/config";
+import { describeIssues } from "@bazaar/shared/errors";
 import { parseDuration } from "./duration";
 
 /** Where a Trigger sends events: a Knative Service, an optional path on it, and the URL both resolve to. */
@@ -174,8 +175,7 @@ export function parseTriggers(text: string, options: LoadOptions): (Trigger | st
     const parsed = manifestSchema.safeParse(value);
     if (!parsed.success) {
       const name = (value as { metadata?: { name?: unknown } }).metadata?.name;
-      const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-      results.push(`Trigger ${String(name ?? "(unnamed)")}: ${issues.join("; ")}`);
+      results.push(`Trigger ${String(name ?? "(unnamed)")}: ${describeIssues(parsed.error)}`);
       continue;
     }
     try {

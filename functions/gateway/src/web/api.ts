@@ -115,8 +115,9 @@ export class WebApi {
 
   /**
    * This request throws RenewalNeeded rather than renew the token. For the live status polls, which run
-   * beside page loads: only a page load spends the refresh token, so two replicas never spend it at once for
-   * one poll and one page (a rotated token used twice revokes every session of the account).
+   * beside page loads: only a page load spends the refresh token. A poll every few seconds that renewed would
+   * rotate the token as often, and a rotated token seen again after the customer function's short grace
+   * period (a tab left open with an old cookie) revokes every session of the account.
    */
   withoutRenewal(): this {
     this.#mayRenew = false;

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { IMAGES } from "../support/environment/images";
 import { hostUser, testServices } from "../support/environment/services";
 import { eventually } from "../support/http";
+import { rootDir } from "./support";
 
 /** A Prometheus server a suite started, listening where its arguments say. */
 export interface PrometheusServer {
@@ -12,7 +13,8 @@ export interface PrometheusServer {
 /**
  * Starts Prometheus with these arguments: Debian's binary, or Prometheus's image when the global setup chose
  * containers (tests/support/environment). The container shares this machine's network, so that it scrapes
- * 127.0.0.1 and listens where the arguments say, and mounts `scratch` (config and storage) at the same path.
+ * 127.0.0.1 and listens where the arguments say, and mounts the repository and `scratch` (config and storage) at
+ * the paths they have here.
  * Resolves once `url` answers /-/ready.
  */
 export async function startPrometheus(
@@ -28,7 +30,10 @@ export async function startPrometheus(
     const user = hostUser();
     const image = new GenericContainer(IMAGES.prometheus)
       .withNetworkMode("host")
-      .withBindMounts([{ source: scratch, target: scratch }])
+      .withBindMounts([
+        { source: rootDir, target: rootDir, mode: "ro" }, // the rule files the config names
+        { source: scratch, target: scratch, mode: "rw" },
+      ])
       .withCommand(args);
     const container = await (user ? image.withUser(user) : image).start();
     (await container.logs()).on("data", (chunk: Buffer) => output.push(chunk.toString()));

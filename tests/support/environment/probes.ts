@@ -1,4 +1,4 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { connect } from "node:net";
 import { delimiter, join } from "node:path";
 import type { Need } from "./needs";
@@ -7,10 +7,13 @@ import type { Need } from "./needs";
 export const localAmqpUrl = (): string => process.env["AMQP_URL"] || "amqp://guest:guest@127.0.0.1:5672";
 const localRedisUrl = (): string => process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
 
-/** Whether something accepts a TCP connection at host:port within half a second. */
+/**
+ * Whether something accepts a TCP connection at host:port. A closed port is refused at once; the timeout only
+ * bounds a host that drops packets, and is generous because a loaded machine can be slow to answer.
+ */
 export function portAnswers(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 500 });
+    const socket = connect({ host, port, timeout: 2000 });
     const answer = (ok: boolean) => () => {
       socket.destroy();
       resolve(ok);
@@ -60,14 +63,12 @@ const probes: Record<Need, () => Promise<string | undefined>> = {
   shellcheck: async () => missingCommands(["shellcheck"]),
   kubectl: async () => missingCommands(["kubectl"]),
   async chromium() {
-    // The browser helper's own lookup (imported only when a web suite runs: it loads playwright-core).
-    const { chromiumPath } = await import("../browser");
-    try {
-      chromiumPath();
-      return undefined;
-    } catch {
-      return "no Chromium at CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser";
-    }
+    // Where tests/support/browser.ts's chromiumPath looks (importing it would load playwright-core and the
+    // system helpers: seconds, on a busy machine).
+    const candidates = [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+    return candidates.some((path) => path && existsSync(path))
+      ? undefined
+      : "no Chromium at CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser";
   },
 };
 

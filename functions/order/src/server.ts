@@ -2,7 +2,7 @@ import { verifierFromConfig } from "@bazaar/shared/auth";
 import { loadConfig, serviceUrl } from "@bazaar/shared/config";
 import { startFunction } from "@bazaar/shared/runtime";
 import { createApp, orderSweep } from "./app";
-import { createCatalogClient } from "./domain/catalog-client";
+import { createCatalogClient } from "./clients/catalog";
 import { orderConfigSchema } from "./config";
 import { migrationsFolder, schema } from "./db";
 import { createOrderMetrics, registerOrderStatusMetrics } from "./domain/metrics";

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Db, Tx } from "@bazaar/shared/db";
 import type { Emit } from "@bazaar/shared/events";
 import { toDecimal } from "@bazaar/shared/money";
@@ -37,19 +37,6 @@ export const eventItems = (items: { productId: number; quantity: number; unitPri
 
 export const itemsOf = (reader: Reader, orderId: number): Promise<OrderItem[]> =>
   reader.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.id));
-
-/** The lines of several orders in one query (a list page), by order id. */
-export async function itemsOfEach(reader: Reader, orderIds: number[]): Promise<Map<number, OrderItem[]>> {
-  const byOrder = new Map<number, OrderItem[]>(orderIds.map((id) => [id, []]));
-  if (orderIds.length === 0) return byOrder;
-  const rows = await reader
-    .select()
-    .from(orderItems)
-    .where(inArray(orderItems.orderId, orderIds))
-    .orderBy(asc(orderItems.id));
-  for (const row of rows) byOrder.get(row.orderId)?.push(row);
-  return byOrder;
-}
 
 export const timelineOf = (reader: Reader, orderId: number) =>
   reader

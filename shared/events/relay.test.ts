@@ -1,11 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { asc, sql } from "drizzle-orm";
-import { openDatabase } from "../db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../db";
+import { createLogger, createMetrics, type Metrics } from "../observability";
 import { openTestDatabase, type TestDatabase } from "../testing/database";
 import { eventKeysIn } from "../testing/events";
-import { createLogger, createMetrics, type Metrics } from "../observability";
 import { createOutbox, type Outbox } from "./outbox";
 import { createRelay, type Relay } from "./relay";
 import { refusalOf } from "./signature";

@@ -77,3 +77,34 @@ describe("another customer's order", () => {
     expect(kept.body).toMatchObject({ status: "confirmed" });
   });
 });
+
+describe("lists and staff changes", () => {
+  it("lists a customer's own orders whatever customer_id they ask for; staff filter by customer", async () => {
+    const bob = await t.tokenFor("customer", BOB);
+    const asBob = await answer(await t.get(`/api/orders?customer_id=${ALICE}`, bob));
+    expect(asBob.body).toMatchObject({ orders: [], total: 0, page: 1 });
+    const staff = await t.tokenFor("staff", 50);
+    const asStaff = await answer(await t.get(`/api/orders?customer_id=${ALICE}&status=confirmed`, staff));
+    expect(asStaff.body).toMatchObject({ orders: [{ id: aliceOrder, status: "confirmed" }], total: 1 });
+  });
+
+  it("moves an order by hand along the state machine only, and says why not", async () => {
+    const staff = await t.tokenFor("staff", 50);
+    const path = `/api/orders/${aliceOrder}/status`;
+    const shipped = await answer(await t.request("PUT", path, { token: staff, body: { status: "shipped" } }));
+    expect(shipped).toMatchObject({
+      status: 200,
+      body: { message: "Order status updated to shipped", id: aliceOrder, status: "shipped" },
+    });
+    const again = await answer(await t.request("PUT", path, { token: staff, body: { status: "shipped" } }));
+    expect(again).toMatchObject({
+      status: 409,
+      body: { detail: `order ${aliceOrder} cannot go from shipped to shipped` },
+    });
+    const missing = await t.request("PUT", `/api/orders/${NO_SUCH_ID}/status`, {
+      token: staff,
+      body: { status: "shipped" },
+    });
+    expect(missing.status).toBe(404);
+  });
+});

@@ -2,6 +2,9 @@ import { resolve } from "node:path";
 import * as z from "zod";
 import { baseConfigSchema, serviceUrlsSchema, tracingConfigSchema } from "@bazaar/shared/config";
 
+/** The broker's port in dev (npm start, compose): beside the functions' ports in shared/config/services.ts. */
+export const BROKER_DEV_PORT = 5010;
+
 /** knative/triggers of this checkout: the same manifests the cluster applies. */
 export const defaultTriggersDir = resolve(import.meta.dirname, "../knative/triggers");
 
@@ -20,7 +23,7 @@ export const brokerConfigSchema = baseConfigSchema
   .extend(serviceUrlsSchema.shape)
   .extend(tracingConfigSchema.shape)
   .extend({
-    PORT: z.coerce.number().int().min(1).max(65535).default(5010),
+    PORT: z.coerce.number().int().min(1).max(65535).default(BROKER_DEV_PORT),
     K_SERVICE: z.string().min(1).default("broker"),
     BROKER_TRIGGERS_DIR: z.string().min(1).default(defaultTriggersDir),
     /** Replaces every Trigger's backoffDelay, e.g. 20 in tests so the last retry comes within a second. */

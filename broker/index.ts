@@ -1,6 +1,6 @@
 export { backoffMs, isRetryable } from "./backoff";
 export { createBroker, type Broker, type BrokerOptions } from "./broker";
-export { brokerConfigSchema, defaultTriggersDir, type BrokerConfig } from "./config";
+export { BROKER_DEV_PORT, brokerConfigSchema, defaultTriggersDir, type BrokerConfig } from "./config";
 export { createDispatcher, type DeliveryResult, type Dispatcher, type DispatcherDeps } from "./dispatcher";
 export { parseDuration } from "./duration";
 export { createEmbeddedTransport, type EmbeddedTransportOptions } from "./embedded";

@@ -209,8 +209,7 @@ function resolve(manifest: Manifest, options: LoadOptions): Trigger {
   };
 }
 
-const isFunctionName = (name: string): name is Exclude<ServiceName, "broker"> =>
-  (functionNames as string[]).includes(name);
+const isFunctionName = (name: string): name is ServiceName => (functionNames as string[]).includes(name);
 
 /** A Service ref becomes its <NAME>_URL; the uri resolves against it as Knative does (an absolute path replaces). */
 function resolveDestination(

@@ -8,9 +8,9 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { serviceNames } from "../shared/config/services";
 import { browserSystemOptions, deadLetterOf, launchChromium, PHONE, shop } from "../tests/support/browser";
 import { startSystem } from "../tests/support/system";
+import { devServices } from "./dev/services";
 
 const folder = resolve(import.meta.dirname, "../docs/screenshots");
 const DESKTOP = { viewport: { width: 1280, height: 900 } };
@@ -86,7 +86,7 @@ async function run(browser: Browser, base: string): Promise<void> {
 }
 
 mkdirSync(folder, { recursive: true });
-const system = await startSystem({ services: [...serviceNames], ...browserSystemOptions });
+const system = await startSystem({ services: [...devServices], ...browserSystemOptions });
 const browser = await launchChromium();
 try {
   await run(browser, system.url("gateway"));

@@ -1,7 +1,7 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames } from "../shared/config/services";
+import { devServices } from "../scripts/dev/services";
 import { call, eventually, type Answer } from "./support/http";
 import { parsedParameter, requiredFieldsOf, sampleOf, type Schema } from "./support/json-sample";
 import { ADMIN, startSystem, type System } from "./support/system";
@@ -71,7 +71,7 @@ const validBody = (operation: Operation): unknown =>
 beforeAll(async () => {
   const generous = "1000";
   system = await startSystem({
-    services: [...serviceNames],
+    services: [...devServices],
     env: {
       gateway: {
         RATE_LIMIT_AUTH: generous,

@@ -7,8 +7,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devServices } from "../scripts/dev/services";
 import { configSchemas } from "../scripts/docs/configuration";
-import { serviceNames } from "../shared/config/services";
 import { shellBlocksOf } from "./docs/markdown";
 import { startSystem, type System } from "./support/system";
 
@@ -66,7 +66,7 @@ describe("the README's original flow", () => {
   let system: System;
 
   beforeAll(async () => {
-    system = await startSystem({ services: [...serviceNames] });
+    system = await startSystem({ services: [...devServices] });
   });
   afterAll(() => system?.stop());
 

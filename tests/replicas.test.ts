@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames, type ServiceName } from "../shared/config/services";
+import { devServices, type DevService } from "../scripts/dev/services";
 import { call, eventually } from "./support/http";
 import { checkInvariants, fetchSnapshot } from "./support/invariants";
 import { adminToken, newProduct, newShopper, orderReaches, product } from "./support/shop";
@@ -15,7 +15,7 @@ import { startSystem, type System } from "./support/system";
 const PLACEMENT_LIMIT = 4;
 
 /** The JSON lines of every replica of a function. */
-const linesOf = (system: System, name: ServiceName): Record<string, unknown>[] =>
+const linesOf = (system: System, name: DevService): Record<string, unknown>[] =>
   system
     .replicas(name)
     .flatMap((replica) => replica.logs)
@@ -47,7 +47,7 @@ describe("the shop with two replicas of every function", () => {
 
   beforeAll(async () => {
     system = await startSystem({
-      services: [...serviceNames],
+      services: [...devServices],
       replicas: 2,
       env: {
         broker: { BROKER_BACKOFF_DELAY_MS: "300" },
@@ -60,7 +60,7 @@ describe("the shop with two replicas of every function", () => {
   afterAll(() => system?.stop());
 
   it("runs two processes of each function, each answering on its own port", async () => {
-    for (const name of serviceNames) {
+    for (const name of devServices) {
       const replicas = system.replicas(name);
       expect(replicas.length, name).toBe(name === "broker" ? 1 : 2);
       for (const replica of replicas)
@@ -174,14 +174,14 @@ describe("the shop with two replicas of every function", () => {
 
   it("refuses a closed account's token at every replica of every function that serves customers", async () => {
     const doomed = await newShopper(system.url("customer"));
-    const paths: Partial<Record<ServiceName, string>> = {
+    const paths: Partial<Record<DevService, string>> = {
       order: "/api/orders",
       payment: "/api/payments",
       shipping: "/api/shipments",
       notification: "/api/notifications",
     };
     const everyReplica = Object.entries(paths).flatMap(([name, path]) =>
-      system.replicas(name as ServiceName).map((replica) => `${replica.url}${path}`),
+      system.replicas(name as DevService).map((replica) => `${replica.url}${path}`),
     );
     for (const url of everyReplica)
       expect((await call("GET", url, { token: doomed.token })).status, url).toBe(200);
@@ -221,7 +221,7 @@ describe("the shop with two replicas of every function", () => {
       ),
     ).toEqual([]);
 
-    for (const name of serviceNames.filter((s) => s !== "broker" && s !== "gateway")) {
+    for (const name of devServices.filter((s) => s !== "broker" && s !== "gateway")) {
       // Both replicas of a consumer receive events; each event must have changed things at most once.
       const applied = linesOf(system, name).filter(
         (l) => l["msg"] === "event handled" && l["outcome"] === "applied",

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames } from "../shared/config/services";
+import { devServices } from "../scripts/dev/services";
 import { deliver } from "./support/events";
 import { call, eventually, pause } from "./support/http";
 import { adminToken, newProduct, newShopper, orderReaches, product, type Shopper } from "./support/shop";
@@ -16,7 +16,7 @@ describe("order saga on the embedded broker", () => {
 
   beforeAll(async () => {
     system = await startSystem({
-      services: [...serviceNames],
+      services: [...devServices],
       env: { broker: { BROKER_BACKOFF_DELAY_MS: "300" }, payment: { PAYMENT_SLOW_MS: "200" } },
     });
     orderUrl = system.url("order");

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames } from "../shared/config/services";
+import { devServices } from "../scripts/dev/services";
 import {
   KIND,
   startOtlpReceiver,
@@ -44,7 +44,7 @@ describe.each([["embedded"], ["rabbitmq"]] as const)("one order, one trace, on t
       rabbit = rabbitBroker("tracing");
     }
     system = await startSystem({
-      services: [...serviceNames],
+      services: [...devServices],
       commonEnv: { ...tracingEnv(receiver), K_REVISION: "test-00001" },
       env: { broker: { ...rabbit?.env, BROKER_BACKOFF_DELAY_MS: "300" } },
     });

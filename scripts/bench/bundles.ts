@@ -7,24 +7,23 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ServiceName } from "../../shared/config/services";
 import { BUNDLE } from "../../shared/runtime/code-cache";
 import { freePort } from "../../tests/support/ports";
-import { rootDir, stopProcess, waitUntilReady, wiringEnv } from "../dev/services";
+import { rootDir, stopProcess, waitUntilReady, wiringEnv, type DevService } from "../dev/services";
 
 export const ADMIN = { email: "admin@bench.local", password: "admin-password-for-benchmarks" };
 
 /** BENCH_DIST: another build to measure (e.g. bundles with a change under trial); default dist/. */
 export const distDir = process.env["BENCH_DIST"] ?? join(rootDir, "dist");
 
-export const bundleOf = (service: ServiceName): string => join(distDir, service, "index.js");
+export const bundleOf = (service: DevService): string => join(distDir, service, "index.js");
 /** The service's code itself, which index.js loads (see scripts/build.ts). */
-export const codeOf = (service: ServiceName): string => join(distDir, service, BUNDLE);
+export const codeOf = (service: DevService): string => join(distDir, service, BUNDLE);
 
 export interface Bundles {
   dataDir: string;
-  url(name: ServiceName): string;
-  pid(name: ServiceName): number;
+  url(name: DevService): string;
+  pid(name: DevService): number;
   stop(): Promise<void>;
 }
 
@@ -39,7 +38,7 @@ const commonEnv = {
   ADMIN_PASSWORD: ADMIN.password,
 };
 
-export function assertBuilt(services: readonly ServiceName[]): void {
+export function assertBuilt(services: readonly DevService[]): void {
   const missing = services.filter((service) => !existsSync(bundleOf(service)));
   if (missing.length > 0)
     throw new Error(
@@ -49,9 +48,9 @@ export function assertBuilt(services: readonly ServiceName[]): void {
 
 export interface BundleOptions {
   /** Extra env per service, or for all of them. */
-  env?: Partial<Record<ServiceName | "all", Record<string, string>>>;
+  env?: Partial<Record<DevService | "all", Record<string, string>>>;
   /** Node flags per service, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
-  nodeArgs?: Partial<Record<ServiceName, string[]>>;
+  nodeArgs?: Partial<Record<DevService, string[]>>;
 }
 
 /**
@@ -59,7 +58,7 @@ export interface BundleOptions {
  * BENCH_PROFILE_DIR (default: the OS temp folder) when they stop; open it in Chrome DevTools or read it with
  * scripts/bench/profile.ts.
  */
-function profilingArgs(service: ServiceName): string[] {
+function profilingArgs(service: DevService): string[] {
   const profiled = (process.env["BENCH_PROFILE"] ?? "").split(",");
   if (!profiled.includes(service)) return [];
   const dir = process.env["BENCH_PROFILE_DIR"] ?? tmpdir();
@@ -67,14 +66,14 @@ function profilingArgs(service: ServiceName): string[] {
 }
 
 export async function startBundles(
-  services: readonly ServiceName[],
+  services: readonly DevService[],
   { env = {}, nodeArgs = {} }: BundleOptions = {},
 ): Promise<Bundles> {
   assertBuilt(services);
   const dataDir = mkdtempSync(join(tmpdir(), "bazaar-bench-"));
-  const ports = {} as Record<ServiceName, number>;
+  const ports = {} as Record<DevService, number>;
   for (const name of services) ports[name] = await freePort();
-  const children = new Map<ServiceName, ChildProcess>();
+  const children = new Map<DevService, ChildProcess>();
 
   const stop = async (): Promise<void> => {
     await Promise.all([...children.values()].map((child) => stopProcess(child)));

@@ -18,7 +18,7 @@
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { serviceNames } from "../../shared/config/services";
+import { devServices } from "../dev/services";
 import { assertBuilt, codeOf } from "./bundles";
 import { benchColdStart } from "./cold-start";
 import { benchFloor, type FloorSettings } from "./floor";
@@ -70,7 +70,7 @@ if (values["report-only"]) {
 }
 
 requireTools();
-assertBuilt([...serviceNames]);
+assertBuilt([...devServices]);
 
 const now = (): string => new Date().toISOString();
 const log = (line: string): void => void process.stdout.write(`  ${line}\n`);

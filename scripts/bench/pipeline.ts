@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "@libsql/client";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { devServices, type DevService } from "../dev/services";
 import { startBundles, type Bundles } from "./bundles";
 import { adminToken, newProduct, registerShopper } from "./shop";
 import { percentile } from "./stats";
@@ -61,8 +61,8 @@ export interface PipelineSettings {
   drainTimeoutSeconds: number;
 }
 
-const SERVICES: ServiceName[] = serviceNames.filter((s) => s !== "gateway");
-const WITH_OUTBOX: ServiceName[] = SERVICES.filter((s) => s !== "broker");
+const SERVICES: DevService[] = devServices.filter((s) => s !== "gateway");
+const WITH_OUTBOX: DevService[] = SERVICES.filter((s) => s !== "broker");
 
 interface Placer {
   place(): Promise<boolean>;
@@ -190,7 +190,7 @@ async function pace(placer: Placer, rate: number, seconds: number): Promise<numb
   return errors;
 }
 
-async function countRows(bundles: Bundles, service: ServiceName, sql: string): Promise<number> {
+async function countRows(bundles: Bundles, service: DevService, sql: string): Promise<number> {
   const client = createClient({ url: `file:${join(bundles.dataDir, `${service}.db`)}` });
   try {
     return Number((await client.execute(sql)).rows[0]?.[0] ?? 0);

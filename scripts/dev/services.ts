@@ -1,19 +1,39 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { devPorts, serviceNames, urlVariableOf, type ServiceName } from "../../shared/config/services";
+import { BROKER_DEV_PORT } from "../../broker/config";
+import { devPorts, urlVariableOf, type ServiceName } from "../../shared/config/services";
 
 export const rootDir = resolve(import.meta.dirname, "../..");
 
+/** What `npm start` runs: every function, and the dev broker, which is a program of its own (broker/). */
+export type DevService = ServiceName | "broker";
+
+/** In start order: the broker and the key holder (customer) first, the gateway last. */
+export const devServices: readonly DevService[] = [
+  "broker",
+  "customer",
+  "inventory",
+  "order",
+  "payment",
+  "shipping",
+  "notification",
+  "dead-letters",
+  "gateway",
+];
+
+/** Each one's port in dev: the functions' from shared/config, the broker's own. */
+export const devServicePorts: Readonly<Record<DevService, number>> = { ...devPorts, broker: BROKER_DEV_PORT };
+
 /** The entry of each service: a function's server.ts, or the dev broker. */
-export const entryOf = (service: ServiceName): string =>
+export const entryOf = (service: DevService): string =>
   service === "broker"
     ? join(rootDir, "broker/server.ts")
     : join(rootDir, "functions", service, "src/server.ts");
 
 /** Services whose code exists in this checkout, in start order (the broker and customer first). */
-export const availableServices = (): ServiceName[] =>
-  serviceNames.filter((service) => existsSync(entryOf(service)));
+export const availableServices = (): DevService[] =>
+  devServices.filter((service) => existsSync(entryOf(service)));
 
 /**
  * The environment that wires services to each other on one machine: each gets its PORT, every other
@@ -22,13 +42,13 @@ export const availableServices = (): ServiceName[] =>
  * limits in one libSQL file under the data folder, so they share one limit (a Redis URL, if given, wins).
  */
 export function wiringEnv(
-  ports: Record<ServiceName, number>,
-  service: ServiceName,
-  services: ServiceName[],
+  ports: Record<DevService, number>,
+  service: DevService,
+  services: DevService[],
   /** Where the gateway keeps its rate-limit counters; none: in its memory (one gateway only, the benchmarks). */
   dataDir?: string,
 ): Record<string, string> {
-  const url = (s: ServiceName) => `http://127.0.0.1:${ports[s]}`;
+  const url = (s: DevService) => `http://127.0.0.1:${ports[s]}`;
   const env: Record<string, string> = { PORT: String(ports[service]), K_SERVICE: service };
   for (const other of services) if (other !== "broker") env[urlVariableOf(other)] = url(other);
   if (services.includes("broker") && service !== "broker") env["K_SINK"] = url("broker");
@@ -40,15 +60,15 @@ export function wiringEnv(
 }
 
 /** The original ports, or all moved by `offset` so that a second copy (or a test) can run beside them. */
-export function defaultPorts(offset = 0): Record<ServiceName, number> {
-  const ports: Record<ServiceName, number> = { ...devPorts };
-  for (const service of serviceNames) ports[service] += offset;
+export function defaultPorts(offset = 0): Record<DevService, number> {
+  const ports: Record<DevService, number> = { ...devServicePorts };
+  for (const service of devServices) ports[service] += offset;
   return ports;
 }
 
 /** Starts one service under tsx; its stdout and stderr arrive line by line. */
 export function spawnService(
-  service: ServiceName,
+  service: DevService,
   env: Record<string, string>,
   onLine: (line: string) => void,
   options: { watch?: boolean } = {},
@@ -79,7 +99,7 @@ export async function waitUntilReady(
   child: ChildProcess,
   timeoutMs = 30_000,
   /** When given, only that service's answer counts (not another process that holds the port). */
-  service?: ServiceName,
+  service?: DevService,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

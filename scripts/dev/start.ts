@@ -11,11 +11,17 @@
  * 5203), behind a round-robin on the function's port (round-robin.ts), as Knative scales a function out.
  */
 import { gatewayConfigSchema } from "../../functions/gateway/src/config";
-import type { ServiceName } from "../../shared/config/services";
 import { parseOptions, REPLICA_PORT_STEP, UsageError, type RunOptions } from "./options";
 import { labelledOutput, paint } from "./output";
 import { startRoundRobin, type RoundRobin } from "./round-robin";
-import { availableServices, defaultPorts, spawnService, waitUntilReady, wiringEnv } from "./services";
+import {
+  availableServices,
+  defaultPorts,
+  spawnService,
+  waitUntilReady,
+  wiringEnv,
+  type DevService,
+} from "./services";
 import { supervise, type SupervisorOutput } from "./supervisor";
 
 let options: RunOptions;
@@ -37,12 +43,12 @@ let stopping = false;
 
 /** One process to run: a service, or replica i of a function (its own port, and metrics port for the gateway). */
 interface Instance {
-  service: ServiceName;
+  service: DevService;
   name: string;
   port: number;
   metricsPort: number;
 }
-const replicasOf = (service: ServiceName): number => (service === "broker" ? 1 : options.replicas);
+const replicasOf = (service: DevService): number => (service === "broker" ? 1 : options.replicas);
 const instances: Instance[] = services.flatMap((service) => {
   const count = replicasOf(service);
   if (count === 1) return [{ service, name: service, port: ports[service], metricsPort: gatewayMetricsPort }];

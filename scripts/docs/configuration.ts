@@ -4,7 +4,7 @@
  */
 import { relative, resolve } from "node:path";
 import type * as z from "zod";
-import { functionNames, serviceNames, type ServiceName } from "@bazaar/shared/config";
+import { functionNames } from "@bazaar/shared/config";
 import { brokerConfigSchema } from "../../broker/config";
 import { customerConfigSchema } from "../../functions/customer/src/config";
 import { deadLettersConfigSchema } from "../../functions/dead-letters/src/config";
@@ -14,10 +14,11 @@ import { notificationConfigSchema } from "../../functions/notification/src/confi
 import { orderConfigSchema } from "../../functions/order/src/config";
 import { paymentConfigSchema } from "../../functions/payment/src/config";
 import { shippingConfigSchema } from "../../functions/shipping/src/config";
+import { devServices, type DevService } from "../dev/services";
 import { variableRows, type VariableRow } from "./variables";
 
 /** Every process's config schema: the one place each reads its environment. */
-export const configSchemas: Readonly<Record<ServiceName, z.ZodObject>> = {
+export const configSchemas: Readonly<Record<DevService, z.ZodObject>> = {
   broker: brokerConfigSchema,
   customer: customerConfigSchema,
   inventory: inventoryConfigSchema,
@@ -40,9 +41,9 @@ const rowLabel = ({ names }: VariableRow): string =>
   "pattern" in names ? `\`${names.label}\`` : names.map((name) => `\`${name}\``).join(", ");
 
 /** Every variable any process reads, and the processes that read it, in start order. */
-export function variableReaders(): Map<string, ServiceName[]> {
-  const readers = new Map<string, ServiceName[]>();
-  for (const service of serviceNames) {
+export function variableReaders(): Map<string, DevService[]> {
+  const readers = new Map<string, DevService[]>();
+  for (const service of devServices) {
     for (const name of Object.keys(configSchemas[service].shape)) {
       readers.set(name, [...(readers.get(name) ?? []), service]);
     }
@@ -51,7 +52,7 @@ export function variableReaders(): Map<string, ServiceName[]> {
 }
 
 /** "all", "all but customer", "all, broker", or the names themselves. */
-function whoText(services: readonly ServiceName[]): string {
+function whoText(services: readonly DevService[]): string {
   const functions = functionNames.filter((name) => services.includes(name));
   const missing = functionNames.filter((name) => !services.includes(name));
   const broker = services.includes("broker") ? ", broker" : "";
@@ -71,9 +72,9 @@ function defaultOf(field: z.ZodType): string | undefined {
 }
 
 /** One default, or each process's where they differ (PORT). */
-function defaultText(row: VariableRow, names: readonly string[], readers: Map<string, ServiceName[]>) {
+function defaultText(row: VariableRow, names: readonly string[], readers: Map<string, DevService[]>) {
   if (row.defaultText !== undefined) return row.defaultText;
-  const byText = new Map<string, ServiceName[]>();
+  const byText = new Map<string, DevService[]>();
   for (const name of names) {
     for (const service of readers.get(name) ?? []) {
       const field = configSchemas[service].shape[name] as z.ZodType;
@@ -110,7 +111,7 @@ export function configurationTable(rows: readonly VariableRow[] = variableRows):
   const lines = ["| Variable | Who | Default | Meaning |", "| --- | --- | --- | --- |"];
   for (const row of rows) {
     const names = [...readers.keys()].filter((name) => rowMatches(row, name));
-    const who = serviceNames.filter((service) => names.some((name) => readers.get(name)?.includes(service)));
+    const who = devServices.filter((service) => names.some((name) => readers.get(name)?.includes(service)));
     const columns = [rowLabel(row), whoText(who), defaultText(row, names, readers), row.meaning];
     lines.push(`| ${columns.map(cell).join(" | ")} |`);
   }

@@ -89,7 +89,6 @@ export {
 export {
   devPorts,
   functionNames,
-  serviceNames,
   serviceUrl,
   serviceUrlsSchema,
   urlVariableOf,

@@ -1,6 +1,6 @@
 import * as z from "zod";
 
-/** Every function of Bazaar and its port in dev (the original's ports; dead-letters and the broker are new). */
+/** Every function of Bazaar and its port in dev (the original's ports; dead-letters is new). */
 export const devPorts = {
   gateway: 8080,
   customer: 5001,
@@ -10,27 +10,12 @@ export const devPorts = {
   shipping: 5005,
   notification: 5006,
   "dead-letters": 5007,
-  broker: 5010,
 } as const;
 
+/** A function: one Knative Service. (The dev broker is no function; scripts/dev/services.ts runs it too.) */
 export type ServiceName = keyof typeof devPorts;
 
-/** Every service in start order: the broker and the key holder (customer) first, the gateway last. */
-export const serviceNames: readonly ServiceName[] = [
-  "broker",
-  "customer",
-  "inventory",
-  "order",
-  "payment",
-  "shipping",
-  "notification",
-  "dead-letters",
-  "gateway",
-];
-export const functionNames = Object.keys(devPorts).filter((n) => n !== "broker") as Exclude<
-  ServiceName,
-  "broker"
->[];
+export const functionNames = Object.keys(devPorts) as ServiceName[];
 
 /** The env var that holds a service's base URL: order -> ORDER_URL, dead-letters -> DEAD_LETTERS_URL. */
 export const urlVariableOf = (service: string): string => `${service.toUpperCase().replaceAll("-", "_")}_URL`;
@@ -52,7 +37,5 @@ export const serviceUrlsSchema = z.object({
   DEAD_LETTERS_URL: z.url().default(defaultUrl("dead-letters")),
 });
 
-export const serviceUrl = (
-  config: Record<string, unknown>,
-  service: Exclude<ServiceName, "broker">,
-): string => String(config[urlVariableOf(service)] ?? defaultUrl(service));
+export const serviceUrl = (config: Record<string, unknown>, service: ServiceName): string =>
+  String(config[urlVariableOf(service)] ?? defaultUrl(service));

@@ -1,4 +1,4 @@
-import type { ServiceName } from "../../shared/config/services";
+import type { DevService } from "../../scripts/dev/services";
 import { pause } from "../support/http";
 import type { Random } from "../support/random";
 import type { System } from "../support/system";
@@ -30,7 +30,7 @@ export interface FaultStep {
  * SIGKILL, a short random pause (requests and deliveries pile up against it), then a fresh start. With
  * replicas, one of them, chosen at random, as a pod dies while its siblings serve.
  */
-export const killAndRestart = (system: System, name: ServiceName, random: Random): FaultStep => ({
+export const killAndRestart = (system: System, name: DevService, random: Random): FaultStep => ({
   target: name,
   how: "kill -9",
   async run() {
@@ -47,7 +47,7 @@ export const killAndRestart = (system: System, name: ServiceName, random: Random
  * Several processes killed with SIGKILL one after another, each while the ones before are still down (e.g. a
  * subscriber and then the broker that holds its events), then all started again, the first one last.
  */
-export const killTogether = (system: System, names: ServiceName[], random: Random): FaultStep => ({
+export const killTogether = (system: System, names: DevService[], random: Random): FaultStep => ({
   target: names.join("+"),
   how: "kill -9",
   async run() {

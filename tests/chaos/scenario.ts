@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { devServices, type DevService } from "../../scripts/dev/services";
 import { call, pause } from "../support/http";
 import {
   checkInvariants,
@@ -23,13 +23,13 @@ import { loadFigures, startLoad } from "./load";
  * until they hold or the deadline passes. The result is written as JSON (and every log beside it).
  */
 
-export const FUNCTIONS: ServiceName[] = serviceNames.filter((s) => s !== "broker");
+export const FUNCTIONS: DevService[] = devServices.filter((s) => s !== "broker");
 
 export interface ChaosSettings {
   label: string;
   seed: number;
   /** The functions killed in each round (in a shuffled order). */
-  victims: readonly ServiceName[];
+  victims: readonly DevService[];
   /** How many rounds of kills. */
   rounds: number;
   /** Time between two faults. */
@@ -228,7 +228,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosResult> {
     // Every process's log beside the report, to see what happened when an invariant did not hold.
     const logDir = result.reportFile.replace(/\.json$/, "-logs");
     mkdirSync(logDir, { recursive: true });
-    for (const name of ["broker", ...FUNCTIONS] as ServiceName[])
+    for (const name of ["broker", ...FUNCTIONS] as DevService[])
       writeFileSync(join(logDir, `${name}.log`), `${system.service(name).logs.join("\n")}\n`);
     return result;
   } finally {

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { devPorts, urlVariableOf } from "../../shared/config/services";
+import { urlVariableOf } from "../../shared/config/services";
+import { devServicePorts } from "../../scripts/dev/services";
 import { configSchemaOf, fromRoot, functionNames, keysOf, readYaml } from "./support/repo";
 import { composeErrors } from "./support/schemas";
 
@@ -64,7 +65,7 @@ describe("compose.dev.yaml", () => {
     const broker = services["broker"]!;
     expect(broker["command"]).toEqual(["dist/broker/index.js"]);
     expect(broker["depends_on"]).toEqual({ rabbitmq: { condition: "service_healthy" } });
-    expect(broker["ports"]).toEqual([hostPort(devPorts.broker)]);
+    expect(broker["ports"]).toEqual([hostPort(devServicePorts.broker)]);
     const env = environmentOf("broker");
     expect(env["AMQP_URL"]).toBe("amqp://guest:guest@rabbitmq:5672");
     const known = [...keysOf(await configSchemaOf("broker")), ...brokerExtras];
@@ -75,7 +76,7 @@ describe("compose.dev.yaml", () => {
   describe.each(functions)("%s", (name) => {
     const service = services[name]!;
     const env = environmentOf(name);
-    const port = devPorts[name as keyof typeof devPorts];
+    const port = devServicePorts[name as keyof typeof devServicePorts];
 
     it("runs from the same image as every function, built from the Dockerfile", () => {
       expect(service["image"]).toBe(services["broker"]?.["image"]);
@@ -90,10 +91,12 @@ describe("compose.dev.yaml", () => {
     });
 
     it("publishes to the dev broker and reaches the others by their compose names", () => {
-      expect(env["K_SINK"]).toBe(`http://broker:${devPorts.broker}`);
+      expect(env["K_SINK"]).toBe(`http://broker:${devServicePorts.broker}`);
       for (const other of functions)
-        expect(env[urlVariableOf(other)]).toBe(`http://${other}:${devPorts[other as keyof typeof devPorts]}`);
-      expect(env["JWKS_URL"]).toBe(`http://customer:${devPorts.customer}/.well-known/jwks.json`);
+        expect(env[urlVariableOf(other)]).toBe(
+          `http://${other}:${devServicePorts[other as keyof typeof devServicePorts]}`,
+        );
+      expect(env["JWKS_URL"]).toBe(`http://customer:${devServicePorts.customer}/.well-known/jwks.json`);
     });
 
     it("sets only keys its config schema reads (beyond the shared ones), and its config parses", async () => {
@@ -196,7 +199,7 @@ describe("compose.dev.yaml", () => {
     );
     // The gateway's own port is the public entry; GATEWAY_METRICS_PORT (9464 by default) is not published.
     const metricsPort = (name: string) =>
-      name === "gateway" ? 9464 : devPorts[name as keyof typeof devPorts];
+      name === "gateway" ? 9464 : devServicePorts[name as keyof typeof devServicePorts];
     for (const name of [...functions, "broker"]) expect(targets).toContain(`${name}:${metricsPort(name)}`);
     expect(JSON.stringify(services["gateway"]?.["ports"] ?? [])).not.toContain("9464");
   });

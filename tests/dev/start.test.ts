@@ -10,17 +10,17 @@ import type { Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { devServices, type DevService } from "../../scripts/dev/services";
 import { freeOffset, startRunner, type Runner } from "../support/runner";
 
 describe("npm start supervises every function", () => {
-  const killed: ServiceName = "inventory";
-  const crashing: ServiceName = "shipping";
-  const serving = serviceNames.filter((s) => s !== killed && s !== crashing);
+  const killed: DevService = "inventory";
+  const crashing: DevService = "shipping";
+  const serving = devServices.filter((s) => s !== killed && s !== crashing);
   let dataDir: string;
   let blocker: Server | undefined;
   let runner: Runner;
-  const readyz = async (service: ServiceName): Promise<number> =>
+  const readyz = async (service: DevService): Promise<number> =>
     (await fetch(`${runner.urlOf(service)}/readyz`, { signal: AbortSignal.timeout(2000) })).status;
 
   beforeAll(async () => {

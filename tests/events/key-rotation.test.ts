@@ -6,7 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames } from "../../shared/config/services";
+import { devServices } from "../../scripts/dev/services";
 import { defaultEventKeysDir } from "../../shared/events";
 import { call, eventually } from "../support/http";
 import { adminToken, newProduct, newShopper, orderReaches, type Shopper } from "../support/shop";
@@ -19,7 +19,7 @@ let productId: number;
 
 beforeAll(async () => {
   system = await startSystem({
-    services: serviceNames.filter((s) => s !== "gateway"),
+    services: devServices.filter((s) => s !== "gateway"),
     env: { broker: { BROKER_BACKOFF_DELAY_MS: "20" }, payment: { PAYMENT_SLOW_MS: "0" } },
   });
   admin = await adminToken(system);

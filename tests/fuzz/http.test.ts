@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { devServices, type DevService } from "../../scripts/dev/services";
 import { call } from "../support/http";
 import { seededRandom, seedFrom } from "../support/random";
 import { adminToken, newShopper } from "../support/shop";
@@ -27,7 +27,7 @@ const figures = { random: 0, edges: 0, byStatus: {} as Record<string, number> };
 
 beforeAll(async () => {
   system = await startSystem({
-    services: serviceNames.filter((s) => s !== "broker"),
+    services: devServices.filter((s) => s !== "broker"),
     env: {
       // The limits would turn most cases into 429s; the point here is what the functions make of them.
       gateway: {
@@ -71,7 +71,7 @@ function count(kind: "random" | "edges", answer: RawAnswer): void {
 /** The gateway, and the function the route leads to. */
 const targetsOf = (rule: { upstream: string }): [string, string][] => [
   ["gateway", system.url("gateway")],
-  [rule.upstream, system.url(rule.upstream as ServiceName)],
+  [rule.upstream, system.url(rule.upstream as DevService)],
 ];
 
 /** Runs a few at a time: enough to be quick, few enough not to trip anything by sheer load. */

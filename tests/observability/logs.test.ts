@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { devServices, type DevService } from "../../scripts/dev/services";
 import { call, eventually } from "../support/http";
 import { startSystem, type System } from "../support/system";
 
 type LogLine = Record<string, unknown>;
 
 /** Every service an order passes through, and the broker that carries its events between them. */
-const FOLLOWED: ServiceName[] = [
+const FOLLOWED: DevService[] = [
   "gateway",
   "order",
   "broker",
@@ -17,7 +17,7 @@ const FOLLOWED: ServiceName[] = [
   "notification",
 ];
 /** Services that learn about the order from a CloudEvent, whose subject is the order id. */
-const EVENT_CONSUMERS: ServiceName[] = ["order", "inventory", "payment", "shipping", "notification"];
+const EVENT_CONSUMERS: DevService[] = ["order", "inventory", "payment", "shipping", "notification"];
 
 const parse = (line: string): LogLine | undefined => {
   try {
@@ -39,7 +39,7 @@ describe("one order, followed through every function's logs", () => {
 
   beforeAll(async () => {
     system = await startSystem({
-      services: [...serviceNames],
+      services: [...devServices],
       env: { payment: { PAYMENT_SLOW_MS: "100" } },
     });
     const gateway = system.url("gateway");
@@ -81,7 +81,7 @@ describe("one order, followed through every function's logs", () => {
   });
   afterAll(() => system?.stop());
 
-  const linesOf = (name: ServiceName): LogLine[] =>
+  const linesOf = (name: DevService): LogLine[] =>
     system
       .service(name)
       .logs.map(parse)

@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { serviceNames } from "../../shared/config/services";
+import { devServices } from "../../scripts/dev/services";
 import { call, eventually } from "../support/http";
 import { freePort } from "../support/ports";
 import { startSystem, type System } from "../support/system";
 import { dashboardQueries, observability, readYaml, runnable } from "./support";
 
-const SERVICES = [...serviceNames];
+const SERVICES = [...devServices];
 
 /**
  * The dev stack's Prometheus configuration (observability/prometheus/prometheus.yml), its targets pointed

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames } from "../../shared/config/services";
+import { devServices } from "../../scripts/dev/services";
 import { asProducer } from "../support/events";
 import { call, eventually } from "../support/http";
 import { rabbitBroker, rabbitmqctl, requireRabbitMQ, type RabbitBroker } from "../support/rabbitmq";
@@ -25,7 +25,7 @@ beforeAll(async () => {
   await requireRabbitMQ();
   rabbit = rabbitBroker("saga");
   system = await startSystem({
-    services: serviceNames.filter((s) => s !== "gateway"),
+    services: devServices.filter((s) => s !== "gateway"),
     env: {
       // 5 retries over about 19 s: long enough for a subscriber to come back, short for a test.
       broker: { ...rabbit.env, BROKER_BACKOFF_DELAY_MS: "300" },

@@ -12,7 +12,7 @@ import {
   type Shopper,
 } from "../support/shop";
 import { ADMIN, startSystem, type System } from "../support/system";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { devServices, type DevService } from "../../scripts/dev/services";
 import { forgeries } from "./forgeries";
 
 /**
@@ -47,14 +47,14 @@ function refusedWith(answer: Answer<any>, statuses: number[], what: string): voi
 }
 
 /** The gateway and the function itself: an attack must fail at both. */
-const doors = (service: ServiceName): [string, string][] => [
+const doors = (service: DevService): [string, string][] => [
   ["gateway", system.url("gateway")],
   [service, system.url(service)],
 ];
 
 beforeAll(async () => {
   system = await startSystem({
-    services: [...serviceNames],
+    services: [...devServices],
     // Behind a trusted proxy, as in a cluster: the brute-force test is one client by its X-Forwarded-For.
     // A refresh token's grace period of 1 s, so the replay test waits only that long to be a replay.
     env: {
@@ -217,7 +217,7 @@ describe("the gateway's metrics", () => {
 });
 
 describe("forged tokens at every function", () => {
-  const protectedRoutes: [ServiceName, string, string][] = [
+  const protectedRoutes: [DevService, string, string][] = [
     ["customer", "GET", "/api/customers/1"],
     ["inventory", "POST", "/api/products"],
     ["order", "GET", "/api/orders"],
@@ -343,13 +343,13 @@ describe("replayed and orphaned tokens", () => {
       return answer.body.notifications?.[0];
     });
 
-    const lists: [ServiceName, string][] = [
+    const lists: [DevService, string][] = [
       ["order", "/api/orders"],
       ["payment", "/api/payments"],
       ["shipping", "/api/shipments"],
       ["notification", "/api/notifications"],
     ];
-    const reads: [ServiceName, string][] = [
+    const reads: [DevService, string][] = [
       ...lists,
       ["order", `/api/orders/${orderId}`],
       ["payment", `/api/payments/${payment.body.id}`],
@@ -358,7 +358,7 @@ describe("replayed and orphaned tokens", () => {
       ["shipping", `/api/shipments/order/${orderId}`],
       ["shipping", `/api/shipments/track/${shipment.tracking_number}`],
     ];
-    const writes: [ServiceName, string, unknown?][] = [
+    const writes: [DevService, string, unknown?][] = [
       ["order", "/api/orders", { product_id: productId, quantity: 1 }],
       ["order", `/api/orders/${orderId}/cancel`],
       ["notification", `/api/notifications/${notification.id}/read`],
@@ -436,13 +436,13 @@ describe("replayed and orphaned tokens", () => {
       .id as number;
 
     // Each route as the role that may use it: staff write the catalog, an admin deletes and reads dead letters.
-    const staffRoutes: [ServiceName, string, string, unknown][] = [
+    const staffRoutes: [DevService, string, string, unknown][] = [
       ["inventory", "GET", `/api/products/${productId}`, undefined],
       ["inventory", "POST", "/api/products", { name: "Ghost", price: 1, sku: "GHOST-1" }],
       ["inventory", "PUT", `/api/products/${productId}`, { name: "Renamed by a ghost" }],
       ["inventory", "POST", `/api/products/${productId}/stock`, { delta: 100 }],
     ];
-    const adminRoutes: [ServiceName, string, string, unknown][] = [
+    const adminRoutes: [DevService, string, string, unknown][] = [
       ["inventory", "DELETE", `/api/products/${productId}`, undefined],
       ["dead-letters", "GET", "/api/dead-letters", undefined],
       ["dead-letters", "GET", `/api/dead-letters/${letterId}`, undefined],
@@ -516,7 +516,7 @@ describe("replayed and orphaned tokens", () => {
     ];
     const productId = await newProduct(system.url("inventory"), admin, 5);
     const rename = (door: string) => ({ name: `Renamed at ${door}` });
-    const routes: [ServiceName, string, string, (door: string) => unknown, Shopper][] = [
+    const routes: [DevService, string, string, (door: string) => unknown, Shopper][] = [
       ["inventory", "PUT", `/api/products/${productId}`, rename, demotedStaff],
       ["inventory", "POST", `/api/products/${productId}/stock`, () => ({ delta: 1 }), demotedStaff],
       ["dead-letters", "GET", "/api/dead-letters", () => undefined, demotedAdmin],
@@ -599,7 +599,7 @@ describe("replayed and orphaned tokens", () => {
 
 describe("role escalation", () => {
   it("refuses every attempt to act above one's role", async () => {
-    const attempts: [string, ServiceName, string, string, () => string, unknown?][] = [
+    const attempts: [string, DevService, string, string, () => string, unknown?][] = [
       [
         "self-registration as admin",
         "customer",
@@ -704,7 +704,7 @@ describe("role escalation", () => {
   });
 
   it("refuses fields a caller may not set (mass assignment) with 400", async () => {
-    const attempts: [string, ServiceName, string, string, unknown][] = [
+    const attempts: [string, DevService, string, string, unknown][] = [
       [
         "an order for someone else",
         "order",
@@ -759,7 +759,7 @@ describe("identity headers", () => {
     "x-user-email": ADMIN.email,
     "x-forwarded-user": "admin",
   };
-  const routes: [ServiceName, string][] = [
+  const routes: [DevService, string][] = [
     ["customer", "/api/customers"],
     ["order", "/api/orders"],
     ["payment", "/api/payments"],
@@ -807,7 +807,7 @@ describe("one customer reaching for another's records (IDOR)", () => {
   it("answers Mallory's reads of Alice's order, payment and shipment exactly as for records that do not exist", async () => {
     const MISSING = "987654";
     // [function, path up to the id, Alice's id, an id nobody has]
-    const reads: [ServiceName, string, string, string][] = [
+    const reads: [DevService, string, string, string][] = [
       ["order", "/api/orders/", `${victim.orderId}`, MISSING],
       ["payment", "/api/payments/", `${victim.paymentId}`, MISSING],
       ["payment", "/api/payments/order/", `${victim.orderId}`, MISSING],
@@ -828,7 +828,7 @@ describe("one customer reaching for another's records (IDOR)", () => {
   });
 
   it("refuses every read of Alice's notifications and profile by Mallory", async () => {
-    const reads: [ServiceName, string][] = [
+    const reads: [DevService, string][] = [
       ["notification", `/api/notifications/customer/${alice.id}`],
       ["notification", `/api/notifications?customer_id=${alice.id}`],
       ["customer", `/api/customers/${alice.id}`],
@@ -843,7 +843,7 @@ describe("one customer reaching for another's records (IDOR)", () => {
   });
 
   it("shows Mallory none of Alice's records in any list, whatever the filter", async () => {
-    const lists: [ServiceName, string, string][] = [
+    const lists: [DevService, string, string][] = [
       ["order", `/api/orders?customer_id=${alice.id}`, "orders"],
       ["payment", "/api/payments", "payments"],
       ["shipping", "/api/shipments", "shipments"],
@@ -862,7 +862,7 @@ describe("one customer reaching for another's records (IDOR)", () => {
   });
 
   it("refuses every change to Alice's records by Mallory, and they stay as they were", async () => {
-    const writes: [ServiceName, string, string, unknown?][] = [
+    const writes: [DevService, string, string, unknown?][] = [
       ["order", "POST", `/api/orders/${victim.orderId}/cancel`],
       ["notification", "POST", `/api/notifications/${victim.notificationId}/read`],
       [

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultTriggersDir, loadTriggers } from "../../broker";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { devServices, type DevService } from "../../scripts/dev/services";
 import { producerOf, producers, type EventType, type Producer } from "../../shared/events";
 import { binaryEvent, eventKeysIn, signedEvent, signedHeaders } from "../../shared/testing";
 import { call, eventually } from "../support/http";
@@ -18,11 +18,11 @@ import { adminToken, newProduct, newShopper, orderReaches, type Shopper } from "
 import { startSystem, type System } from "../support/system";
 
 /** Who receives each type, from the Trigger manifests (the same routing the brokers use). */
-const subscribersOf = (type: EventType): { service: ServiceName; path: string }[] =>
+const subscribersOf = (type: EventType): { service: DevService; path: string }[] =>
   loadTriggers(defaultTriggersDir, { urls: {} })
     .filter((trigger) => trigger.filter["type"] === type)
     .map((trigger) => ({
-      service: trigger.subscriber.service as ServiceName,
+      service: trigger.subscriber.service as DevService,
       path: trigger.subscriber.uri ?? "/events",
     }));
 
@@ -75,7 +75,7 @@ describe.each([["embedded"], ["rabbitmq"]] as const)("forged events, %s broker",
       rabbit = rabbitBroker("forged");
     }
     system = await startSystem({
-      services: serviceNames.filter((s) => s !== "gateway"),
+      services: devServices.filter((s) => s !== "gateway"),
       env: {
         // tok_slow keeps the unpaid order waiting for payment longer than this suite runs.
         payment: { PAYMENT_SLOW_MS: "120000" },
@@ -118,7 +118,7 @@ describe.each([["embedded"], ["rabbitmq"]] as const)("forged events, %s broker",
 
   /** Everything a forgery could change, read through the functions' own APIs as Alice and the admin. */
   async function shop() {
-    const get = async (service: ServiceName, path: string, token = alice.token) => {
+    const get = async (service: DevService, path: string, token = alice.token) => {
       const { status, body } = await call("GET", `${system.url(service)}${path}`, { token });
       return { status, body };
     };
@@ -156,7 +156,7 @@ describe.each([["embedded"], ["rabbitmq"]] as const)("forged events, %s broker",
     };
   }
 
-  const refusedAt = async (service: ServiceName, type: string): Promise<number> => {
+  const refusedAt = async (service: DevService, type: string): Promise<number> => {
     const { body } = await call<string>("GET", `${system.url(service)}/metrics`);
     const lines = body.split("\n").filter((line) => line.startsWith(`events_refused_total{type="${type}"`));
     return lines.reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
@@ -307,8 +307,8 @@ describe.each([["embedded"], ["rabbitmq"]] as const)("forged events, %s broker",
   });
 });
 
-function pathOf(service: ServiceName): string {
-  const paths: Partial<Record<ServiceName, string>> = {
+function pathOf(service: DevService): string {
+  const paths: Partial<Record<DevService, string>> = {
     order: "orders",
     payment: "payments",
     shipping: "shipments",

@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { gatewayConfigSchema } from "../../functions/gateway/src/config";
 import { REPLICA_PORT_STEP } from "../../scripts/dev/options";
-import { defaultPorts, rootDir } from "../../scripts/dev/services";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import { defaultPorts, rootDir, devServices, type DevService } from "../../scripts/dev/services";
 import { ADMIN } from "./system";
 
 const GATEWAY_METRICS_PORT = gatewayConfigSchema.shape.GATEWAY_METRICS_PORT.parse(undefined);
@@ -28,18 +27,18 @@ const listen = (port: number): Promise<Server | undefined> =>
  * another program would hold it.
  */
 export async function freeOffset(
-  held?: ServiceName,
+  held?: DevService,
   replicas = 1,
 ): Promise<{ offset: number; blocker: Server | undefined }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const offset = OFFSETS.from + Math.floor(Math.random() * (OFFSETS.to - OFFSETS.from));
-    const base = [...serviceNames.map((s) => defaultPorts(offset)[s]), GATEWAY_METRICS_PORT + offset];
+    const base = [...devServices.map((s) => defaultPorts(offset)[s]), GATEWAY_METRICS_PORT + offset];
     // Replicas listen above their function's port (and the gateway's metrics port): those must be free too.
     const above =
       replicas > 1 ? base.flatMap((port) => range(replicas).map((i) => port + i * REPLICA_PORT_STEP)) : [];
     const ports = [...base, ...above];
     const servers = await Promise.all(ports.map(listen));
-    const blocker = held ? servers[serviceNames.indexOf(held)] : undefined;
+    const blocker = held ? servers[devServices.indexOf(held)] : undefined;
     await Promise.all(servers.filter((s) => s !== blocker).map((s) => new Promise((r) => s?.close(r))));
     if (servers.every((s) => s !== undefined)) return { offset, blocker };
     blocker?.close();
@@ -52,11 +51,11 @@ export interface Runner {
   process: ChildProcess;
   lines: string[];
   exited: Promise<number | null>;
-  urlOf(service: ServiceName): string;
+  urlOf(service: DevService): string;
   find(pattern: RegExp): RegExpExecArray | undefined;
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
   /** The pid the runner last reported for a service ("ready (pid N)" or "back up after ... (pid N)"). */
-  pidOf(name: ServiceName | `${ServiceName}-${number}`): number;
+  pidOf(name: DevService | `${DevService}-${number}`): number;
   /** Takes the runner's whole process group down at once (after a failed test). */
   kill(): void;
 }

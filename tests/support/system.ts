@@ -3,15 +3,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRoundRobin, type RoundRobin } from "../../scripts/dev/round-robin";
-import { spawnService, stopProcess, waitUntilReady, wiringEnv } from "../../scripts/dev/services";
-import { serviceNames, type ServiceName } from "../../shared/config/services";
+import {
+  spawnService,
+  stopProcess,
+  waitUntilReady,
+  wiringEnv,
+  devServices,
+  type DevService,
+} from "../../scripts/dev/services";
 import { eventKeysIn, type TestEventKeys } from "../../shared/testing";
 import { freePort } from "./ports";
 
 export const ADMIN = { email: "admin@test.local", password: "admin-password-for-tests" };
 
 export interface RunningService {
-  name: ServiceName;
+  name: DevService;
   url: string;
   /** Every line the process printed (pino JSON), for assertions on logs; of every replica, for a function. */
   logs: string[];
@@ -25,20 +31,20 @@ export interface System {
   dataDir: string;
   /** The producers' event keys in the data folder, to sign (or forge) what a test delivers. */
   eventKeys: TestEventKeys;
-  url(name: ServiceName): string;
+  url(name: DevService): string;
   /** Where Prometheus scrapes a service: its own port, but the gateway's private metrics port. */
-  metricsUrl(name: ServiceName): string;
+  metricsUrl(name: DevService): string;
   /** The service: with replicas, all of them at once (stop, start, logs) behind the service's one URL. */
-  service(name: ServiceName): RunningService;
+  service(name: DevService): RunningService;
   /** Each process of the service, one by one (url: that replica's own); one entry without replicas. */
-  replicas(name: ServiceName): RunningService[];
+  replicas(name: DevService): RunningService[];
   stop(): Promise<void>;
 }
 
 export interface SystemOptions {
-  services: ServiceName[];
+  services: DevService[];
   /** Extra env per service, e.g. { payment: { PAYMENT_LIMIT_CENTS: "1000" } }. */
-  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  env?: Partial<Record<DevService, Record<string, string>>>;
   /** Env for every service. */
   commonEnv?: Record<string, string>;
   /**
@@ -56,13 +62,13 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const dataDir = mkdtempSync(join(tmpdir(), "bazaar-test-"));
   // Made before the functions start, as their first start would: every receiver knows every key at once.
   const eventKeys = eventKeysIn(dataDir);
-  const ports = {} as Record<ServiceName, number>;
-  for (const name of serviceNames) {
+  const ports = {} as Record<DevService, number>;
+  for (const name of devServices) {
     ports[name] = await freePort();
   }
-  const replicaCount = (name: ServiceName) => (name === "broker" ? 1 : (options.replicas ?? 1));
-  const running = new Map<ServiceName, RunningService[]>();
-  const metricsPorts = new Map<ServiceName, number>();
+  const replicaCount = (name: DevService) => (name === "broker" ? 1 : (options.replicas ?? 1));
+  const running = new Map<DevService, RunningService[]>();
+  const metricsPorts = new Map<DevService, number>();
   const roundRobins: RoundRobin[] = [];
 
   for (const name of options.services) {
@@ -123,17 +129,17 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     throw failed.reason;
   }
 
-  const replicasOf = (name: ServiceName): RunningService[] => {
+  const replicasOf = (name: DevService): RunningService[] => {
     const replicas = running.get(name);
     if (!replicas) throw new Error(`${name} is not part of this system`);
     return replicas;
   };
-  const url = (name: ServiceName): string => {
+  const url = (name: DevService): string => {
     replicasOf(name);
     return `http://127.0.0.1:${ports[name]}`;
   };
   /** A function's replicas as one: its URL, every replica's lines, all stopped or started together. */
-  const asOne = (name: ServiceName): RunningService => {
+  const asOne = (name: DevService): RunningService => {
     const replicas = replicasOf(name);
     if (replicas.length === 1) return replicas[0] as RunningService;
     return {

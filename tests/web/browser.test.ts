@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serviceNames } from "../../shared/config/services";
+import { devServices } from "../../scripts/dev/services";
 import {
   accessibilityProblems,
   browserSystemOptions,
@@ -27,7 +27,7 @@ const visited = new Map<string, string[]>();
 
 beforeAll(async () => {
   [system, browser] = await Promise.all([
-    startSystem({ services: [...serviceNames], ...browserSystemOptions }),
+    startSystem({ services: [...devServices], ...browserSystemOptions }),
     launchChromium(),
   ]);
 }, 90_000);

@@ -2,8 +2,8 @@ import type { TokenVerifier } from "@bazaar/shared/auth";
 import type { Database } from "@bazaar/shared/db";
 import type { EventKeyring, Outbox } from "@bazaar/shared/events";
 import type { HttpDeps } from "@bazaar/shared/http";
-import type { CatalogClient } from "./clients/catalog";
 import type { OrderSchema } from "./db";
+import type { CatalogClient } from "./domain/placement";
 
 export interface OrderSettings {
   paymentTimeoutSeconds: number;

@@ -13,9 +13,9 @@ import {
   type Requestable,
 } from "@bazaar/shared/testing";
 import { createApp } from "./app";
-import type { CatalogClient } from "./clients/catalog";
 import { migrationsFolder, schema, type OrderSchema } from "./db";
 import { orders } from "./db/schema";
+import type { CatalogClient } from "./domain/placement";
 
 const catalog: CatalogClient = {
   product: async (id) => ({ id, name: `product ${id}`, priceCents: 1250, available: 1000 }),

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DomainError } from "@bazaar/shared/errors";
 import { createMetrics } from "@bazaar/shared/observability";
-import { createCatalogClient, type CatalogClient } from "./catalog";
+import type { CatalogClient } from "../domain/placement";
+import { createCatalogClient } from "./catalog";
 
 const trace = {
   correlationId: "c-1",

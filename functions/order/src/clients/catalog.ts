@@ -4,18 +4,7 @@ import type { TraceContext } from "@bazaar/shared/events";
 import { send } from "@bazaar/shared/http";
 import type { Metrics } from "@bazaar/shared/observability";
 import { createBreaker, UpstreamStatusError } from "@bazaar/shared/resilience";
-
-export interface CatalogProduct {
-  id: number;
-  name: string;
-  priceCents: number;
-  available: number;
-}
-
-export interface CatalogClient {
-  /** The product as the inventory function shows it now, or undefined if there is no such product. */
-  product(id: number, trace: TraceContext): Promise<CatalogProduct | undefined>;
-}
+import type { CatalogClient, CatalogProduct } from "../domain/placement";
 
 /** Seconds a client is told to wait before trying again while the catalog cannot answer. */
 const RETRY_AFTER_SECONDS = 5;

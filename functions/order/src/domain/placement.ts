@@ -4,10 +4,23 @@ import type { Database, Tx } from "@bazaar/shared/db";
 import { Conflict, Invalid } from "@bazaar/shared/errors";
 import type { Emit, Outbox, TraceContext } from "@bazaar/shared/events";
 import { formatUsd } from "@bazaar/shared/money";
-import type { CatalogClient, CatalogProduct } from "../clients/catalog";
 import type { OrderSchema } from "../db";
 import { orderItems, orders } from "../db/schema";
 import { eventItems, findByIdempotencyKey, recordStep, type Order } from "./orders";
+
+/** A product as the catalog shows it now, with the stock available to order. */
+export interface CatalogProduct {
+  id: number;
+  name: string;
+  priceCents: number;
+  available: number;
+}
+
+/** Where placement prices items: the inventory function's catalog (clients/catalog.ts), a stand-in in tests. */
+export interface CatalogClient {
+  /** The product as the inventory function shows it now, or undefined if there is no such product. */
+  product(id: number, trace: TraceContext): Promise<CatalogProduct | undefined>;
+}
 
 export interface PricedItem {
   productId: number;

@@ -46,7 +46,11 @@ export async function withChannel<T>(fn: (channel: ConfirmChannel) => Promise<T>
 }
 
 /** Fails the suite at once, with a clear message, when RabbitMQ is not there. */
-export const requireRabbitMQ = (): Promise<void> => withChannel(async () => undefined);
+export async function requireRabbitMQ(): Promise<void> {
+  await withChannel(async () => undefined);
+  // In a container, a first rabbitmqctl loads the Docker client: here, not in the middle of a test's timing.
+  if (testServices().rabbitmqContainer) await rabbitmqctl("await_startup");
+}
 
 export interface RabbitBroker {
   /** BROKER_NAME: unique per test file and run. */

@@ -1,3 +1,4 @@
+import type { ContainerRuntimeClient } from "testcontainers";
 import { inject } from "vitest";
 import { localAmqpUrl } from "./probes";
 
@@ -25,14 +26,21 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a command in a running container, as `docker exec` would. */
+let dockerClient: Promise<ContainerRuntimeClient> | undefined;
+
+/**
+ * Runs a command in a running container, as `docker exec` would. Testcontainers' Docker client is loaded and
+ * found once per test file: that takes seconds, too long to happen inside a test's own timing.
+ */
 export async function execIn(
   container: string,
   command: string[],
   workingDir?: string,
 ): Promise<CommandResult> {
-  const { getContainerRuntimeClient } = await import("testcontainers");
-  const client = await getContainerRuntimeClient();
+  dockerClient ??= import("testcontainers").then(({ getContainerRuntimeClient }) =>
+    getContainerRuntimeClient(),
+  );
+  const client = await dockerClient;
   const { exitCode, stdout, stderr } = await client.container.exec(
     client.container.getById(container),
     command,

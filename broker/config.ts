@@ -1,12 +1,23 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import * as z from "zod";
 import { baseConfigSchema, serviceUrlsSchema, tracingConfigSchema } from "@bazaar/shared/config";
 
 /** The broker's port in dev (npm start, compose): beside the functions' ports in shared/config/services.ts. */
 export const BROKER_DEV_PORT = 5010;
 
-/** knative/triggers of this checkout: the same manifests the cluster applies. */
-export const defaultTriggersDir = resolve(import.meta.dirname, "../knative/triggers");
+/**
+ * knative/triggers of this checkout or image: the same manifests the cluster applies. Looked for upwards, as
+ * this file runs from broker/ under npm start and from dist/broker/ as a bundle (the image's /app/dist/broker).
+ */
+export const defaultTriggersDir = findUpwards(import.meta.dirname, "knative/triggers");
+
+function findUpwards(from: string, wanted: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, wanted))) return join(dir, wanted);
+    if (dirname(dir) === dir) return resolve(from, "..", wanted); // not found: the error will name this
+  }
+}
 
 /** The broker has no outbox: from the base schema it takes the process settings and its queues' database. */
 export const brokerConfigSchema = baseConfigSchema

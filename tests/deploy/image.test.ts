@@ -80,6 +80,7 @@ describe("the Dockerfile", () => {
       "package.json",
       "package-lock.json",
       "shared/package.json",
+      "broker/package.json",
       ...functionNames().map((n) => `functions/${n}/package.json`),
     ];
     const copiedBefore = contextSources.slice(0, manifests.length + 1);

@@ -19,6 +19,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { devServices } from "../dev/services";
+import { measureBundleSizes } from "./bundle-sizes";
 import { assertBuilt, codeOf } from "./bundles";
 import { benchColdStart } from "./cold-start";
 import { benchFloor, type FloorSettings } from "./floor";
@@ -89,6 +90,9 @@ const save = async (): Promise<void> => {
   await saveResults(results);
   await writeReport(results);
 };
+
+// What each start reads: measured in every run, whatever the parts (it takes no time).
+results.bundles = { measuredAt: now(), value: measureBundleSizes() };
 
 if (only.has("http")) {
   console.log("parts 1-2: gateway paths");

@@ -39,6 +39,9 @@ export default tseslint.config(
         createNodeResolver({ extensions: [".ts", ".tsx", ".js", ".json", ".node"] }),
       ],
       "import-x/internal-regex": "^@bazaar/",
+      // Without these, the cycle check skips every .ts file it follows an import into.
+      "import-x/extensions": [".ts", ".tsx", ".js"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
     },
     rules: {
       // Node's modules, then packages, then Bazaar's, then this package's own files.

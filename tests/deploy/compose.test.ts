@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { urlVariableOf } from "../../shared/config/services";
 import { devServicePorts } from "../../scripts/dev/services";
+import { urlVariableOf } from "../../shared/config/services";
 import { configSchemaOf, fromRoot, functionNames, keysOf, readYaml } from "./support/repo";
 import { composeErrors } from "./support/schemas";
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devServices, type DevService } from "../../scripts/dev/services";
 import { deliver } from "../support/events";
 import { call, eventually, type Answer } from "../support/http";
 import {
@@ -12,7 +13,6 @@ import {
   type Shopper,
 } from "../support/shop";
 import { ADMIN, startSystem, type System } from "../support/system";
-import { devServices, type DevService } from "../../scripts/dev/services";
 import { forgeries } from "./forgeries";
 
 /**

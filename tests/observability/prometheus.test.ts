@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +8,7 @@ import { devServices } from "../../scripts/dev/services";
 import { call, eventually } from "../support/http";
 import { freePort } from "../support/ports";
 import { startSystem, type System } from "../support/system";
+import { startPrometheus, type PrometheusServer } from "./prometheus-server";
 import { dashboardQueries, observability, readYaml, runnable } from "./support";
 
 const SERVICES = [...devServices];
@@ -37,14 +37,13 @@ function configFor(system: System): { config: unknown; functions: string[] } {
   };
 }
 
-/** A real Prometheus (Debian's package) scraping the whole system, as the dev stack runs it. */
+/** A real Prometheus (Debian's package, or Prometheus's image) scraping the whole system, as the dev stack runs it. */
 describe("Prometheus scraping the running system", () => {
   let system: System;
-  let prometheus: ChildProcess | undefined;
+  let prometheus: PrometheusServer | undefined;
   let prometheusUrl: string;
   let functions: string[];
   const scratch = mkdtempSync(join(tmpdir(), "bazaar-prometheus-"));
-  const output: string[] = [];
 
   const query = async (
     expr: string,
@@ -101,39 +100,20 @@ describe("Prometheus scraping the running system", () => {
     writeFileSync(join(scratch, "prometheus.yml"), stringify(generated.config));
     const port = await freePort();
     prometheusUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(
-      "prometheus",
+    prometheus = await startPrometheus(
       [
         `--config.file=${join(scratch, "prometheus.yml")}`,
         `--storage.tsdb.path=${join(scratch, "data")}`,
         `--web.listen-address=127.0.0.1:${port}`,
         "--log.level=warn",
       ],
-      { stdio: ["ignore", "pipe", "pipe"] },
+      scratch,
+      prometheusUrl,
     );
-    prometheus.on("error", (error) =>
-      output.push(`cannot start prometheus (apt-get install prometheus): ${error.message}`),
-    );
-    prometheus.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-    prometheus.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-    await eventually(
-      async () => {
-        if (prometheus?.exitCode !== null) throw new Error(`prometheus exited:\n${output.join("")}`);
-        return (await fetch(`${prometheusUrl}/-/ready`)).ok ? true : undefined;
-      },
-      15_000,
-      "Prometheus to be ready",
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${output.join("")}`);
-    });
   });
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus?.once("exit", resolve));
-      prometheus.kill("SIGTERM");
-      await exited;
-    }
+    await prometheus?.stop();
     await system?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });

@@ -159,7 +159,7 @@ function sourceFiles(dir: string): string[] {
  */
 export function metricNamesInCode(): Set<string> {
   const names = new Set<string>();
-  const files = [...sourceFiles(join(rootDir, "shared")), ...sourceFiles(join(rootDir, "functions"))];
+  const files = ["shared", "broker", "functions"].flatMap((dir) => sourceFiles(join(rootDir, dir)));
   for (const file of files) {
     const text = readFileSync(file, "utf8");
     if (!text.includes("prom-client") && !text.includes("createMetrics")) continue;

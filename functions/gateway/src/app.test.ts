@@ -57,7 +57,8 @@ describe("RBAC at the edge", () => {
     ["POST", "/api/orders", { anonymous: 401, customer: 200, staff: 403, admin: 200 }],
     ["PUT", "/api/orders/1/status", { anonymous: 401, customer: 403, staff: 200, admin: 200 }],
     ["GET", "/api/payments", { anonymous: 401, customer: 200, staff: 403, admin: 200 }],
-    ["GET", "/api/dead-letters", { anonymous: 401, customer: 403, staff: 403, admin: 200 }],
+    ["GET", "/api/dead-letters", { anonymous: 401, customer: 403, staff: 200, admin: 200 }],
+    ["DELETE", "/api/dead-letters/1", { anonymous: 401, customer: 403, staff: 403, admin: 200 }],
     ["POST", "/auth/login", { anonymous: 200, customer: 200, staff: 200, admin: 200 }],
   ];
   const cases = matrix.flatMap(([method, path, expected]) =>

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { IMAGES } from "../support/environment/images";
+import { CONTAINER_LABELS, IMAGES } from "../support/environment/images";
 import { hostUser, testServices } from "../support/environment/services";
 import { eventually } from "../support/http";
 import { rootDir } from "./support";
@@ -29,6 +29,7 @@ export async function startPrometheus(
     const { GenericContainer } = await import("testcontainers");
     const user = hostUser();
     const image = new GenericContainer(IMAGES.prometheus)
+      .withLabels(CONTAINER_LABELS)
       .withNetworkMode("host")
       .withBindMounts([
         { source: rootDir, target: rootDir, mode: "ro" }, // the rule files the config names

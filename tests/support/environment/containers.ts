@@ -1,16 +1,15 @@
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
-import { IMAGES } from "./images";
+import { CONTAINER_LABELS, IMAGES } from "./images";
 import { hostUser } from "./services";
 
 const rootDir = resolve(import.meta.dirname, "../../..");
-const LABELS = { "org.bazaar.tests": "true" };
 
 /** A RabbitMQ for the run, on a port Docker picks; the guest user may connect from outside, as upstream's image allows. */
 export async function startRabbitMQ(): Promise<{ container: StartedTestContainer; amqpUrl: string }> {
   const container = await new GenericContainer(IMAGES.rabbitmq)
-    .withLabels(LABELS)
+    .withLabels(CONTAINER_LABELS)
     .withExposedPorts(5672)
     .withWaitStrategy(Wait.forLogMessage(/Server startup complete/))
     .withStartupTimeout(120_000)
@@ -27,7 +26,7 @@ export async function startPrometheusToolbox(): Promise<StartedTestContainer> {
   const scratch = tmpdir();
   const user = hostUser();
   const image = new GenericContainer(IMAGES.prometheus)
-    .withLabels(LABELS)
+    .withLabels(CONTAINER_LABELS)
     .withEntrypoint(["sleep"])
     .withCommand(["86400"])
     .withBindMounts([

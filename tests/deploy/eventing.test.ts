@@ -152,7 +152,9 @@ describe("PingSources", () => {
     expect(outbox.map((ping) => ping.spec.sink.ref.name as string).sort()).toEqual(outboxPublishers());
     // A job named x answers at /tasks/x (shared/jobs), and shared/runtime mounts the outbox job in every function.
     expect(readFileSync(fromRoot("shared/jobs/jobs.ts"), "utf8")).toContain("path: `/tasks/${name}`");
-    expect(readFileSync(fromRoot("shared/runtime/index.ts"), "utf8")).toMatch(/name: "outbox"[^]*mountJobs\(app/);
+    expect(readFileSync(fromRoot("shared/runtime/index.ts"), "utf8")).toMatch(
+      /name: "outbox"[^]*mountJobs\(app/,
+    );
   });
 
   it("run the payment-timeout sweep on the order function's route", () => {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { notificationApi } from "@bazaar/shared/api";
-import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
+import { assertOwnerOr, principalOf, requireRole, ROLES } from "@bazaar/shared/auth";
 import { validate, type AppEnv } from "@bazaar/shared/http";
 import type { NotificationDeps } from "../deps";
 import { listNotifications, markAllRead, markRead } from "../domain/notifications";
@@ -12,7 +12,7 @@ export function notificationRoutes(deps: NotificationDeps): Hono<AppEnv> {
   const { database } = deps;
 
   return new Hono<AppEnv>()
-    .use(requireRole("customer", "staff", "admin"))
+    .use(requireRole(...ROLES))
     .get("/", validate("query", listQuery), async (c) => {
       const principal = principalOf(c);
       const { customer_id, ...filter } = c.req.valid("query");

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { orderApi } from "@bazaar/shared/api";
-import { principalOf, requireRole, visibleOrNotFound } from "@bazaar/shared/auth";
+import { principalOf, requireRole, ROLES, visibleOrNotFound } from "@bazaar/shared/auth";
 import { Invalid } from "@bazaar/shared/errors";
 import { parseOrThrow, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
 import type { OrderDeps } from "../deps";
@@ -65,7 +65,7 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
       },
     )
 
-    .get("/", requireRole("customer", "staff", "admin"), validate("query", listQuery), async (c) => {
+    .get("/", requireRole(...ROLES), validate("query", listQuery), async (c) => {
       const principal = principalOf(c);
       const { limit, page, status, customer_id } = c.req.valid("query");
       // A customer sees only their own orders, whatever they ask for.
@@ -74,7 +74,7 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
       return c.json({ orders, page, limit, total });
     })
 
-    .get("/:id", requireRole("customer", "staff", "admin"), validate("param", idParam), async (c) => {
+    .get("/:id", requireRole(...ROLES), validate("param", idParam), async (c) => {
       const order = await visibleOrder(c, c.req.valid("param").id);
       return c.json(
         orderView(order, await itemsOf(database.db, order.id), await timelineOf(database.db, order.id)),

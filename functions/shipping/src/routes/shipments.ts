@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { shippingApi } from "@bazaar/shared/api";
-import { principalOf, requireRole, visibleOrNotFound } from "@bazaar/shared/auth";
+import { principalOf, requireRole, ROLES, visibleOrNotFound } from "@bazaar/shared/auth";
 import { validate, type AppEnv, type Principal, traceOf } from "@bazaar/shared/http";
 import type { ShippingDeps } from "../deps";
 import { moveByHand } from "../domain/manual-moves";
@@ -12,7 +12,7 @@ const { idParam, listQuery, orderIdParam, statusBody, trackingParam } = shipping
 export function shipmentRoutes(deps: ShippingDeps): Hono<AppEnv> {
   const { database, outbox } = deps;
   const { db } = database;
-  const readers = requireRole("customer", "staff", "admin");
+  const readers = requireRole(...ROLES);
 
   /** The shipment; missing or another customer's, the same 404. */
   const viewOwned = (principal: Principal, found: Shipment | undefined, what: string) =>

@@ -1,8 +1,9 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as z from "zod";
+import { ROLES } from "@bazaar/shared/auth";
 import type { Sealer } from "./seal";
 
-const role = z.enum(["customer", "staff", "admin"]);
+const role = z.enum(ROLES);
 /** The most product lines a cart holds (the order function's own default limit). */
 export const CART_LINES = 50;
 

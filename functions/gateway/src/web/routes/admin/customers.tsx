@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { FC } from "hono/jsx";
 import * as z from "zod";
+import { ROLES } from "@bazaar/shared/auth";
 import { detailOf } from "../../api";
 import type { Customer, Page } from "../../api-types";
 import type { WebEnv } from "../../context";
@@ -10,13 +11,12 @@ import { Csrf } from "../../views/layout";
 import { Pager, Table, Time } from "../../views/parts";
 
 const PER_PAGE = 50;
-const roles = ["customer", "staff", "admin"] as const;
-const roleForm = z.object({ role: z.enum(roles) });
+const roleForm = z.object({ role: z.enum(ROLES) });
 const accountForm = z.object({
   name: z.string().trim().min(1, "is required").max(100),
   email: z.string().trim().min(1, "is required").max(254),
   password: z.string().min(8, "needs at least 8 characters").max(128),
-  role: z.enum(roles),
+  role: z.enum(ROLES),
 });
 
 const NewAccountForm: FC<{ csrf: string }> = ({ csrf }) => (
@@ -46,7 +46,7 @@ const NewAccountForm: FC<{ csrf: string }> = ({ csrf }) => (
       <div class="field">
         <label for="new-role">Role</label>
         <select id="new-role" name="role">
-          {roles.map((role) => (
+          {ROLES.map((role) => (
             <option value={role} selected={role === "staff"}>
               {role}
             </option>
@@ -92,7 +92,7 @@ export function adminCustomerRoutes(): Hono<WebEnv> {
                         Role of {customer.name}
                       </label>
                       <select id={`role-${customer.id}`} name="role">
-                        {roles.map((role) => (
+                        {ROLES.map((role) => (
                           <option value={role} selected={role === customer.role}>
                             {role}
                           </option>

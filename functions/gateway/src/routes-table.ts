@@ -4,7 +4,7 @@ import { ROLES, type Role } from "@bazaar/shared/auth";
 import { functionNames, type ServiceName } from "@bazaar/shared/config";
 
 /** The functions the gateway routes to: every function but itself. */
-export type UpstreamName = Exclude<ServiceName, "broker" | "gateway">;
+export type UpstreamName = Exclude<ServiceName, "gateway">;
 export const upstreamNames = functionNames.filter((name): name is UpstreamName => name !== "gateway");
 
 /**

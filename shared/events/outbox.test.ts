@@ -2,7 +2,7 @@ import { asc } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../testing/database";
-import { createOutbox, type Outbox } from "./outbox";
+import { createOutbox, type Outbox, type OutboxRow } from "./outbox";
 import { outbox } from "./tables";
 
 const accounts = sqliteTable("accounts", {
@@ -19,14 +19,19 @@ const trace = {
 let opened: TestDatabase<Schema>;
 let events: Outbox<Schema>;
 let commits: number;
+let handed: OutboxRow[];
 
 beforeEach(async () => {
   opened = await openTestDatabase(schema);
   commits = 0;
+  handed = [];
   events = createOutbox({
     database: opened.database,
     source: "/bazaar/customer",
-    onCommit: () => (commits += 1),
+    onCommit: (committed) => {
+      commits += 1;
+      handed = committed;
+    },
   });
 });
 afterEach(() => opened.dispose());
@@ -45,7 +50,7 @@ describe("outbox.write", () => {
     expect(await rows()).toEqual([]);
   });
 
-  it("commits the state change and its events together, then kicks the relay", async () => {
+  it("commits the state change and its events together, then hands the committed rows on", async () => {
     const id = await events.write(trace, async (tx, emit) => {
       const [row] = await tx.insert(accounts).values({ email: "a@example.com" }).returning();
       emit(
@@ -65,7 +70,9 @@ describe("outbox.write", () => {
       correlationId: "signup-1",
       sentAt: null,
       attempts: 0,
+      claimedUntil: null, // no claimMs: left to a relay's pass
     });
+    expect(handed).toEqual([event]);
     expect(event!.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.parse(event!.data)).toEqual({
       customer_id: id,
@@ -100,7 +107,28 @@ describe("outbox.write", () => {
     expect(await rows()).toEqual([]);
   });
 
-  it("keeps the events of one write in emit order and does not kick the relay for a write without events", async () => {
+  it("inserts its rows claimed for claimMs when given one, for whoever it hands them to", async () => {
+    const claiming = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      claimMs: 10_000,
+      onCommit: (committed) => (handed = committed),
+    });
+    const before = Date.now();
+    await claiming.write(trace, async (_tx, emit) => {
+      emit("bazaar.customer.deleted", { customer_id: 1 }, 1);
+      emit("bazaar.customer.deleted", { customer_id: 2 }, 2);
+    });
+    const after = Date.now();
+    const inserted = await rows();
+    expect(handed).toEqual(inserted);
+    for (const row of inserted) {
+      expect(row.claimedUntil).toBeGreaterThanOrEqual(before + 10_000);
+      expect(row.claimedUntil).toBeLessThanOrEqual(after + 10_000);
+    }
+  });
+
+  it("keeps the events of one write in emit order and does not call onCommit for a write without events", async () => {
     await events.write(trace, async (_tx, emit) => {
       for (const customer_id of [3, 1, 2]) emit("bazaar.customer.deleted", { customer_id }, customer_id);
     });

@@ -15,7 +15,7 @@ export type Emit = <T extends EventType>(type: T, data: EventData<T>, subject?: 
 export interface Outbox<S extends Record<string, unknown>> {
   /**
    * Runs a write transaction in which `emit` adds events to the outbox, so the state change and the events it
-   * causes commit together. After the commit the relay is kicked to publish at once.
+   * causes commit together. After the commit its rows go to `onCommit`, for the relay to publish at once.
    */
   write<T>(trace: TraceContext, work: (tx: Tx<S>, emit: Emit) => Promise<T>): Promise<T>;
 }
@@ -23,14 +23,20 @@ export interface Outbox<S extends Record<string, unknown>> {
 export function createOutbox<S extends Record<string, unknown>>(options: {
   database: Database<S>;
   source: string;
-  /** Called after every commit that emitted something. */
-  onCommit: () => void;
+  /** Called after every commit that emitted something, with the rows it committed. */
+  onCommit: (committed: OutboxRow[]) => void;
+  /**
+   * When set, the rows are inserted already claimed for this long (claimed_until), by whoever `onCommit` hands
+   * them to: it posts them without claiming them again, and no other relay takes them before the claim runs
+   * out. Unset, they wait unclaimed for a relay's pass.
+   */
+  claimMs?: number | undefined;
 }): Outbox<S> {
   return {
     async write(trace, work) {
-      let emitted = 0;
+      let committed: OutboxRow[] = [];
       const result = await options.database.write(async (tx) => {
-        const pending: (typeof outbox.$inferInsert)[] = [];
+        const pending: OutboxRow[] = [];
         const emit: Emit = (type, data, subject) => {
           // Receivers refuse it from any other source; failing here shows the mistake in the emitter's test.
           if (sourceOf(producerOf[type]) !== options.source) {
@@ -47,14 +53,22 @@ export function createOutbox<S extends Record<string, unknown>>(options: {
             traceparent: trace.traceparent,
             correlationId: trace.correlationId,
             createdAt: Date.now(),
+            sentAt: null,
+            attempts: 0,
+            claimedUntil: null,
           });
         };
         const value = await work(tx, emit);
-        if (pending.length > 0) await tx.insert(outbox).values(pending);
-        emitted = pending.length;
+        if (pending.length > 0) {
+          // Claimed from the insert on, so the claim covers the commit and the post that follows it.
+          const claimedUntil = options.claimMs === undefined ? null : Date.now() + options.claimMs;
+          for (const row of pending) row.claimedUntil = claimedUntil;
+          await tx.insert(outbox).values(pending);
+        }
+        committed = pending;
         return value;
       });
-      if (emitted > 0) options.onCommit();
+      if (committed.length > 0) options.onCommit(committed);
       return result;
     },
   };

@@ -1,12 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { asc, sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../db";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { openDatabase, type Database } from "../db";
 import { createLogger, createMetrics, type Metrics } from "../observability";
 import { openTestDatabase, type TestDatabase } from "../testing/database";
 import { eventKeysIn } from "../testing/events";
-import { createOutbox, type Outbox } from "./outbox";
+import { createOutbox, type Outbox, type OutboxRow } from "./outbox";
 import { createRelay, type Relay } from "./relay";
 import { refusalOf } from "./signature";
 import { outbox } from "./tables";
@@ -55,6 +55,8 @@ beforeEach(async () => {
   sinkServer = await startSink();
 });
 afterEach(async () => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
   await relay?.stop();
   relay = undefined;
   await sinkServer.close();
@@ -70,6 +72,16 @@ function relayTo(sink: string | undefined, database = opened.database): Relay {
     metrics,
   });
   return relay;
+}
+
+/** The database with a count of its write transactions. */
+function countingWrites(database: Database<Schema>): Database<Schema> & { writes: number } {
+  const counted = { ...database, writes: 0 };
+  counted.write = (work) => {
+    counted.writes += 1;
+    return database.write(work);
+  };
+  return counted;
 }
 
 /** Three events in three commits; the outbox does not kick anything here, the test flushes. */
@@ -153,23 +165,120 @@ describe("createRelay", () => {
     expect((await metrics.outboxBacklog.get()).values[0]?.value).toBe(0);
   });
 
-  it("publishes right after a commit, and what the sink refused on the next tick", async () => {
+  it("posts a commit's rows right after it, claimed by its transaction: no read, no claim, one write", async () => {
     const { sink } = sinkServer;
-    sink.status = 500;
-    const relay = relayTo(sink.url);
+    const counted = countingWrites(opened.database);
+    const relay = relayTo(sink.url, counted);
+    let handed: OutboxRow[] = [];
     const events = createOutbox({
       database: opened.database,
       source: "/bazaar/customer",
-      onCommit: relay.kick,
+      claimMs: relay.claimMs,
+      onCommit: (committed) => (handed = committed),
+    });
+    const before = Date.now();
+    await events.write(trace, async (_tx, emit) => {
+      emit("bazaar.customer.deleted", { customer_id: 1 }, 1);
+      emit("bazaar.customer.deleted", { customer_id: 2 }, 2);
+    });
+    // Claimed at the insert, for the relay's claim window: a pass (this replica's or another's) leaves them.
+    const inserted = await outboxRows();
+    expect(handed.map((row) => row.id)).toEqual(inserted.map((row) => row.id));
+    for (const row of inserted) {
+      expect(row.claimedUntil).toBeGreaterThanOrEqual(before + relay.claimMs!);
+      expect(row.claimedUntil).toBeLessThanOrEqual(Date.now() + relay.claimMs!);
+    }
+    expect(await relay.flush()).toBe(0);
+    expect(sink.received).toHaveLength(0);
+
+    counted.writes = 0;
+    const reads = vi.spyOn(opened.database.db, "select");
+    expect(await relay.publishClaimed(handed)).toBe(2);
+    expect(reads).not.toHaveBeenCalled();
+    expect(counted.writes).toBe(1); // marking both sent
+    expect(subjectsOf(sink.received).sort()).toEqual(["1", "2"]);
+    expect(sink.received.map((r) => r.headers["ce-signaturekey"])).toEqual([
+      keys.keyOf("customer").kid,
+      keys.keyOf("customer").kid,
+    ]);
+    expect((await outboxRows()).every((r) => r.sentAt !== null)).toBe(true);
+  });
+
+  it("gives back what the sink refused right after a commit, and the tick sends it with the same id", async () => {
+    const { sink } = sinkServer;
+    sink.status = 500;
+    const relay = relayTo(sink.url);
+    let published = Promise.resolve(-1);
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      claimMs: relay.claimMs,
+      onCommit: (committed) => (published = relay.publishClaimed(committed)),
     });
     await events.write(trace, async (_tx, emit) => emit("bazaar.customer.deleted", { customer_id: 9 }, 9));
-    await waitFor(() => sink.received.length >= 1);
-    await relay.flush(); // the kicked pass is over
-    expect((await outboxRows()).every((r) => r.sentAt === null)).toBe(true);
+    expect(await published).toBe(0);
+    expect((await outboxRows()).map((r) => [r.sentAt, r.attempts, r.claimedUntil])).toEqual([
+      [null, 1, null],
+    ]);
+
     sink.status = 202;
     expect(await relay.tick()).toBe(1);
     expect((await outboxRows()).every((r) => r.sentAt !== null)).toBe(true);
-    expect(subjectsOf(sink.received).at(-1)).toBe("9");
+    const ids = sink.received.map((r) => r.headers["ce-id"]);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it("leaves a commit's rows to their producer, and takes them once its claim ran out if it died before posting", async () => {
+    const { sink } = sinkServer;
+    const producer = createRelay({
+      database: opened.database,
+      sink: sink.url,
+      signingKey: keys.keyOf("customer"),
+      logger: createLogger("test", "silent"),
+      metrics: createMetrics("customer"),
+    });
+    // The producer's replica commits, then dies before it posts: nothing takes its rows from onCommit.
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      claimMs: producer.claimMs,
+      onCommit: () => undefined,
+    });
+    await writeThree(events);
+    const other = relayTo(sink.url);
+    expect(await other.tick()).toBe(0);
+    expect(sink.received).toHaveLength(0);
+
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + producer.claimMs! + 1);
+    expect(await other.tick()).toBe(3);
+    expect(subjectsOf(sink.received).sort()).toEqual(["1", "2", "3"]);
+    expect((await outboxRows()).every((r) => r.sentAt !== null)).toBe(true);
+    await producer.stop();
+  });
+
+  it("counts in its backlog the rows waiting for a post, not those a relay is posting", async () => {
+    const { sink } = sinkServer;
+    sink.status = 500;
+    const relay = relayTo(sink.url);
+    const claimedAtCommit = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      claimMs: relay.claimMs,
+      onCommit: () => undefined, // being posted, as far as the others know
+    });
+    await writeThree(claimedAtCommit);
+    const waiting = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      onCommit: () => undefined,
+    });
+    await waiting.write(trace, async (_tx, emit) => emit("bazaar.customer.deleted", { customer_id: 4 }, 4));
+
+    expect(await relay.tick()).toBe(0); // the broker refused the one it could take: given back
+    expect(subjectsOf(sink.received)).toEqual(["4"]);
+    expect((await metrics.outboxBacklog.get()).values[0]?.value).toBe(1);
   });
 
   it("posts each event once when two replicas' relays share the outbox", async () => {
@@ -243,18 +352,11 @@ describe("createRelay", () => {
       onCommit: () => undefined,
     });
     await writeThree(events);
-    expect(await relayTo(undefined).flush()).toBe(0);
+    expect(relayTo(undefined).claimMs).toBeUndefined(); // so the outbox writes its rows unclaimed
+    expect(await relay!.flush()).toBe(0);
     expect((await outboxRows()).every((r) => r.sentAt === null)).toBe(true);
   });
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("relay.tick", () => {
   it("publishes what is pending and deletes what was sent longer ago than it keeps them", async () => {

@@ -6,6 +6,7 @@ import type { Metrics } from "../observability";
 import { createBreaker, UpstreamStatusError } from "../resilience";
 import type { EventSigningKey } from "./keys";
 import { toWireEvent, type OutboxRow } from "./outbox";
+import { createOutcomeWriter, type PostOutcome } from "./outcomes";
 import { signEvent } from "./signature";
 import { outbox } from "./tables";
 import { publishSpanOf } from "./tracing";
@@ -26,9 +27,18 @@ export interface RelayOptions<S extends Record<string, unknown>> {
 }
 
 export interface Relay {
-  /** Publish what is pending now, without waiting (after a commit). */
-  kick(): void;
-  /** Publish what is pending; resolves when this pass is over. Returns how many were accepted. */
+  /**
+   * How long the rows handed to `publishClaimed` are claimed for: the outbox writes this claim with them.
+   * Undefined while no sink is configured: rows then wait unclaimed for a sink.
+   */
+  readonly claimMs: number | undefined;
+  /**
+   * Posts rows their producing transaction inserted already claimed (see claimMs), right after its commit:
+   * no read, no claim of its own, one write for the outcome. Resolves with how many the broker accepted;
+   * never rejects (a failure is logged, and the rows are retried by a pass).
+   */
+  publishClaimed(rows: OutboxRow[]): Promise<number>;
+  /** Publish what is pending and nobody is posting; resolves when this pass is over. Returns how many were accepted. */
   flush(): Promise<number>;
   /**
    * The periodic job (shared/runtime's "outbox" job, on a timer and at POST /tasks/outbox): publish what is
@@ -36,7 +46,7 @@ export interface Relay {
    * older than retainSentMs.
    */
   tick(): Promise<number>;
-  /** Waits for the pass under way and shuts the breaker. */
+  /** Waits for the posts under way and shuts the breaker. */
   stop(): Promise<void>;
 }
 
@@ -46,10 +56,13 @@ export interface Relay {
  * (a Trigger delivers in parallel), and every consumer copes with reordered events. The same CloudEvent id is
  * used on every retry, so a consumer dedupes a row that was published but not yet marked.
  *
- * Replicas of a function share its outbox. Each pass claims its rows first (claimed_until, in one guarded
- * update), so two relays do not post the same row at once; a claim runs out after twice the post timeout, so
- * the rows of a replica that died mid-post are taken up by another. Publishing twice stays harmless (the
- * dedupe above); the claim only keeps it the exception it is with one replica.
+ * Replicas of a function share its outbox. A row is claimed (claimed_until) before anyone posts it, so two
+ * relays do not post the same row at once; a claim runs out after twice the post timeout, so the rows of a
+ * replica that died mid-post, or between its commit and its post, are taken up by another. Fresh rows are
+ * claimed by the transaction that writes them and posted by this replica right after the commit
+ * (publishClaimed); a pass (flush, tick) claims what is left in one guarded update: rows given back after a
+ * failed post, and rows whose claim ran out. Publishing twice stays harmless (the dedupe above); the claim
+ * only keeps it the exception it is with one replica.
  */
 export function createRelay<S extends Record<string, unknown>>(options: RelayOptions<S>): Relay {
   const { database, sink, signingKey, logger, metrics } = options;
@@ -57,6 +70,8 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
   const timeoutMs = options.timeoutMs ?? 5000;
   const retainSentMs = options.retainSentMs ?? 24 * 60 * 60 * 1000;
   const claimMs = 2 * timeoutMs;
+  const recordOutcome = createOutcomeWriter(database);
+  const inFlight = new Set<Promise<number>>();
   let running: Promise<number> | undefined;
   let again = false;
 
@@ -76,6 +91,25 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
     metrics,
     resetTimeoutMs: 2000,
   });
+
+  /** Posts rows this relay holds the claim of, records what became of each; resolves with the outcome. */
+  async function postClaimed(rows: OutboxRow[]): Promise<PostOutcome> {
+    const results = await Promise.allSettled(rows.map((row) => breaker.fire(row)));
+    const outcome = {
+      sent: rows.filter((_row, i) => results[i]?.status === "fulfilled"),
+      failed: rows.filter((_row, i) => results[i]?.status === "rejected"),
+    };
+    await recordOutcome(outcome);
+    for (const row of outcome.sent) metrics.eventsPublished.inc({ type: row.type });
+    if (outcome.failed.length > 0) {
+      const first = results.find((result) => result.status === "rejected");
+      logger.warn(
+        { err: first?.reason, failed: outcome.failed.length, event_ids: outcome.failed.map((row) => row.id) },
+        "publish failed; will retry",
+      );
+    }
+    return outcome;
+  }
 
   const unclaimed = (now: number) =>
     and(isNull(outbox.sentAt), or(isNull(outbox.claimedUntil), lte(outbox.claimedUntil, now)));
@@ -112,40 +146,20 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
     for (;;) {
       const rows = await claim();
       if (rows.length === 0) return accepted;
-      const results = await Promise.allSettled(rows.map((row) => breaker.fire(row)));
-      const sent = rows.filter((_row, i) => results[i]?.status === "fulfilled");
-      const failed = rows.filter((_row, i) => results[i]?.status === "rejected");
-      await database.write(async (tx) => {
-        const ids = (some: OutboxRow[]) =>
-          inArray(
-            outbox.id,
-            some.map((row) => row.id),
-          );
-        if (sent.length > 0) await tx.update(outbox).set({ sentAt: Date.now() }).where(ids(sent));
-        if (failed.length > 0) {
-          // Given back: the next pass of any replica tries them again.
-          await tx
-            .update(outbox)
-            .set({ attempts: sql`${outbox.attempts} + 1`, claimedUntil: null })
-            .where(ids(failed));
-        }
-      });
-      for (const row of sent) metrics.eventsPublished.inc({ type: row.type });
+      const { sent, failed } = await postClaimed(rows);
       accepted += sent.length;
-      if (failed.length > 0) {
-        const first = results.find((result) => result.status === "rejected");
-        logger.warn(
-          { err: first?.reason, failed: failed.length, event_ids: failed.map((row) => row.id) },
-          "publish failed; will retry",
-        );
-        return accepted;
-      }
-      if (rows.length < batchSize) return accepted;
+      if (failed.length > 0 || rows.length < batchSize) return accepted;
     }
   }
 
+  /**
+   * outbox_backlog: the rows waiting for a post, unsent and claimed by nobody (never posted yet, given back
+   * after a failure, or held by a replica that died). Rows being posted right now are left out, so steady
+   * traffic reads 0 and a broker that refuses or hangs shows at once (or once the claim runs out). Recounted
+   * after every pass, so every tick: it lags the outbox by at most one tick interval.
+   */
   async function updateBacklog(): Promise<void> {
-    const [row] = await database.db.select({ n: count() }).from(outbox).where(isNull(outbox.sentAt));
+    const [row] = await database.db.select({ n: count() }).from(outbox).where(unclaimed(Date.now()));
     metrics.outboxBacklog.set(row?.n ?? 0);
   }
 
@@ -174,16 +188,27 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
     return published;
   }
 
-  const kick = (): void => {
-    flush().catch((error: unknown) => logger.error({ err: error }, "outbox relay failed"));
-  };
+  function publishClaimed(rows: OutboxRow[]): Promise<number> {
+    if (!sink || rows.length === 0) return Promise.resolve(0);
+    const publishing = postClaimed(rows)
+      .then((outcome) => outcome.sent.length)
+      .catch((error: unknown) => {
+        // The outcome was not written: the rows stay claimed, and a pass takes them once the claim runs out.
+        logger.error({ err: error, event_ids: rows.map((row) => row.id) }, "outbox relay failed");
+        return 0;
+      })
+      .finally(() => inFlight.delete(publishing));
+    inFlight.add(publishing);
+    return publishing;
+  }
 
   return {
-    kick,
+    claimMs: sink ? claimMs : undefined,
+    publishClaimed,
     flush,
     tick,
     async stop() {
-      await running?.catch(() => undefined);
+      await Promise.all([running?.catch(() => undefined), ...inFlight]);
       breaker.shutdown();
     },
   };

@@ -86,9 +86,14 @@ export async function startFunction<S extends Record<string, unknown>>(
     );
   }
   const relay = createRelay({ database, sink: config.K_SINK, signingKey, logger, metrics });
-  // The relay's pass is work of its own, not of the request whose commit set it off.
-  const onCommit = () => detached(relay.kick);
-  const outbox = createOutbox({ database, source: sourceOf(config.K_SERVICE), onCommit });
+  // Each commit's events are claimed by it and posted by this replica at once (no pass: no read, no claim of
+  // their own); the post is work of its own, not of the request whose commit set it off.
+  const outbox = createOutbox({
+    database,
+    source: sourceOf(config.K_SERVICE),
+    claimMs: relay.claimMs,
+    onCommit: (committed) => void detached(() => relay.publishClaimed(committed)),
+  });
 
   let draining = false;
   const http: HttpDeps = {

@@ -1,5 +1,5 @@
 import { asc } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Database } from "../db";
 import { openTestDatabase, type TestDatabase } from "../testing/database";
 import { createOutbox, type OutboxRow } from "./outbox";
@@ -15,7 +15,10 @@ const trace = {
 let opened: TestDatabase<Schema>;
 
 beforeEach(async () => (opened = await openTestDatabase(schema)));
-afterEach(() => opened.dispose());
+afterEach(() => {
+  vi.useRealTimers();
+  opened.dispose();
+});
 
 /** The database with a count of its write transactions. */
 function countingWrites(database: Database<Schema>): Database<Schema> & { writes: number } {
@@ -53,7 +56,7 @@ const stateOf = async () =>
 describe("createOutcomeWriter", () => {
   it("marks the sent rows and gives the failed ones back with one more attempt", async () => {
     const [a, b, c] = await fourClaimed();
-    const record = createOutcomeWriter(opened.database);
+    const record = createOutcomeWriter(opened.database, 0);
     await record({ sent: [a!, c!], failed: [b!] });
     expect(await stateOf()).toEqual([
       { subject: "1", sent: true, attempts: 0, claimed: true },
@@ -66,7 +69,7 @@ describe("createOutcomeWriter", () => {
   it("writes the outcomes that arrive while the write lock is taken in one transaction", async () => {
     const [a, b, c, d] = await fourClaimed();
     const counted = countingWrites(opened.database);
-    const record = createOutcomeWriter(counted);
+    const record = createOutcomeWriter(counted, 0);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const holder = opened.database.write(() => held); // a producer's transaction, say
@@ -88,5 +91,24 @@ describe("createOutcomeWriter", () => {
     // Once that transaction has begun, the next outcome takes a transaction of its own.
     await record({ sent: [c!], failed: [] });
     expect(counted.writes).toBe(2);
+  });
+
+  it("gathers the outcomes recorded within gatherMs of the first into its transaction", async () => {
+    const [a, b, c] = await fourClaimed();
+    const counted = countingWrites(opened.database);
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    const record = createOutcomeWriter(counted, 50);
+    const first = record({ sent: [a!], failed: [] });
+    await new Promise((resolve) => setImmediate(resolve)); // another post's answer, a turn of the loop later
+    const second = record({ sent: [b!], failed: [c!] });
+    expect(counted.writes).toBe(0); // nothing asked of the database yet
+    vi.advanceTimersByTime(50);
+    await Promise.all([first, second]);
+    expect(counted.writes).toBe(1);
+    expect((await stateOf()).slice(0, 3)).toEqual([
+      { subject: "1", sent: true, attempts: 0, claimed: true },
+      { subject: "2", sent: true, attempts: 0, claimed: true },
+      { subject: "3", sent: false, attempts: 1, claimed: false },
+    ]);
   });
 });

@@ -16,14 +16,17 @@ interface Batch {
 }
 
 /**
- * Writes what became of posted rows. Outcomes that arrive while the previous write waits for the write lock
- * (or runs) share the next transaction: when several commits' events finish posting close together, as they
- * do under load, one BEGIN/COMMIT marks them all. The returned promise settles once the outcome is committed.
+ * Writes what became of posted rows, gathering them: the first outcome opens a batch whose transaction asks
+ * for the write lock gatherMs later, and every outcome recorded until that transaction begins (the wait for
+ * the lock included) joins it. When posts finish close together, as they do under load, one BEGIN/COMMIT
+ * marks them all; the rows stay claimed meanwhile, so nobody posts them again. The returned promise settles
+ * once the outcome is committed.
  */
 export function createOutcomeWriter<S extends Record<string, unknown>>(
   database: Database<S>,
+  gatherMs: number,
 ): (outcome: PostOutcome) => Promise<void> {
-  let open: Batch | undefined; // the batch whose transaction has not started yet: it takes new outcomes
+  let open: Batch | undefined; // the batch whose transaction has not begun yet: it takes new outcomes
 
   const write = (batch: Batch) =>
     database.write(async (tx) => {
@@ -42,10 +45,12 @@ export function createOutcomeWriter<S extends Record<string, unknown>>(
     if (outcome.sent.length === 0 && outcome.failed.length === 0) return Promise.resolve();
     if (!open) {
       const batch: Batch = { sent: [], failed: [], committed: Promise.resolve() };
-      // Closed however it ends, a failure before the lock (a busy database) included.
-      batch.committed = write(batch).finally(() => {
-        if (open === batch) open = undefined;
-      });
+      batch.committed = new Promise((resolve) => setTimeout(resolve, gatherMs))
+        .then(() => write(batch))
+        // Closed however it ends, a failure before the lock (a busy database) included.
+        .finally(() => {
+          if (open === batch) open = undefined;
+        });
       open = batch;
     }
     open.sent.push(...outcome.sent.map((row) => row.id));

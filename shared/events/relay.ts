@@ -24,6 +24,8 @@ export interface RelayOptions<S extends Record<string, unknown>> {
   batchSize?: number;
   /** Sent events older than this are deleted on the periodic tick. */
   retainSentMs?: number;
+  /** How long the outcomes of posts are gathered before they are written in one transaction. */
+  gatherOutcomesMs?: number;
 }
 
 export interface Relay {
@@ -70,7 +72,7 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
   const timeoutMs = options.timeoutMs ?? 5000;
   const retainSentMs = options.retainSentMs ?? 24 * 60 * 60 * 1000;
   const claimMs = 2 * timeoutMs;
-  const recordOutcome = createOutcomeWriter(database);
+  const recordOutcome = createOutcomeWriter(database, options.gatherOutcomesMs ?? 20);
   const inFlight = new Set<Promise<number>>();
   let running: Promise<number> | undefined;
   let again = false;

@@ -157,8 +157,8 @@ export function createRelay<S extends Record<string, unknown>>(options: RelayOpt
   /**
    * outbox_backlog: the rows waiting for a post, unsent and claimed by nobody (never posted yet, given back
    * after a failure, or held by a replica that died). Rows being posted right now are left out, so steady
-   * traffic reads 0 and a broker that refuses or hangs shows at once (or once the claim runs out). Recounted
-   * after every pass, so every tick: it lags the outbox by at most one tick interval.
+   * traffic reads 0 however busy, while a broker that refuses shows on the next tick (one that hangs, once the
+   * posts time out). Recounted after every pass, not after each commit's post: it lags by up to a tick.
    */
   async function updateBacklog(): Promise<void> {
     const [row] = await database.db.select({ n: count() }).from(outbox).where(unclaimed(Date.now()));

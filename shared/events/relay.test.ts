@@ -24,14 +24,14 @@ interface Received {
 /** A broker ingress stand-in on a free local port: records every POST and answers what the test says. */
 async function startSink() {
   const received: Received[] = [];
-  const sink = { received, status: 202, url: "", delayMs: 0 };
+  const sink = { received, status: 202, url: "", delayMs: 0, hold: Promise.resolve() };
   const server: Server = createServer((request, response) => {
     let body = "";
     request.setEncoding("utf8");
     request.on("data", (chunk: string) => (body += chunk));
     request.on("end", () => {
       received.push({ headers: request.headers, body });
-      setTimeout(() => response.writeHead(sink.status).end(), sink.delayMs);
+      setTimeout(() => void sink.hold.then(() => response.writeHead(sink.status).end()), sink.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -202,6 +202,27 @@ describe("createRelay", () => {
       keys.keyOf("customer").kid,
     ]);
     expect((await outboxRows()).every((r) => r.sentAt !== null)).toBe(true);
+  });
+
+  it("posts the rows of commits made while a fresh batch is in flight together, once it is over", async () => {
+    const { sink } = sinkServer;
+    let release!: () => void;
+    sink.hold = new Promise((resolve) => (release = resolve));
+    const counted = countingWrites(opened.database);
+    const relay = relayTo(sink.url, counted);
+    const published: Promise<number>[] = [];
+    const events = createOutbox({
+      database: opened.database,
+      source: "/bazaar/customer",
+      claimMs: relay.claimMs,
+      onCommit: (committed) => published.push(relay.publishClaimed(committed)),
+    });
+    await writeThree(events); // the first commit's post is held; the next two wait for it
+    release();
+    expect(await Promise.all(published)).toEqual([1, 1, 1]);
+    expect(counted.writes).toBe(2); // the first batch's mark, then the second's (two rows)
+    expect(subjectsOf(sink.received)[0]).toBe("1");
+    expect(subjectsOf(sink.received).slice(1).sort()).toEqual(["2", "3"]);
   });
 
   it("gives back what the sink refused right after a commit, and the tick sends it with the same id", async () => {

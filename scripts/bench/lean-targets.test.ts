@@ -45,6 +45,20 @@ describe("issue 16's targets", () => {
     expect(cold).toMatch(/\*\*missed\*\* \|$/);
   });
 
+  it("reads the functions' starts against the stack's least app when the run measured it", () => {
+    const floor = { ...coldStart("order", 100), noopMs: 40, cpuMs: 90, noopCpuMs: 30 };
+    const { service: _service, ...stackFloor } = floor;
+    const [, , , , cold] = leanTargetsSection({
+      coldStart: {
+        measuredAt: at,
+        value: { nodeNoopMs: 50, hyperfineNoopMs: 48, functions: [coldStart("order", 75)], stackFloor },
+      },
+    });
+    expect(cold).toContain(
+      "the stack's least app (Hono, @hono/node-server, libSQL; nothing of Bazaar's): 2.50 ×, in CPU 3.00 ×",
+    );
+  });
+
   it("adds every function's CPU per order and reads the gateway's GET /api/orders ratio", () => {
     const lines = leanTargetsSection({
       embedded: {

@@ -69,6 +69,13 @@ describe("issue 16's targets", () => {
     expect(lines.find((line) => line.includes("CPU per confirmed order"))).toMatch(
       /15\.0 ms \| \*\*met\*\* \|$/,
     );
+    const withFloor = leanTargetsSection({
+      embedded: { measuredAt: at, value: { cpuMsPerOrder: { order: 30 } } as never },
+      floor: { measuredAt: at, value: { floorCpuMsPerOrder: 10 } as never },
+    });
+    expect(withFloor.find((line) => line.includes("CPU per confirmed order"))).toContain(
+      "30.0 ms (floor 10.0 ms: 3.0 × it)",
+    );
     expect(leanTargetsSection({})).toEqual([]);
   });
 });

@@ -19,7 +19,9 @@ describe("findProduct", () => {
 
   it("reads the committed product outside a transaction, again and again with its statement kept", async () => {
     expect(await findProduct(kit.database.db, LAPTOP)).toMatchObject({ id: LAPTOP, quantity: 50 });
-    await kit.database.write((tx) => tx.update(products).set({ quantity: 49 }).where(eq(products.id, LAPTOP)));
+    await kit.database.write((tx) =>
+      tx.update(products).set({ quantity: 49 }).where(eq(products.id, LAPTOP)),
+    );
     expect(await findProduct(kit.database.db, LAPTOP)).toMatchObject({ id: LAPTOP, quantity: 49 });
     await expect(findProduct(kit.database.db, 9999)).rejects.toThrow(NotFound);
   });

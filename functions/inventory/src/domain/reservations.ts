@@ -6,7 +6,8 @@ import { orderTombstones, products, reservations } from "../db/schema";
 import { now } from "./product-view";
 
 // Every order's placing and confirming runs the statements below, so they are written with drizzle's sql
-// template: its query builders spent three times their CPU rebuilding the same statements (2026-12-03).
+// template: its query builders spent two to three times their CPU rebuilding the same statements
+// (2026-12-03).
 type InventoryTx = Tx<InventorySchema>;
 type Reservation = typeof reservations.$inferSelect;
 type OrderTombstone = typeof orderTombstones.$inferSelect;

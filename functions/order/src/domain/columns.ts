@@ -3,7 +3,8 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 
 /**
  * The hot statements of an order's saga are written with drizzle's `sql` template rather than its query
- * builders, which spent three times their CPU rebuilding the same statements on every delivery (2026-12-03).
+ * builders, which spent two to three times their CPU rebuilding the same statements on every delivery
+ * (2026-12-03).
  * These two helpers keep such statements tied to the schema: the column names come from the table, and the
  * rows come back under their field names, as the builders return them. Every column of the order tables is
  * an integer (as a number) or text, which libSQL returns as drizzle would map them.

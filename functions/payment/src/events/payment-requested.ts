@@ -13,7 +13,7 @@ import type { Settler } from "../domain/settlement";
  * A second request for another amount is refused (Invalid: 5xx, dead-lettered for an operator): the order
  * function asks once, for its fixed total, so two amounts for one order mean one of them is untrue.
  * Every order runs it, so its statements are written with drizzle's sql template: the query builders spent
- * three times their CPU rebuilding them (2026-12-03).
+ * two to three times their CPU rebuilding them (2026-12-03).
  */
 export const onPaymentRequested =
   (settler: Pick<Settler, "kick">): EventHandler<PaymentSchema, "bazaar.payment.requested"> =>

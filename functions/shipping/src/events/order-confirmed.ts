@@ -15,7 +15,7 @@ interface Standing {
  * Schedules the order's one shipment and emits shipment.scheduled. Stale when the order already has a
  * shipment (a second confirmation) or was cancelled before this confirmation arrived (a tombstone).
  * Every confirmed order runs it, so its two statements are written with drizzle's sql template: the query
- * builders spent three times their CPU rebuilding them (2026-12-03).
+ * builders spent two to three times their CPU rebuilding them (2026-12-03).
  */
 export const onOrderConfirmed =
   (settings: SchedulingSettings): EventHandler<ShippingSchema, "bazaar.order.confirmed"> =>

@@ -109,4 +109,14 @@ describe("notification", () => {
     const { body } = await listOf(tokens.admin, `?customer_id=${ids.bob}`);
     expect(body.total).toBe(0);
   });
+
+  it("files nothing for a closed account: a late event is stale", async () => {
+    const late = { order_id: 15, customer_id: ids.bob, shipment_id: 6, tracking_number: "TRK15" };
+    const answer = await toNotification("bazaar.shipment.dispatched", late);
+    expect([answer.status, answer.headers.get("x-bazaar-outcome")]).toEqual([202, "stale"]);
+    const { body } = await listOf(tokens.admin, `?customer_id=${ids.bob}`);
+    expect(body.total).toBe(0);
+    const open = await toNotification("bazaar.shipment.dispatched", { ...late, customer_id: ids.ann });
+    expect(open.headers.get("x-bazaar-outcome")).toBe("applied");
+  });
 });

@@ -4,11 +4,12 @@
  * (spawn to exit) and by hyperfine, and how much memory it holds once started.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { build } from "esbuild";
 import { functionNames, type ServiceName } from "../../shared/config/services";
 import { freePort } from "../../tests/support/ports";
 import { rootDir, stopProcess } from "../dev/services";
@@ -39,12 +40,17 @@ export interface ColdStart {
   rssMB: number;
 }
 
+/** The same figures for the stack's least app (scripts/bench/stack-floor/app.ts). */
+export type StackFloorStart = Omit<ColdStart, "service">;
+
 export interface ColdStartResult {
   /** Median of the functions' own `node -e 0` medians. */
   nodeNoopMs: number;
   /** hyperfine's mean for `node -e 0`, as a check on this harness. */
   hyperfineNoopMs: number;
   functions: ColdStart[];
+  /** Hono + @hono/node-server + libSQL and nothing else: what the named dependencies take to start. */
+  stackFloor?: StackFloorStart;
 }
 
 const run = promisify(execFile);
@@ -80,13 +86,13 @@ export interface StartOptions {
  * the CPU used by then (from /proc's ticks, and from the scheduler's nanosecond counters).
  */
 export async function startOnce(
-  service: ServiceName,
+  service: ServiceName | "stack-floor",
   dataDir: string,
   options: StartOptions = {},
 ): Promise<{ ms: number; rssMB: number; cpuMs: number; schedCpuMs: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [options.entry ?? bundleOf(service)], {
+  const child = spawn(process.execPath, [options.entry ?? entryOf(service)], {
     cwd: rootDir,
     env: {
       ...process.env,
@@ -97,6 +103,9 @@ export async function startOnce(
       NODE_ENV: "production",
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
+      // A machine's extra CA file (this one sets it) is read by Node's tls, which http2 loads at every start:
+      // ~10 ms of CPU an image, which sets none, does not pay.
+      NODE_EXTRA_CA_CERTS: undefined,
       ...options.env,
     },
     stdio: "ignore",
@@ -148,43 +157,84 @@ async function hyperfineNoop(runs: number): Promise<number> {
   return (mean ?? 0) * 1000;
 }
 
+/** Where the stack's least app is bundled: under node_modules, where its require("libsql") finds the package. */
+const stackFloorDir = join(rootDir, "node_modules/.cache/bazaar-stack-floor");
+const entryOf = (service: ServiceName | "stack-floor"): string =>
+  service === "stack-floor" ? join(stackFloorDir, "app.cjs") : bundleOf(service);
+
+/** The first start (a fresh install, which leaves the code cache), then `runs` restarts, each after a `node -e 0`. */
+async function measureStarts(
+  service: ServiceName | "stack-floor",
+  runs: number,
+  options: StartOptions = {},
+): Promise<StackFloorStart> {
+  const dataDir = mkdtempSync(join(tmpdir(), "bazaar-cold-"));
+  try {
+    const first = await startOnce(service, dataDir, options);
+    const later: Awaited<ReturnType<typeof startOnce>>[] = [];
+    const noops: Awaited<ReturnType<typeof nodeNoop>>[] = [];
+    for (let i = 0; i < runs; i += 1) {
+      noops.push(await nodeNoop());
+      later.push(await startOnce(service, dataDir, options));
+    }
+    return {
+      medianMs: median(later.map((r) => r.ms)),
+      runsMs: later.map((r) => Math.round(r.ms)),
+      firstBootMs: first.ms,
+      noopMs: median(noops.map((r) => r.ms)),
+      cpuMs: median(later.map((r) => r.cpuMs)),
+      noopCpuMs: median(noops.map((r) => r.cpuMs)),
+      rssMB: median(later.map((r) => r.rssMB)),
+    };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Bundles the stack's least app as a function is bundled (one minified file, libSQL's driver required at run
+ * time) and starts it with Node's compile cache: a function's restarts use V8's code cache too
+ * (shared/runtime/code-cache.ts).
+ */
+async function measureStackFloor(runs: number): Promise<StackFloorStart> {
+  rmSync(stackFloorDir, { recursive: true, force: true });
+  mkdirSync(stackFloorDir, { recursive: true });
+  await build({
+    entryPoints: [join(rootDir, "scripts/bench/stack-floor/app.ts")],
+    outfile: entryOf("stack-floor"),
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    external: ["libsql"],
+    logLevel: "warning",
+  });
+  return measureStarts("stack-floor", runs, {
+    env: { NODE_COMPILE_CACHE: join(stackFloorDir, "compile-cache") },
+  });
+}
+
+const describeStart = (name: string, start: StackFloorStart): string =>
+  `${name}: ${start.medianMs.toFixed(0)} ms to first 200 (node -e 0: ${start.noopMs.toFixed(0)} ms), ` +
+  `${start.cpuMs.toFixed(0)} ms CPU, ${start.rssMB.toFixed(0)} MB`;
+
 export async function benchColdStart(
   runs: number,
   progress: (line: string) => void,
 ): Promise<ColdStartResult> {
+  const stackFloor = await measureStackFloor(runs);
+  progress(describeStart("the stack's least app (Hono, @hono/node-server, libSQL)", stackFloor));
   const functions: ColdStart[] = [];
   for (const service of functionNames) {
-    const dataDir = mkdtempSync(join(tmpdir(), "bazaar-cold-"));
-    try {
-      const first = await startOnce(service, dataDir);
-      const later: Awaited<ReturnType<typeof startOnce>>[] = [];
-      const noops: Awaited<ReturnType<typeof nodeNoop>>[] = [];
-      for (let i = 0; i < runs; i += 1) {
-        noops.push(await nodeNoop());
-        later.push(await startOnce(service, dataDir));
-      }
-      const result: ColdStart = {
-        service,
-        medianMs: median(later.map((r) => r.ms)),
-        runsMs: later.map((r) => Math.round(r.ms)),
-        firstBootMs: first.ms,
-        noopMs: median(noops.map((r) => r.ms)),
-        cpuMs: median(later.map((r) => r.cpuMs)),
-        noopCpuMs: median(noops.map((r) => r.cpuMs)),
-        rssMB: median(later.map((r) => r.rssMB)),
-      };
-      progress(
-        `${service}: ${result.medianMs.toFixed(0)} ms to first 200 (node -e 0: ${result.noopMs.toFixed(0)} ms), ` +
-          `${result.cpuMs.toFixed(0)} ms CPU, ${result.rssMB.toFixed(0)} MB`,
-      );
-      functions.push(result);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const result: ColdStart = { service, ...(await measureStarts(service, runs)) };
+    progress(describeStart(service, result));
+    functions.push(result);
   }
   return {
     nodeNoopMs: median(functions.map((f) => f.noopMs)),
     hyperfineNoopMs: await hyperfineNoop(runs * 2),
     functions,
+    stackFloor,
   };
 }

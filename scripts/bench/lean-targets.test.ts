@@ -45,6 +45,20 @@ describe("issue 16's targets", () => {
     expect(cold).toMatch(/\*\*missed\*\* \|$/);
   });
 
+  it("reads the functions' starts against the stack's least app when the run measured it", () => {
+    const floor = { ...coldStart("order", 100), noopMs: 40, cpuMs: 90, noopCpuMs: 30 };
+    const { service: _service, ...stackFloor } = floor;
+    const [, , , , cold] = leanTargetsSection({
+      coldStart: {
+        measuredAt: at,
+        value: { nodeNoopMs: 50, hyperfineNoopMs: 48, functions: [coldStart("order", 75)], stackFloor },
+      },
+    });
+    expect(cold).toContain(
+      "the stack's least app (Hono, @hono/node-server, libSQL; nothing of Bazaar's): 2.50 ×, in CPU 3.00 ×",
+    );
+  });
+
   it("adds every function's CPU per order and reads the gateway's GET /api/orders ratio", () => {
     const lines = leanTargetsSection({
       embedded: {
@@ -54,6 +68,13 @@ describe("issue 16's targets", () => {
     });
     expect(lines.find((line) => line.includes("CPU per confirmed order"))).toMatch(
       /15\.0 ms \| \*\*met\*\* \|$/,
+    );
+    const withFloor = leanTargetsSection({
+      embedded: { measuredAt: at, value: { cpuMsPerOrder: { order: 30 } } as never },
+      floor: { measuredAt: at, value: { floorCpuMsPerOrder: 10 } as never },
+    });
+    expect(withFloor.find((line) => line.includes("CPU per confirmed order"))).toContain(
+      "30.0 ms (floor 10.0 ms: 3.0 × it)",
     );
     expect(leanTargetsSection({})).toEqual([]);
   });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { rootDir } from "../dev/services";
 import { renderChart, type Panel } from "./chart";
+import type { StackFloorStart } from "./cold-start";
 import { leanTargetsSection } from "./lean-targets";
 import { chartFile, ran, reportFile, writeFormatted, type BenchResults, type Part } from "./results";
 
@@ -158,6 +159,12 @@ function signatureLines(results: Partial<BenchResults>): string[] {
   ];
 }
 
+/** The stack's least app, in the functions' table: what Hono, @hono/node-server and libSQL take by themselves. */
+const stackFloorRow = (f: StackFloorStart): string =>
+  `| *the stack's least app* (Hono, @hono/node-server, libSQL) | ${fixed(f.medianMs)} ms | ${fixed(f.noopMs)} ms | ` +
+  `${fixed(f.medianMs - f.noopMs)} ms | ${fixed(f.cpuMs)} ms (${fixed(f.noopCpuMs)} ms) | ${f.runsMs.join(", ")} | ` +
+  `${fixed(f.firstBootMs)} ms | ${fixed(f.rssMB)} MB |`;
+
 function coldStartSection(results: Partial<BenchResults>): string[] {
   const part = results.coldStart;
   if (!part) return [];
@@ -179,6 +186,7 @@ function coldStartSection(results: Partial<BenchResults>): string[] {
         `${f.cpuMs === undefined ? "" : `${fixed(f.cpuMs)} ms (${fixed(f.noopCpuMs)} ms)`} | ${f.runsMs.join(", ")} | ` +
         `${fixed(f.firstBootMs)} ms | ${fixed(f.rssMB)} MB (< ${TARGETS.rssMB} ${verdict(f.rssMB < TARGETS.rssMB)}) |`,
     ),
+    ...(r.stackFloor ? [stackFloorRow(r.stackFloor)] : []),
     "",
   ];
 }

@@ -1,3 +1,5 @@
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -32,6 +34,47 @@ describe("openDatabase", () => {
       expect(applied.rows[0]?.["n"]).toBe(1);
       const mode = await again.client.execute("PRAGMA journal_mode");
       expect(mode.rows[0]?.["journal_mode"]).toBe("wal");
+    } finally {
+      again.close();
+    }
+  });
+
+  it("opens an up-to-date database without reading its migrations again", async () => {
+    opened = await openTestDatabase(schema);
+    const { dir } = opened;
+    // drizzle's migrator would fail for want of this file: the start must have known it had nothing to apply.
+    rmSync(join(dir, "migrations", "0000_init.sql"));
+    const again = await openDatabase({
+      url: `file:${dir}/test.db`,
+      schema,
+      migrationsFolder: `${dir}/migrations`,
+    });
+    try {
+      const applied = await again.client.execute("select count(*) as n from __drizzle_migrations");
+      expect(applied.rows[0]?.["n"]).toBe(1);
+    } finally {
+      again.close();
+    }
+  });
+
+  it("applies a migration added to the journal since the database was last opened", async () => {
+    opened = await openTestDatabase(schema);
+    const { dir } = opened;
+    const journalFile = join(dir, "migrations", "meta", "_journal.json");
+    const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: Record<string, unknown>[] };
+    const when = Number(journal.entries[0]?.["when"]) + 1;
+    journal.entries.push({ idx: 1, version: "6", when, tag: "0001_notes", breakpoints: true });
+    writeFileSync(journalFile, JSON.stringify(journal));
+    writeFileSync(join(dir, "migrations", "0001_notes.sql"), "CREATE TABLE `notes` (`text` text NOT NULL);");
+    const again = await openDatabase({
+      url: `file:${dir}/test.db`,
+      schema,
+      migrationsFolder: `${dir}/migrations`,
+    });
+    try {
+      await again.client.execute("insert into notes values ('added')");
+      const applied = await again.client.execute("select count(*) as n from __drizzle_migrations");
+      expect(applied.rows[0]?.["n"]).toBe(2);
     } finally {
       again.close();
     }

@@ -480,6 +480,9 @@ describe("web pages: account and back-office forms", () => {
     expect(html).toContain('data-payment="3"');
     expect(html).toContain("card_declined");
     expect(sentTo("GET", "/api/payments?status=failed&limit=25&page=1")).toHaveLength(1);
+    // The filter keeps the status asked for.
+    expect(html).toContain('<option value="failed" selected="">Declined</option>');
+    expect(html).toContain('<option value="">Any</option>');
     api.role = "staff";
     const staff = new Visitor();
     await staff.signIn();

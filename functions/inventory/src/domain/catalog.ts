@@ -1,4 +1,5 @@
 import { and, asc, count, eq, gt, or, sql, type SQL } from "drizzle-orm";
+import { SQLiteTransaction } from "drizzle-orm/sqlite-core";
 import type { Db, Tx } from "@bazaar/shared/db";
 import { NotFound } from "@bazaar/shared/errors";
 import type { InventorySchema } from "../db";
@@ -16,10 +17,34 @@ export interface ListQuery {
   q?: string | undefined;
 }
 
-export async function findProduct(db: Reader, id: number): Promise<Product> {
-  const [row] = await db.select().from(products).where(eq(products.id, id));
+const prepareProductById = (db: Db<InventorySchema>) =>
+  db
+    .select()
+    .from(products)
+    .where(eq(products.id, sql.placeholder("id")))
+    .prepare();
+
+const productById = new WeakMap<Db<InventorySchema>, ReturnType<typeof prepareProductById>>();
+
+/**
+ * The product, or NotFound. Outside a transaction the statement is built by drizzle once per database and
+ * then only run: order placement reads each line's product here, and building the select anew was most of
+ * the cost of the read (2026-12-03). A statement prepared on the database would run beside a transaction,
+ * not in it (drizzle issue #2826), so a transaction's read builds its own.
+ */
+export async function findProduct(reader: Reader, id: number): Promise<Product> {
+  const row =
+    reader instanceof SQLiteTransaction
+      ? (await reader.select().from(products).where(eq(products.id, id)))[0]
+      : await preparedFor(reader).get({ id });
   if (!row) throw new NotFound(`product ${id} not found`);
   return row;
+}
+
+function preparedFor(db: Db<InventorySchema>) {
+  let statement = productById.get(db);
+  if (!statement) productById.set(db, (statement = prepareProductById(db)));
+  return statement;
 }
 
 /** Case-insensitive substring match on name, description or SKU; LIKE wildcards in `q` match literally. */

@@ -1,17 +1,22 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "@bazaar/shared/db";
 import type { Emit } from "@bazaar/shared/events";
 import { toDecimal } from "@bazaar/shared/money";
 import type { OrderSchema } from "../db";
 import { orderItems, orders, orderTimeline, type OrderStatus } from "../db/schema";
+import { assignments, fieldsOf } from "./columns";
 import { canMove } from "./state-machine";
 
 export type Order = typeof orders.$inferSelect;
 export type OrderItem = typeof orderItems.$inferSelect;
 type Reader = Db<OrderSchema> | Tx<OrderSchema>;
 
+/** The select list of a whole `Order` row, for statements written with the `sql` template. */
+export const orderFields = fieldsOf(orders);
+const itemFields = fieldsOf(orderItems);
+
 export async function findOrder(reader: Reader, id: number): Promise<Order | undefined> {
-  const [row] = await reader.select().from(orders).where(eq(orders.id, id));
+  const [row] = await reader.all<Order>(sql`select ${orderFields} from ${orders} where id = ${id}`);
   return row;
 }
 
@@ -36,7 +41,7 @@ export const eventItems = (items: { productId: number; quantity: number; unitPri
   }));
 
 export const itemsOf = (reader: Reader, orderId: number): Promise<OrderItem[]> =>
-  reader.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.id));
+  reader.all<OrderItem>(sql`select ${itemFields} from ${orderItems} where order_id = ${orderId} order by id`);
 
 export const timelineOf = (reader: Reader, orderId: number) =>
   reader
@@ -44,6 +49,11 @@ export const timelineOf = (reader: Reader, orderId: number) =>
     .from(orderTimeline)
     .where(eq(orderTimeline.orderId, orderId))
     .orderBy(asc(orderTimeline.id));
+
+/** Sets the given fields of one order. */
+export async function updateOrder(tx: Tx<OrderSchema>, id: number, changes: Partial<Order>): Promise<void> {
+  await tx.run(sql`update ${orders} set ${assignments(orders, changes)} where id = ${id}`);
+}
 
 /** Appends a line to the order's timeline: what happened, and the status it left the order in. */
 export async function recordStep(
@@ -53,7 +63,9 @@ export async function recordStep(
   status: OrderStatus,
   detail: string,
 ): Promise<void> {
-  await tx.insert(orderTimeline).values({ orderId, at: new Date().toISOString(), event, status, detail });
+  await tx.run(sql`
+    insert into ${orderTimeline} (order_id, at, event, status, detail)
+    values (${orderId}, ${new Date().toISOString()}, ${event}, ${status}, ${detail})`);
 }
 
 /**
@@ -67,10 +79,7 @@ export async function moveTo(
   step: { event: string; detail: string; changes?: Partial<Order> },
 ): Promise<boolean> {
   if (!canMove(order.status, to)) return false;
-  await tx
-    .update(orders)
-    .set({ ...step.changes, status: to, updatedAt: new Date().toISOString() })
-    .where(eq(orders.id, order.id));
+  await updateOrder(tx, order.id, { ...step.changes, status: to, updatedAt: new Date().toISOString() });
   await recordStep(tx, order.id, step.event, to, step.detail);
   return true;
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { sql } from "drizzle-orm";
 import type { PlaceOrderBody } from "@bazaar/shared/api";
 import type { Database, Tx } from "@bazaar/shared/db";
 import { Conflict, Invalid } from "@bazaar/shared/errors";
@@ -6,7 +7,7 @@ import type { Emit, Outbox, TraceContext } from "@bazaar/shared/events";
 import { formatUsd } from "@bazaar/shared/money";
 import type { OrderSchema } from "../db";
 import { orderItems, orders } from "../db/schema";
-import { eventItems, findByIdempotencyKey, recordStep, type Order } from "./orders";
+import { eventItems, findByIdempotencyKey, orderFields, recordStep, type Order } from "./orders";
 
 /** A product as the catalog shows it now, with the stock available to order. */
 export interface CatalogProduct {
@@ -92,23 +93,20 @@ export interface NewOrder {
 export async function recordPlacedOrder(tx: Tx<OrderSchema>, emit: Emit, order: NewOrder): Promise<Order> {
   const now = new Date().toISOString();
   const totalCents = order.items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
-  const [row] = await tx
-    .insert(orders)
-    .values({
-      customerId: order.customerId,
-      status: "pending",
-      totalCents,
-      paymentMethod: order.paymentMethod,
-      shippingAddress: order.shippingAddress,
-      idempotencyKey: order.idempotencyKey,
-      requestFingerprint: order.requestFingerprint,
-      createdAt: now,
-      updatedAt: now,
-      placedAtMs: Date.now(),
-    })
-    .returning();
+  const [row] = await tx.all<Order>(sql`
+    insert into ${orders} (customer_id, status, total_cents, payment_method, shipping_address,
+      idempotency_key, request_fingerprint, created_at, updated_at, placed_at_ms)
+    values (${order.customerId}, ${"pending"}, ${totalCents}, ${order.paymentMethod}, ${order.shippingAddress},
+      ${order.idempotencyKey}, ${order.requestFingerprint}, ${now}, ${now}, ${Date.now()})
+    returning ${orderFields}`);
   if (!row) throw new Error("insert returned nothing");
-  await tx.insert(orderItems).values(order.items.map((item) => ({ orderId: row.id, ...item })));
+  const lines = order.items.map(
+    (item) =>
+      sql`(${row.id}, ${item.productId}, ${item.productName}, ${item.quantity}, ${item.unitPriceCents})`,
+  );
+  await tx.run(sql`
+    insert into ${orderItems} (order_id, product_id, product_name, quantity, unit_price_cents)
+    values ${sql.join(lines, sql`, `)}`);
   await recordStep(
     tx,
     row.id,

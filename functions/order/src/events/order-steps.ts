@@ -1,8 +1,6 @@
-import { eq } from "drizzle-orm";
 import type { HandlerContext, HandlerOutcome } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
-import { orders } from "../db/schema";
-import { findOrder, recordStep, type Order } from "../domain/orders";
+import { findOrder, recordStep, updateOrder, type Order } from "../domain/orders";
 
 /** What every order handler gets: the receiver's context for the order function's database. */
 export type Context = HandlerContext<OrderSchema>;
@@ -32,8 +30,7 @@ export async function noteOn(
   detail: string,
   changes: Partial<Order> = {},
 ): Promise<HandlerOutcome> {
-  if (Object.keys(changes).length > 0)
-    await context.tx.update(orders).set(changes).where(eq(orders.id, order.id));
+  if (Object.keys(changes).length > 0) await updateOrder(context.tx, order.id, changes);
   await recordStep(context.tx, order.id, event, order.status, detail);
   return "applied";
 }

@@ -1,8 +1,6 @@
-import { eq } from "drizzle-orm";
 import type { EventHandler } from "@bazaar/shared/events";
 import type { OrderSchema } from "../db";
-import { orders } from "../db/schema";
-import { recordStep } from "../domain/orders";
+import { recordStep, updateOrder } from "../domain/orders";
 import { withOrder } from "./order-steps";
 
 /** A confirmed order's shipment is booked: its tracking number is kept; the status stays confirmed. */
@@ -13,10 +11,7 @@ export const onShipmentScheduled: EventHandler<OrderSchema, "bazaar.shipment.sch
   withOrder(context, event.data.order_id, async (order) => {
     if (order.status !== "confirmed" || order.shippingStatus !== "not_scheduled") return "stale";
     const { carrier, tracking_number, estimated_delivery } = event.data;
-    await context.tx
-      .update(orders)
-      .set({ shippingStatus: "scheduled", trackingNumber: tracking_number })
-      .where(eq(orders.id, order.id));
+    await updateOrder(context.tx, order.id, { shippingStatus: "scheduled", trackingNumber: tracking_number });
     await recordStep(
       context.tx,
       order.id,

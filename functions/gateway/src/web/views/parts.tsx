@@ -67,3 +67,21 @@ export const Pager: FC<{ page: number; limit: number; total: number; href: (page
     </nav>
   );
 };
+
+/** A filter form's status field: "Any", then each status by its label, the one filtered by selected. */
+export const StatusField: FC<{ statuses: readonly string[]; selected: string | undefined }> = ({
+  statuses,
+  selected,
+}) => (
+  <div class="field">
+    <label for="status">Status</label>
+    <select id="status" name="status">
+      <option value="">Any</option>
+      {statuses.map((s) => (
+        <option value={s} selected={s === selected}>
+          {label(s)}
+        </option>
+      ))}
+    </select>
+  </div>
+);

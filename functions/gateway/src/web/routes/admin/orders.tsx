@@ -9,7 +9,7 @@ import { redirectWith, render } from "../../render";
 import { label, money } from "../../views/format";
 import { Csrf } from "../../views/layout";
 import { OrderItems, OrderRow, OrderStatus, OrderTimeline, ShipmentFacts } from "../../views/order";
-import { Badge, Pager, Table, Time } from "../../views/parts";
+import { Badge, Pager, StatusField, Table, Time } from "../../views/parts";
 import { liveAnswer, shipmentOf } from "../orders";
 
 const PER_PAGE = 25;
@@ -38,17 +38,7 @@ export function adminOrderRoutes(): Hono<WebEnv> {
         { title: "Orders", area: "admin" },
         <>
           <form method="get" action="/admin/orders" class="inline panel" aria-label="Filter orders">
-            <div class="field">
-              <label for="status">Status</label>
-              <select id="status" name="status">
-                <option value="">Any</option>
-                {statuses.map((s) => (
-                  <option value={s} selected={s === status}>
-                    {label(s)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <StatusField statuses={statuses} selected={status} />
             <div class="field">
               <label for="customer_id">Customer id</label>
               <input

@@ -4,8 +4,8 @@ import type { Page, Payment } from "../../api-types";
 import type { WebEnv } from "../../context";
 import { pageOf } from "../../forms";
 import { render } from "../../render";
-import { label, money } from "../../views/format";
-import { Badge, Pager, Table, Time } from "../../views/parts";
+import { money } from "../../views/format";
+import { Badge, Pager, StatusField, Table, Time } from "../../views/parts";
 
 const PER_PAGE = 25;
 const statuses = paymentApi.paymentStatuses;
@@ -32,17 +32,7 @@ export function adminPaymentRoutes(): Hono<WebEnv> {
       { title: "Payments", area: "admin" },
       <>
         <form method="get" action="/admin/payments" class="inline panel" aria-label="Filter payments">
-          <div class="field">
-            <label for="status">Status</label>
-            <select id="status" name="status">
-              <option value="">Any</option>
-              {statuses.map((s) => (
-                <option value={s} selected={s === status}>
-                  {label(s)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <StatusField statuses={statuses} selected={status} />
           <button type="submit">Filter</button>
         </form>
         <Table

@@ -57,7 +57,7 @@ export function createMetrics(service: string): Metrics {
     ]),
     outboxBacklog: new Gauge({
       name: "outbox_backlog",
-      help: "Events written but not yet accepted by the broker",
+      help: "Events waiting to be posted: written, not accepted by the broker, and under no relay's live claim",
       registers: [registry],
     }),
     breakerState: new Gauge({

@@ -1,7 +1,6 @@
 import { asc } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Database } from "../db";
-import { openTestDatabase, type TestDatabase } from "../testing/database";
+import { countingWrites, openTestDatabase, type TestDatabase } from "../testing/database";
 import { createOutbox, type OutboxRow } from "./outbox";
 import { createOutcomeWriter } from "./outcomes";
 import { outbox } from "./tables";
@@ -19,16 +18,6 @@ afterEach(() => {
   vi.useRealTimers();
   opened.dispose();
 });
-
-/** The database with a count of its write transactions. */
-function countingWrites(database: Database<Schema>): Database<Schema> & { writes: number } {
-  const counted = { ...database, writes: 0 };
-  counted.write = (work) => {
-    counted.writes += 1;
-    return database.write(work);
-  };
-  return counted;
-}
 
 /** Four rows, claimed as a relay posting them holds them. */
 async function fourClaimed(): Promise<OutboxRow[]> {

@@ -2,9 +2,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { asc, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { openDatabase, type Database } from "../db";
+import { openDatabase } from "../db";
 import { createLogger, createMetrics, type Metrics } from "../observability";
-import { openTestDatabase, type TestDatabase } from "../testing/database";
+import { countingWrites, openTestDatabase, type TestDatabase } from "../testing/database";
 import { eventKeysIn } from "../testing/events";
 import { createOutbox, type Outbox, type OutboxRow } from "./outbox";
 import { createRelay, type Relay } from "./relay";
@@ -72,16 +72,6 @@ function relayTo(sink: string | undefined, database = opened.database): Relay {
     metrics,
   });
   return relay;
-}
-
-/** The database with a count of its write transactions. */
-function countingWrites(database: Database<Schema>): Database<Schema> & { writes: number } {
-  const counted = { ...database, writes: 0 };
-  counted.write = (work) => {
-    counted.writes += 1;
-    return database.write(work);
-  };
-  return counted;
 }
 
 /** Three events in three commits; the outbox does not kick anything here, the test flushes. */

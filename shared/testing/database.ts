@@ -44,3 +44,15 @@ export async function openTestDatabase<S extends Record<string, unknown>>(
     },
   };
 }
+
+/** The database with a count of its write transactions (how many BEGIN/COMMITs a piece of work cost). */
+export function countingWrites<S extends Record<string, unknown>>(
+  database: Database<S>,
+): Database<S> & { writes: number } {
+  const counted = { ...database, writes: 0 };
+  counted.write = (work) => {
+    counted.writes += 1;
+    return database.write(work);
+  };
+  return counted;
+}

@@ -135,11 +135,11 @@ export function orderView(
     payment_method: order.paymentMethod,
     shipping_address: order.shippingAddress,
     reason: order.reason,
-    // Single-product orders, as the original placed them, keep its flat fields.
-    ...(items.length === 1 && first ? { product_id: first.productId, quantity: first.quantity } : {}),
     items: items.map(itemView),
     created_at: order.createdAt,
     updated_at: order.updatedAt,
+    // Single-product orders, as the original placed them, keep its flat fields.
+    ...(items.length === 1 && first ? { product_id: first.productId, quantity: first.quantity } : {}),
     ...(timeline
       ? { timeline: timeline.map(({ at, event, status, detail }) => ({ at, event, status, detail })) }
       : {}),

@@ -6,7 +6,7 @@ import { parseOrThrow, validate, type AppEnv, traceOf } from "@bazaar/shared/htt
 import type { OrderDeps } from "../deps";
 import type { OrderMetrics } from "../domain/metrics";
 import { cancelOnRequest, setStatusByHand } from "../domain/order-changes";
-import { listOrders } from "../domain/order-list";
+import { orderListJson } from "../domain/order-list";
 import { findOrder, itemsOf, orderView, timelineOf, type Order } from "../domain/orders";
 import { placeOrder } from "../domain/placement";
 
@@ -70,8 +70,8 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
       const { limit, page, status, customer_id } = c.req.valid("query");
       // A customer sees only their own orders, whatever they ask for.
       const customerId = principal.role === "customer" ? principal.id : customer_id;
-      const { orders, total } = await listOrders(database.db, { customerId, status, limit, page });
-      return c.json({ orders, page, limit, total });
+      const answer = await orderListJson(database, { customerId, status, limit, page });
+      return c.body(answer, 200, { "content-type": "application/json" });
     })
 
     .get("/:id", requireRole(...ROLES), validate("param", idParam), async (c) => {

@@ -47,7 +47,7 @@ beforeAll(async () => {
   };
   app.route("/events", createEventReceiver({ outbox: events, handlers, metrics, keys: eventKeys.keyring }));
   const verify = createTokenVerifier(localKeys(key), settings);
-  app.use("/api/*", authenticate(verify, currentTokensOnly(opened.database.db)));
+  app.use("/api/*", authenticate(verify, currentTokensOnly(opened.database)));
   app.get("/api/me", (c) => c.json({ id: c.get("principal")?.id ?? null, role: c.get("principal")?.role }));
 });
 afterAll(() => opened.dispose());

@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
-import type { Db } from "../db";
+import { getTableName } from "drizzle-orm";
+import type { Database } from "../db";
 import { Unauthorized } from "../errors";
 import type { Principal, Role } from "../http/context";
 import { closedAccounts } from "./closed-accounts";
@@ -24,18 +24,25 @@ const issuedBeforeChange = (principal: Principal, role: Role, changedAt: number)
 };
 
 /**
+ * Both tables' rows for one customer, as a fixed text: the client keeps one prepared statement per text, where
+ * drizzle's `sql` template rebuilt the statement on every request (7 % of the order function's CPU per
+ * authenticated read, 2026-12-03).
+ */
+const STANDING = `select
+  exists(select 1 from "${getTableName(closedAccounts)}" where customer_id = ?1) as closed,
+  (select role from "${getTableName(roleChanges)}" where customer_id = ?1) as role,
+  (select changed_at from "${getTableName(roleChanges)}" where customer_id = ?1) as changedAt`;
+
+/**
  * For authenticate(): a verified token of a closed account, or one issued before its account's last role
  * change, is refused like an invalid one (401), so a demoted account loses its rights at once instead of
  * when the token expires. One statement, two primary-key lookups, per authenticated request.
  */
 export const currentTokensOnly =
-  <S extends Record<string, unknown>>(db: Db<S>): PrincipalCheck =>
+  <S extends Record<string, unknown>>({ client }: Pick<Database<S>, "client">): PrincipalCheck =>
   async (principal) => {
-    const standing = await db.get<Standing>(sql`
-      select
-        exists(select 1 from ${closedAccounts} where customer_id = ${principal.id}) as closed,
-        (select role from ${roleChanges} where customer_id = ${principal.id}) as role,
-        (select changed_at from ${roleChanges} where customer_id = ${principal.id}) as changedAt`);
+    const [row] = (await client.execute({ sql: STANDING, args: [principal.id] })).rows;
+    const standing = row as unknown as Standing;
     if (standing.closed) throw new Unauthorized("this account no longer exists");
     if (standing.role !== null && standing.changedAt !== null)
       if (issuedBeforeChange(principal, standing.role, standing.changedAt))

@@ -27,7 +27,7 @@ export function createApp(deps: DeadLettersDeps): Hono<AppEnv> {
       keys: deps.eventKeys,
     }),
   );
-  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database)));
   app.route("/api/dead-letters", deadLetterRoutes(deps));
   return app;
 }

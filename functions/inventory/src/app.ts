@@ -11,7 +11,7 @@ export function createApp(deps: InventoryDeps): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
 
   // A deleted staff or admin account's token is refused at once, not when it expires.
-  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database)));
   app.route("/api/products", productRoutes(deps));
   app.route(
     "/events",

@@ -18,7 +18,7 @@ export function createApp(deps: NotificationDeps): Hono<AppEnv> {
       keys: deps.eventKeys,
     }),
   );
-  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database)));
   app.route("/api/notifications", notificationRoutes(deps));
   return app;
 }

@@ -15,7 +15,7 @@ export function createApp(
   metrics: OrderMetrics = createOrderMetrics(deps.http.metrics.registry),
 ): Hono<AppEnv> {
   const app = createHttpApp(deps.http);
-  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database)));
   app.route("/api/orders", orderRoutes(deps, metrics));
   app.route(
     "/events",

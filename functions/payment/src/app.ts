@@ -21,7 +21,7 @@ export function createApp(deps: PaymentDeps): Hono<AppEnv> {
       keys: deps.eventKeys,
     }),
   );
-  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database)));
   app.route("/api/payments", paymentRoutes(deps));
   mountJobs(app, [settleJob(deps.settler, deps.http)]);
   return app;

@@ -19,7 +19,7 @@ export function createApp(deps: ShippingDeps): Hono<AppEnv> {
       keys: deps.eventKeys,
     }),
   );
-  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database.db)));
+  app.use("/api/*", authenticate(deps.verify, currentTokensOnly(deps.database)));
   app.route("/api/shipments", shipmentRoutes(deps));
   return app;
 }

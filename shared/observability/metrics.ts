@@ -20,7 +20,9 @@ export interface Metrics {
 export function createMetrics(service: string): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  // The event-loop lag histogram samples every 100 ms instead of prom-client's 10: at 10 its timer woke each
+  // idle process 100 times a second, most of the 14 ms of CPU a second an idle function spent (2026-12-03).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] });
   return {

@@ -39,15 +39,15 @@ const ORDER_JSON = `json_patch(
  */
 function listStatement(byCustomer: boolean, byStatus: boolean): string {
   const filters = [
-    ...(byCustomer ? ["customer_id = :customerId"] : []),
-    ...(byStatus ? ["status = :status"] : []),
+    ...(byCustomer ? ["customer_id = ?1"] : []),
+    ...(byStatus ? ["status = ?2"] : []),
   ];
   const where = filters.length > 0 ? `where ${filters.join(" and ")}` : "";
   return `select json_object(
     'orders', (select json_group_array(json(body) order by id desc)
                from (select o.id, ${ORDER_JSON} as body from orders o ${where}
-                     order by o.id desc limit :limit offset :offset)),
-    'page', :page, 'limit', :limit,
+                     order by o.id desc limit ?3 offset ?4)),
+    'page', ?5, 'limit', ?3,
     'total', (select count(*) from orders ${where})) as answer`;
 }
 
@@ -68,15 +68,17 @@ export async function orderListJson(
   { client }: Database<OrderSchema>,
   query: OrderListQuery,
 ): Promise<string> {
+  // Numbered parameters (a shape binds the filters it does not use, harmlessly): named ones are spelt
+  // differently by the local driver and by sqld's protocol.
   const result = await client.execute({
     sql: statementFor(query),
-    args: {
-      ...(query.customerId !== undefined && { customerId: query.customerId }),
-      ...(query.status !== undefined && { status: query.status }),
-      limit: query.limit,
-      offset: (query.page - 1) * query.limit,
-      page: query.page,
-    },
+    args: [
+      query.customerId ?? null,
+      query.status ?? null,
+      query.limit,
+      (query.page - 1) * query.limit,
+      query.page,
+    ],
   });
   return String(result.rows[0]?.["answer"]);
 }

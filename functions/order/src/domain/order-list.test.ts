@@ -127,5 +127,4 @@ describe("orderListJson", () => {
       items: [{ product_name: "Ünïcødé ☕ 𝄞", unit_price: 33_333.36, subtotal: 100_000.08 }],
     });
   });
-
 });

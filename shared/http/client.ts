@@ -3,6 +3,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { endCallSpan, startCallSpan, type CallSpanSpec } from "./call-span";
 import { flatHeaders } from "./raw-request";
+import { readWholeBody } from "./whole-body";
 
 /**
  * Bazaar's one outbound HTTP client, over node:http: on Node 20 a node:http exchange costs about a third of
@@ -61,14 +62,6 @@ export class CallTimeout extends Error {
 /** The connection the call was made for closed first; the call was cut short. */
 export class CallerGone extends Error {
   override readonly name = "CallerGone";
-}
-
-/** An answer longer than its reader will hold in memory. */
-export class AnswerTooLarge extends Error {
-  override readonly name = "AnswerTooLarge";
-  constructor(readonly limitBytes: number) {
-    super(`the answer exceeds ${limitBytes} bytes`);
-  }
 }
 
 const BODILESS = new Set(["GET", "HEAD"]);
@@ -151,7 +144,7 @@ function exchange<A>(
     };
     outgoing.on("error", fail);
     outgoing.on("response", (incoming) => {
-      readAnswerBody(incoming, reading.maxAnswerBytes).then((answerBody) => {
+      readWholeBody(incoming, reading.maxAnswerBytes).then((answerBody) => {
         if (settle()) resolve(reading.shape(incoming, answerBody));
       }, fail);
     });
@@ -277,30 +270,4 @@ function endToEndHeaders(raw: string[]): [string, string][] {
     else if (!HOP_BY_HOP.has(name)) pairs.push([name, value]);
   }
   return named ? pairs.filter(([name]) => !named.has(name)) : pairs;
-}
-
-/**
- * The whole body of an answer; rejects when it is cut off, or with AnswerTooLarge, having dropped the
- * connection, as soon as its Content-Length or the bytes received exceed `limitBytes`.
- */
-export function readAnswerBody(incoming: http.IncomingMessage, limitBytes = Infinity): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const tooLarge = (): void => {
-      reject(new AnswerTooLarge(limitBytes)); // first: destroying the answer emits "aborted"
-      chunks.length = 0;
-      // Unread bytes stay on the connection, so it cannot carry another request: it goes.
-      incoming.destroy();
-    };
-    if (Number(incoming.headers["content-length"]) > limitBytes) return tooLarge();
-    incoming.on("data", (chunk: Buffer) => {
-      received += chunk.byteLength;
-      if (received > limitBytes) tooLarge();
-      else chunks.push(chunk);
-    });
-    incoming.on("error", reject);
-    incoming.on("aborted", () => reject(new Error("the answer was cut off")));
-    incoming.on("end", () => resolve(Buffer.concat(chunks)));
-  });
 }

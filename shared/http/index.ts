@@ -1,12 +1,10 @@
 export { createHttpApp } from "./app";
 export { AnswerHeaders } from "./answer-headers";
 export {
-  AnswerTooLarge,
   CallerGone,
   CallTimeout,
   createOriginPool,
   HOP_BY_HOP,
-  readAnswerBody,
   send,
   type Answer,
   type OriginPool,
@@ -16,6 +14,7 @@ export {
   type SendOptions,
 } from "./client";
 export { endCallSpan, startCallSpan, type CallSpanSpec } from "./call-span";
+export { AnswerTooLarge, readWholeBody } from "./whole-body";
 export {
   clientOf,
   isAddressOrCidr,

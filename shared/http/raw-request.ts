@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Context } from "hono";
+import { readWholeBody } from "./whole-body";
 
 export interface RawRequest {
   /** Header names in lower case; a repeated header's values joined with ", ". */
@@ -21,9 +22,11 @@ export async function rawRequestOf(c: Context): Promise<RawRequest> {
       body: new Uint8Array(await c.req.arrayBuffer()),
     };
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  return { headers: flatHeaders(incoming.headers), body: new Uint8Array(Buffer.concat(chunks)) };
+  const body = await readWholeBody(incoming);
+  return {
+    headers: flatHeaders(incoming.headers),
+    body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+  };
 }
 
 /** Node's parsed headers as plain strings, a repeated header's values joined with ", ". */

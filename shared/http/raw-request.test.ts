@@ -1,4 +1,4 @@
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -14,6 +14,15 @@ const echo = async (c: Parameters<typeof rawRequestOf>[0]) => {
   return c.json({ headers, bytes: [...body] });
 };
 app.post("/direct", echo);
+/** What reading a body that never arrives whole ends in. */
+let cutOff: Promise<string> | undefined;
+app.post("/cut-off", (c) => {
+  cutOff = rawRequestOf(c).then(
+    () => "read",
+    (error: unknown) => (error as Error).message,
+  );
+  return cutOff.then(() => c.body(null, 204));
+});
 // A middleware that reads the stream first (hono's own body limit does, without a content-length).
 app.post("/after-stream", bodyLimit({ maxSize: 1024 }), echo);
 
@@ -64,5 +73,14 @@ describe("rawRequestOf", () => {
   it("works under app.request too (tests), through the Request", async () => {
     const response = await app.request("/direct", { method: "POST", body: bytes });
     expect(((await response.json()) as { bytes: number[] }).bytes).toEqual([...bytes]);
+  });
+
+  it("rejects, never hangs, when the client goes before its body is whole", async () => {
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write("POST /cut-off HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\nonly a part");
+    await expect.poll(() => cutOff !== undefined).toBe(true); // the handler is reading
+    socket.destroy();
+    expect(await cutOff).toMatch(/aborted|cut off/);
   });
 });

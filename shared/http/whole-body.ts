@@ -19,7 +19,7 @@ export function readWholeBody(incoming: IncomingMessage, limitBytes = Infinity):
     const chunks: Buffer[] = [];
     let received = 0;
     const tooLarge = (): void => {
-      reject(new AnswerTooLarge(limitBytes)); // first: destroying the answer emits "aborted"
+      reject(new AnswerTooLarge(limitBytes)); // first: destroying the message emits "aborted"
       chunks.length = 0;
       // Unread bytes stay on the connection, so it cannot carry another request: it goes.
       incoming.destroy();
@@ -31,7 +31,7 @@ export function readWholeBody(incoming: IncomingMessage, limitBytes = Infinity):
       else chunks.push(chunk);
     });
     incoming.on("error", reject);
-    incoming.on("aborted", () => reject(new Error("the answer was cut off")));
+    incoming.on("aborted", () => reject(new Error("the body was cut off")));
     incoming.on("end", () => resolve(Buffer.concat(chunks)));
   });
 }

@@ -106,6 +106,9 @@ describe("orderListJson", () => {
     expect(second.orders.map((order) => order.items.length)).toEqual([5, 4]);
     expect(await list({ customerId: 9 })).toEqual({ orders: [], page: 1, limit: 20, total: 0 });
     expect(await list({ page: 5 })).toEqual({ orders: [], page: 5, limit: 20, total: 7 });
+    // Written as integers, as JSON.stringify wrote them: a typed client reads `20.0` as no int at all.
+    const text = await orderListJson(database, { customerId: 9, status: undefined, limit: 20, page: 1 });
+    expect(text).toBe('{"orders":[],"page":1,"limit":20,"total":0}');
   });
 
   it("shows each order exactly as orderView does: fields, amounts, flat fields of one-line orders", async () => {

@@ -44,7 +44,7 @@ function listStatement(byCustomer: boolean, byStatus: boolean): string {
     'orders', (select json_group_array(json(body) order by id desc)
                from (select o.id, ${ORDER_JSON} as body from orders o ${where}
                      order by o.id desc limit ?3 offset ?4)),
-    'page', ?5, 'limit', ?3,
+    'page', cast(?5 as integer), 'limit', cast(?3 as integer),
     'total', (select count(*) from orders ${where})) as answer`;
 }
 
@@ -66,7 +66,8 @@ export async function orderListJson(
   query: OrderListQuery,
 ): Promise<string> {
   // Numbered parameters (a shape binds the filters it does not use, harmlessly): named ones are spelt
-  // differently by the local driver and by sqld's protocol.
+  // differently by the local driver and by sqld's protocol. A JS number arrives as a real, which JSON would
+  // write as 20.0: the statement casts what it echoes.
   const result = await client.execute({
     sql: statementFor(query),
     args: [

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "@libsql/client";
 import { devServices, type DevService } from "../dev/services";
 import { startBundles, type Bundles } from "./bundles";
+import { recordWhile, summariseProfile, type ProfileSummary } from "./perf-profile";
 import { adminToken, newProduct, registerShopper } from "./shop";
 import { percentile } from "./stats";
 import { cpuSecondsOf } from "./wrk";
@@ -48,6 +49,13 @@ export interface PipelineResult {
    * bounds the rate on this machine whatever else runs: at most cores × 1000 / sum orders per second.
    */
   cpuMsPerOrder: Record<string, number>;
+  /** Where that CPU goes: a second saturation run under perf, after the measured phases (perf-profile.ts). */
+  profile?: PipelineProfile;
+}
+
+export interface PipelineProfile extends ProfileSummary {
+  seconds: number;
+  confirmed: number;
 }
 
 export interface PipelineSettings {
@@ -59,6 +67,8 @@ export interface PipelineSettings {
   halfRateSeconds: number;
   /** How long the saga may take to work off what was placed before the rest counts as lost. */
   drainTimeoutSeconds: number;
+  /** Seconds of saturation to profile with perf after the measured phases; 0 for none. */
+  profileSeconds: number;
 }
 
 const SERVICES: DevService[] = devServices.filter((s) => s !== "gateway");
@@ -236,14 +246,42 @@ async function settle(bundles: Bundles, timeoutSeconds: number): Promise<number>
   }
 }
 
+/**
+ * The saturation phase again, every process sampled by perf: where the CPU per order goes. Run after the
+ * measured phases, so that sampling (about 1 % of the CPU) never touches the figures they report.
+ */
+async function profileSaturation(
+  bundles: Bundles,
+  placer: Placer,
+  orders: Client,
+  settings: PipelineSettings,
+): Promise<PipelineProfile> {
+  const last = (await orderTimes(orders, 0)).reduce((max, t) => Math.max(max, t.id), 0);
+  let confirmed = 0;
+  const samples = await recordWhile(
+    SERVICES.map((name) => bundles.pid(name)),
+    join(bundles.dataDir, "perf.data"),
+    async () => {
+      await saturate(placer, orders, last, { ...settings, saturationSeconds: settings.profileSeconds });
+      const times = await drain(orders, last, settings.drainTimeoutSeconds);
+      confirmed = times.filter((t) => t.confirmed !== undefined).length;
+      await settle(bundles, settings.drainTimeoutSeconds);
+    },
+  );
+  return { ...summariseProfile(samples), seconds: settings.profileSeconds, confirmed };
+}
+
 export async function benchPipeline(
   mode: PipelineResult["mode"],
   settings: PipelineSettings,
   brokerEnv: Record<string, string>,
   progress: (line: string) => void,
 ): Promise<PipelineResult> {
+  const profiled = settings.profileSeconds > 0;
   const bundles = await startBundles(SERVICES, {
     env: { broker: brokerEnv, payment: { PAYMENT_SETTLE_INTERVAL_MS: "5000" } },
+    // Names JIT-compiled frames for perf; it writes a line per compiled function and changes nothing else.
+    nodeArgs: profiled ? Object.fromEntries(SERVICES.map((name) => [name, ["--perf-basic-prof"]])) : {},
   });
   const orders = createClient({ url: `file:${join(bundles.dataDir, "order.db")}` });
   try {
@@ -293,6 +331,9 @@ export async function benchPipeline(
     );
 
     const outboxBacklog = await settle(bundles, settings.drainTimeoutSeconds);
+    const profile = profiled ? await profileSaturation(bundles, placer, orders, settings) : undefined;
+    if (profile)
+      progress(`${mode}: profiled ${profile.confirmed} orders under perf (${profile.samples} samples)`);
     const all = await orderTimes(orders, 0);
     const measured = all.filter((t) => t.id > warmLast).length;
     const ingested =
@@ -307,6 +348,7 @@ export async function benchPipeline(
       outboxBacklog,
       eventsPerOrder: ingested / Math.max(1, measured),
       cpuMsPerOrder,
+      ...(profile ? { profile } : {}),
     };
   } finally {
     orders.close();

@@ -140,6 +140,32 @@ describe("the generated report", () => {
   it("leaves the signature line out of results from before it existed", () => {
     expect(generatedSection({ ...results, signatures: undefined })).not.toContain("Event signatures");
   });
+
+  it("tables where the pipeline's CPU goes, the smallest components summed in one row", () => {
+    expect(section).not.toContain("Where the embedded pipeline's CPU goes");
+    const profile = {
+      samples: 2000,
+      seconds: 10,
+      confirmed: 600,
+      components: [
+        { name: "the kernel", share: 0.6 },
+        { name: "drizzle-orm", share: 0.38 },
+        { name: "zod", share: 0.015 },
+        { name: "opossum", share: 0.003 },
+        { name: "pino", share: 0.002 },
+      ],
+      hottest: [{ name: "the kernel: schedule", share: 0.5 }],
+    };
+    const profiled = generatedSection({
+      ...results,
+      embedded: { measuredAt: "2026-11-25T18:05:00.000Z", value: { ...pipeline, profile } },
+    });
+    expect(profiled).toContain("for 10 s after the measured phases (600 orders)");
+    expect(profiled).toMatch(/\| the kernel +\| +60\.0 % \|/);
+    expect(profiled).toMatch(/\| zod +\| +1\.5 % \|/);
+    expect(profiled).toMatch(/\| the rest \(2 components, each under 1 %\) +\| +0\.5 % \|/);
+    expect(profiled).toContain("The hottest places: the kernel: schedule 50.0 %.");
+  });
 });
 
 describe("the chart", () => {

@@ -108,7 +108,7 @@ function pipelineSection(results: Partial<BenchResults>): string[] {
       "",
     );
   }
-  lines.push(...floorLines(results), ...signatureLines(results));
+  lines.push(...profileLines(results), ...floorLines(results), ...signatureLines(results));
   const publish = results.rabbitPublish;
   if (publish && "value" in publish) {
     const p = publish.value;
@@ -124,6 +124,35 @@ function pipelineSection(results: Partial<BenchResults>): string[] {
     );
   } else if (publish) lines.push(`RabbitMQ's own ceiling: not measured: ${publish.skipped}`, "");
   return lines;
+}
+
+/** Components under this share are summed into one row. */
+const PROFILE_ROW_SHARE = 0.01;
+
+/** Where the embedded pipeline's CPU goes, from the profiled saturation run (perf-profile.ts). */
+function profileLines(results: Partial<BenchResults>): string[] {
+  const profile = ran(results.embedded)?.profile;
+  if (!profile) return [];
+  const percent = (share: number): string => `${fixed(share * 100, 1)} %`;
+  const rows = profile.components.filter((c) => c.share >= PROFILE_ROW_SHARE);
+  const rest = profile.components.filter((c) => c.share < PROFILE_ROW_SHARE);
+  const restShare = rest.reduce((sum, c) => sum + c.share, 0);
+  return [
+    `Where the embedded pipeline's CPU goes: the saturation phase again for ${profile.seconds} s after the measured ` +
+      `phases (${profile.confirmed} orders), every process sampled on-CPU by \`perf\` at 999 Hz (${profile.samples} ` +
+      "samples). A sample is charged to the kernel, libSQL, OpenSSL or V8's compilers and collector when one of them " +
+      "is on the CPU, else to the nearest JavaScript frame's package or folder (scripts/bench/perf-profile.ts).",
+    "",
+    "| component | share of the CPU |",
+    "| --- | ---: |",
+    ...rows.map((c) => `| ${c.name} | ${percent(c.share)} |`),
+    ...(rest.length > 0
+      ? [`| the rest (${rest.length} components, each under 1 %) | ${percent(restShare)} |`]
+      : []),
+    "",
+    `The hottest places: ${profile.hottest.map((h) => `${h.name} ${percent(h.share)}`).join("; ")}.`,
+    "",
+  ];
 }
 
 function floorLines(results: Partial<BenchResults>): string[] {

@@ -62,6 +62,7 @@ const settings = {
   saturationSeconds: seconds,
   halfRateSeconds: 3,
   drainTimeoutSeconds: 60,
+  profileSeconds: 0,
 };
 const log = (line: string) => process.stdout.write(`  ${line}\n`);
 const total = (result: PipelineResult) => Object.values(result.cpuMsPerOrder).reduce((a, b) => a + b, 0);

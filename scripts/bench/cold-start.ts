@@ -40,7 +40,7 @@ export interface ColdStart {
   rssMB: number;
 }
 
-/** The same figures for the stack's least app (scripts/bench/stack-floor/app.ts). */
+/** The same figures for a least app of scripts/bench/stack-floor/ (Hono on its adapter, or bare node:http). */
 export type StackFloorStart = Omit<ColdStart, "service">;
 
 export interface ColdStartResult {
@@ -51,6 +51,8 @@ export interface ColdStartResult {
   functions: ColdStart[];
   /** Hono + @hono/node-server + libSQL and nothing else: what the named dependencies take to start. */
   stackFloor?: StackFloorStart;
+  /** node:http + libSQL and nothing else: what any Node function with a libSQL database takes to start. */
+  nodeFloor?: StackFloorStart;
 }
 
 const run = promisify(execFile);
@@ -86,7 +88,7 @@ export interface StartOptions {
  * the CPU used by then (from /proc's ticks, and from the scheduler's nanosecond counters).
  */
 export async function startOnce(
-  service: ServiceName | "stack-floor",
+  service: ServiceName | LeastApp,
   dataDir: string,
   options: StartOptions = {},
 ): Promise<{ ms: number; rssMB: number; cpuMs: number; schedCpuMs: number }> {
@@ -157,14 +159,17 @@ async function hyperfineNoop(runs: number): Promise<number> {
   return (mean ?? 0) * 1000;
 }
 
-/** Where the stack's least app is bundled: under node_modules, where its require("libsql") finds the package. */
+/** The two least apps of scripts/bench/stack-floor/, started as a function is. */
+type LeastApp = "app" | "bare";
+
+/** Where the least apps are bundled: under node_modules, where their require("libsql") finds the package. */
 const stackFloorDir = join(rootDir, "node_modules/.cache/bazaar-stack-floor");
-const entryOf = (service: ServiceName | "stack-floor"): string =>
-  service === "stack-floor" ? join(stackFloorDir, "app.cjs") : bundleOf(service);
+const entryOf = (service: ServiceName | LeastApp): string =>
+  service === "app" || service === "bare" ? join(stackFloorDir, `${service}.cjs`) : bundleOf(service);
 
 /** The first start (a fresh install, which leaves the code cache), then `runs` restarts, each after a `node -e 0`. */
 async function measureStarts(
-  service: ServiceName | "stack-floor",
+  service: ServiceName | LeastApp,
   runs: number,
   options: StartOptions = {},
 ): Promise<StackFloorStart> {
@@ -192,16 +197,14 @@ async function measureStarts(
 }
 
 /**
- * Bundles the stack's least app as a function is bundled (one minified file, libSQL's driver required at run
+ * Bundles one of the least apps as a function is bundled (one minified file, libSQL's driver required at run
  * time) and starts it with Node's compile cache: a function's restarts use V8's code cache too
  * (shared/runtime/code-cache.ts).
  */
-async function measureStackFloor(runs: number): Promise<StackFloorStart> {
-  rmSync(stackFloorDir, { recursive: true, force: true });
-  mkdirSync(stackFloorDir, { recursive: true });
+async function measureLeastApp(app: LeastApp, runs: number): Promise<StackFloorStart> {
   await build({
-    entryPoints: [join(rootDir, "scripts/bench/stack-floor/app.ts")],
-    outfile: entryOf("stack-floor"),
+    entryPoints: [join(rootDir, `scripts/bench/stack-floor/${app}.ts`)],
+    outfile: entryOf(app),
     bundle: true,
     platform: "node",
     target: "node22",
@@ -210,8 +213,8 @@ async function measureStackFloor(runs: number): Promise<StackFloorStart> {
     external: ["libsql"],
     logLevel: "warning",
   });
-  return measureStarts("stack-floor", runs, {
-    env: { NODE_COMPILE_CACHE: join(stackFloorDir, "compile-cache") },
+  return measureStarts(app, runs, {
+    env: { NODE_COMPILE_CACHE: join(stackFloorDir, `compile-cache-${app}`) },
   });
 }
 
@@ -223,7 +226,11 @@ export async function benchColdStart(
   runs: number,
   progress: (line: string) => void,
 ): Promise<ColdStartResult> {
-  const stackFloor = await measureStackFloor(runs);
+  rmSync(stackFloorDir, { recursive: true, force: true });
+  mkdirSync(stackFloorDir, { recursive: true });
+  const nodeFloor = await measureLeastApp("bare", runs);
+  progress(describeStart("node:http and libSQL, no framework", nodeFloor));
+  const stackFloor = await measureLeastApp("app", runs);
   progress(describeStart("the stack's least app (Hono, @hono/node-server, libSQL)", stackFloor));
   const functions: ColdStart[] = [];
   for (const service of functionNames) {
@@ -236,5 +243,6 @@ export async function benchColdStart(
     hyperfineNoopMs: await hyperfineNoop(runs * 2),
     functions,
     stackFloor,
+    nodeFloor,
   };
 }

@@ -45,17 +45,25 @@ describe("issue 16's targets", () => {
     expect(cold).toMatch(/\*\*missed\*\* \|$/);
   });
 
-  it("reads the functions' starts against the stack's least app when the run measured it", () => {
+  it("reads the functions' starts against the least apps when the run measured them", () => {
     const floor = { ...coldStart("order", 100), noopMs: 40, cpuMs: 90, noopCpuMs: 30 };
     const { service: _service, ...stackFloor } = floor;
+    const nodeFloor = { ...stackFloor, medianMs: 60, cpuMs: 45 };
     const [, , , , cold] = leanTargetsSection({
       coldStart: {
         measuredAt: at,
-        value: { nodeNoopMs: 50, hyperfineNoopMs: 48, functions: [coldStart("order", 75)], stackFloor },
+        value: {
+          nodeNoopMs: 50,
+          hyperfineNoopMs: 48,
+          functions: [coldStart("order", 75)],
+          stackFloor,
+          nodeFloor,
+        },
       },
     });
     expect(cold).toContain(
-      "the stack's least app (Hono, @hono/node-server, libSQL; nothing of Bazaar's): 2.50 ×, in CPU 3.00 ×",
+      "the stack's least app (Hono, @hono/node-server, libSQL; nothing of Bazaar's): 2.50 ×, in CPU 3.00 ×; " +
+        "node:http and libSQL with no framework: 1.50 ×, in CPU 1.50 ×",
     );
   });
 

@@ -3,6 +3,7 @@
  * -e 0` of the same moment, CPU per confirmed order (embedded) ≤ 18 ms with the event signatures, and an
  * authenticated GET /api/orders through the gateway ≥ 0.07 of hello world.
  */
+import type { StackFloorStart } from "./cold-start";
 import { ran, type BenchResults } from "./results";
 import { median } from "./stats";
 
@@ -33,11 +34,13 @@ export function leanTargetsSection(results: Partial<BenchResults>): string[] {
     const ratios = cold.functions.map((f) => f.medianMs / f.noopMs);
     const cpuRatios = cold.functions.map((f) => f.cpuMs / f.noopCpuMs);
     const worst = Math.max(...ratios);
-    const floor = cold.stackFloor;
-    const floorNote = floor
-      ? `; the stack's least app (Hono, @hono/node-server, libSQL; nothing of Bazaar's): ` +
-        `${(floor.medianMs / floor.noopMs).toFixed(2)} ×, in CPU ${(floor.cpuMs / floor.noopCpuMs).toFixed(2)} ×`
-      : "";
+    const ratioOf = (app: StackFloorStart): string =>
+      `${(app.medianMs / app.noopMs).toFixed(2)} ×, in CPU ${(app.cpuMs / app.noopCpuMs).toFixed(2)} ×`;
+    const floorNote =
+      (cold.stackFloor
+        ? `; the stack's least app (Hono, @hono/node-server, libSQL; nothing of Bazaar's): ${ratioOf(cold.stackFloor)}`
+        : "") +
+      (cold.nodeFloor ? `; node:http and libSQL with no framework: ${ratioOf(cold.nodeFloor)}` : "");
     rows.push(
       `| cold start ≤ ${LEAN_TARGETS.coldStartRatio} × \`node -e 0\` | spawn → first 200: ` +
         `${Math.min(...ratios).toFixed(2)}–${worst.toFixed(2)} × (median ${median(ratios).toFixed(2)}); ` +

@@ -188,9 +188,12 @@ function signatureLines(results: Partial<BenchResults>): string[] {
   ];
 }
 
-/** The stack's least app, in the functions' table: what Hono, @hono/node-server and libSQL take by themselves. */
-const stackFloorRow = (f: StackFloorStart): string =>
-  `| *the stack's least app* (Hono, @hono/node-server, libSQL) | ${fixed(f.medianMs)} ms | ${fixed(f.noopMs)} ms | ` +
+/**
+ * A least app, in the functions' table: what Hono, @hono/node-server and libSQL take by themselves, or node:http
+ * and libSQL with no framework.
+ */
+const leastAppRow = (label: string, f: StackFloorStart): string =>
+  `| *${label}* | ${fixed(f.medianMs)} ms | ${fixed(f.noopMs)} ms | ` +
   `${fixed(f.medianMs - f.noopMs)} ms | ${fixed(f.cpuMs)} ms (${fixed(f.noopCpuMs)} ms) | ${f.runsMs.join(", ")} | ` +
   `${fixed(f.firstBootMs)} ms | ${fixed(f.rssMB)} MB |`;
 
@@ -215,7 +218,10 @@ function coldStartSection(results: Partial<BenchResults>): string[] {
         `${f.cpuMs === undefined ? "" : `${fixed(f.cpuMs)} ms (${fixed(f.noopCpuMs)} ms)`} | ${f.runsMs.join(", ")} | ` +
         `${fixed(f.firstBootMs)} ms | ${fixed(f.rssMB)} MB (< ${TARGETS.rssMB} ${verdict(f.rssMB < TARGETS.rssMB)}) |`,
     ),
-    ...(r.stackFloor ? [stackFloorRow(r.stackFloor)] : []),
+    ...(r.stackFloor
+      ? [leastAppRow("the stack's least app (Hono, @hono/node-server, libSQL)", r.stackFloor)]
+      : []),
+    ...(r.nodeFloor ? [leastAppRow("node:http and libSQL, no framework", r.nodeFloor)] : []),
     "",
   ];
 }

@@ -52,8 +52,22 @@ const http: LoadSettings = quick
   ? { threads: 1, connections: 32, seconds: 3, warmupSeconds: 1 }
   : { threads: 1, connections: 32, seconds: 10, warmupSeconds: 2 };
 const pipeline: Omit<PipelineSettings, "profileSeconds"> = quick
-  ? { concurrency: 16, maxInSaga: 150, saturationSeconds: 5, halfRateSeconds: 5, drainTimeoutSeconds: 30 }
-  : { concurrency: 32, maxInSaga: 150, saturationSeconds: 15, halfRateSeconds: 15, drainTimeoutSeconds: 60 };
+  ? {
+      concurrency: 16,
+      maxInSaga: 150,
+      warmupSeconds: 5,
+      saturationSeconds: 5,
+      halfRateSeconds: 5,
+      drainTimeoutSeconds: 30,
+    }
+  : {
+      concurrency: 32,
+      maxInSaga: 150,
+      warmupSeconds: 20,
+      saturationSeconds: 15,
+      halfRateSeconds: 15,
+      drainTimeoutSeconds: 60,
+    };
 /** The embedded pipeline's profile needs perf (Debian's linux-perf); without it the run says so and goes on. */
 const profileSeconds = perfWorks() ? (quick ? 3 : 10) : 0;
 const floor: FloorSettings = quick

@@ -84,6 +84,18 @@ describe("issue 16's targets", () => {
     expect(withFloor.find((line) => line.includes("CPU per confirmed order"))).toContain(
       "30.0 ms (floor 10.0 ms: 3.0 × it)",
     );
+    const warmedUp = leanTargetsSection({
+      embedded: {
+        measuredAt: at,
+        value: {
+          cpuMsPerOrder: { order: 17 },
+          warmup: { seconds: 20, confirmed: 800, cpuMsPerOrder: 35 },
+        } as never,
+      },
+    });
+    expect(warmedUp.find((line) => line.includes("CPU per confirmed order"))).toMatch(
+      /17\.0 ms; in the first 20 s after a start, V8 still compiling: 35\.0 ms \| \*\*met\*\* \|$/,
+    );
     expect(leanTargetsSection({})).toEqual([]);
   });
 });

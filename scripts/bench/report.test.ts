@@ -51,6 +51,7 @@ const pipeline: PipelineResult = {
   outboxBacklog: 0,
   eventsPerOrder: 7,
   cpuMsPerOrder: { order: 2, broker: 2 },
+  warmup: { seconds: 20, confirmed: 900, cpuMsPerOrder: 7.25 },
 };
 const results: Partial<BenchResults> = {
   loadAverageAtStart: 0.5,
@@ -110,6 +111,10 @@ describe("the generated report", () => {
   it("turns CPU per order into the rate it allows", () => {
     expect(section).toContain(
       "CPU per confirmed order, embedded: 4.0 ms (order 2.0, broker 2.0); on 2 cores that allows at most 500 orders/s",
+    );
+    expect(section).toContain(
+      "The warm-up before it, the same load for the first 20 s after the functions started (V8 still compiling " +
+        "the hot paths): 7.3 ms per order over 900 orders.",
     );
   });
 

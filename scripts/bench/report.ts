@@ -104,7 +104,12 @@ function pipelineSection(results: Partial<BenchResults>): string[] {
       .join(", ");
     lines.push(
       `CPU per confirmed order, ${label}: ${fixed(total, 1)} ms (${each}); on ${cores} cores that allows at most ` +
-        `${fixed((cores * 1000) / total)} orders/s before the load generator and anything else take their share.`,
+        `${fixed((cores * 1000) / total)} orders/s before the load generator and anything else take their share.` +
+        (r.warmup
+          ? ` The warm-up before it, the same load for the first ${r.warmup.seconds} s after the functions started ` +
+            `(V8 still compiling the hot paths): ${fixed(r.warmup.cpuMsPerOrder, 1)} ms per order over ` +
+            `${r.warmup.confirmed} orders.`
+          : ""),
       "",
     );
   }

@@ -59,6 +59,7 @@ const keys = [...new Set(Object.values(VARIANTS).flatMap((v) => Object.keys(v.en
 const settings = {
   concurrency: 16,
   maxInSaga: 150,
+  warmupSeconds: 5,
   saturationSeconds: seconds,
   halfRateSeconds: 3,
   drainTimeoutSeconds: 60,

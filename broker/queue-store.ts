@@ -1,9 +1,9 @@
-import { asc, count, sql, type SQL } from "drizzle-orm";
+import { asc, count } from "drizzle-orm";
 import type { Logger } from "pino";
 import * as z from "zod";
-import { openDatabase, type Tx } from "@bazaar/shared/db";
+import { openDatabase, type Execute } from "@bazaar/shared/db";
 import { Unavailable } from "@bazaar/shared/errors";
-import { migrationsFolder, schema, type BrokerSchema } from "./db";
+import { migrationsFolder, schema } from "./db";
 import type { BrokerEvent } from "./message";
 
 const { pendingDeliveries, pendingDeadLetters } = schema;
@@ -45,11 +45,20 @@ export interface QueueStore {
 
 /** A write waiting for the next commit: it runs inside the transaction and says what to do once committed. */
 interface PendingWrite {
-  run(tx: Tx<BrokerSchema>): Promise<() => void>;
+  run(execute: Execute): Promise<() => void>;
   fail(error: unknown): void;
 }
 
 const attributesSchema = z.record(z.string(), z.string());
+
+// The writes (openQueueStore says why they are fixed text). A list of ids or Triggers goes as one JSON array,
+// so that one text serves every length.
+const INSERT_DELIVERIES = `insert into pending_deliveries (trigger, attributes, data)
+  select value, ?, ? from json_each(?)`;
+const INSERT_DEAD_LETTER = "insert into pending_dead_letters (trigger, attributes, data) values (?, ?, ?)";
+const DELETE_DELIVERY = "delete from pending_deliveries where id = ?";
+const DELETE_DELIVERIES = "delete from pending_deliveries where id in (select value from json_each(?))";
+const DELETE_DEAD_LETTERS = "delete from pending_dead_letters where id in (select value from json_each(?))";
 
 /**
  * A libSQL file through shared/db (WAL, synchronous=NORMAL: a commit survives the process, not necessarily a
@@ -58,10 +67,11 @@ const attributesSchema = z.record(z.string(), z.string());
  * publishes. A crash right after a delivery may deliver it again at the next start, which consumers dedupe by
  * (source, id) anyway.
  *
- * The writes are SQL text over db/schema.ts's tables, not drizzle's query builder: building an insert took as
- * long as running it (2026-12-02, Node 20.20: a publish to two Triggers 100-180 µs of CPU with the builder and
- * RETURNING, 45-60 µs so, each in a transaction of its own). With both, the broker's CPU per event under load
- * was within the noise of the in-memory transport it replaced (475-543 against 480-630 µs, same day).
+ * The writes are fixed SQL text over db/schema.ts's tables, run in the write's transaction as they are
+ * (Database.write's execute), not built by drizzle on every call: building an insert took as long as running
+ * it (2026-12-02, Node 20.20: a publish to two Triggers 100-180 µs of CPU with the builder and RETURNING, 45-60
+ * µs as SQL text, each in a transaction of its own). With both, the broker's CPU per event under load was
+ * within the noise of the in-memory transport it replaced (475-543 against 480-630 µs, same day).
  */
 export async function openQueueStore(
   location: { url: string; authToken?: string | undefined },
@@ -82,13 +92,13 @@ export async function openQueueStore(
     const deadLetters = finished.deadLetters.splice(0);
     let afterCommit: (() => void)[];
     try {
-      afterCommit = await database.write(async (tx) => {
+      afterCommit = await database.write(async (_tx, execute) => {
         const settle: (() => void)[] = [];
-        for (const write of batch) settle.push(await write.run(tx));
+        for (const write of batch) settle.push(await write.run(execute));
         if (deliveries.length > 0)
-          await tx.run(sql`delete from pending_deliveries where id in ${jsonList(deliveries)}`);
+          await execute({ sql: DELETE_DELIVERIES, args: [JSON.stringify(deliveries)] });
         if (deadLetters.length > 0)
-          await tx.run(sql`delete from pending_dead_letters where id in ${jsonList(deadLetters)}`);
+          await execute({ sql: DELETE_DEAD_LETTERS, args: [JSON.stringify(deadLetters)] });
         return settle;
       });
     } catch (error) {
@@ -113,15 +123,12 @@ export async function openQueueStore(
     });
   }
 
-  function enqueue<R>(
-    run: (tx: Tx<BrokerSchema>) => Promise<R>,
-    onCommit: (result: R) => void,
-  ): Promise<void> {
+  function enqueue<R>(run: (execute: Execute) => Promise<R>, onCommit: (result: R) => void): Promise<void> {
     if (closed) return Promise.reject(new Unavailable("the broker is shutting down"));
     return new Promise<void>((resolve, reject) => {
       writes.push({
-        run: async (tx) => {
-          const result = await run(tx);
+        run: async (execute) => {
+          const result = await run(execute);
           return () => {
             try {
               onCommit(result);
@@ -145,22 +152,23 @@ export async function openQueueStore(
 
   return {
     accept: (triggers, event, onCommit) =>
-      enqueue(async (tx) => {
-        const { lastInsertRowid } =
-          await tx.run(sql`insert into pending_deliveries (trigger, attributes, data)
-          select value, ${JSON.stringify(event.attributes)}, ${bytesOf(event)}
-          from json_each(${JSON.stringify(triggers)})`);
+      enqueue(async (execute) => {
+        const { lastInsertRowid } = await execute({
+          sql: INSERT_DELIVERIES,
+          args: [JSON.stringify(event.attributes), bytesOf(event), JSON.stringify(triggers)],
+        });
         // Rowids are handed out one above the largest, in the order json_each lists the Triggers.
         const last = Number(lastInsertRowid);
         return triggers.map((trigger, index) => ({ id: last - triggers.length + 1 + index, trigger }));
       }, onCommit),
 
     deadLetter: (deliveryId, trigger, deadLetter, onCommit) =>
-      enqueue(async (tx) => {
-        await tx.run(sql`delete from pending_deliveries where id = ${deliveryId}`);
-        const { lastInsertRowid } =
-          await tx.run(sql`insert into pending_dead_letters (trigger, attributes, data)
-          values (${trigger}, ${JSON.stringify(deadLetter.attributes)}, ${bytesOf(deadLetter)})`);
+      enqueue(async (execute) => {
+        await execute({ sql: DELETE_DELIVERY, args: [deliveryId] });
+        const { lastInsertRowid } = await execute({
+          sql: INSERT_DEAD_LETTER,
+          args: [trigger, JSON.stringify(deadLetter.attributes), bytesOf(deadLetter)],
+        });
         return Number(lastInsertRowid);
       }, onCommit),
 
@@ -194,7 +202,3 @@ export async function openQueueStore(
 
 const bytesOf = (event: BrokerEvent): Buffer =>
   Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength);
-
-/** A list as one JSON parameter: one statement text whatever its length, so one prepared statement serves all. */
-const jsonList = (values: readonly number[]): SQL =>
-  sql`(select value from json_each(${JSON.stringify(values)}))`;

@@ -149,4 +149,38 @@ describe("write", () => {
     expect(value).toBe("done");
     expect(await database.db.select({ n: sql<number>`count(*)` }).from(counters)).toEqual([{ n: 1 }]);
   });
+
+  it("runs fixed statements in the write's own transaction: they see its changes and share its fate", async () => {
+    opened = await openTestDatabase(schema);
+    const { database } = opened;
+    const insert = (name: string) => ({
+      sql: "insert into counters (name, value) values (?, 1)",
+      args: [name],
+    });
+    await expect(
+      database.write(async (tx, execute) => {
+        await tx.insert(counters).values({ name: "by drizzle", value: 1 });
+        await execute(insert("fixed"));
+        const seen = await execute("select count(*) as n from counters");
+        expect(seen.rows[0]?.["n"]).toBe(2); // the uncommitted drizzle row is visible: one transaction
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    expect(await database.db.select().from(counters)).toEqual([]);
+    await database.write((_tx, execute) => execute(insert("kept")));
+    expect(await database.db.select().from(counters)).toEqual([{ name: "kept", value: 1 }]);
+  });
+
+  it("refuses a fixed statement once its write is over, rather than running it on its own", async () => {
+    opened = await openTestDatabase(schema);
+    const { database } = opened;
+    let late: ((statement: string) => Promise<unknown>) | undefined;
+    await database.write(async (_tx, execute) => {
+      late = execute;
+    });
+    await expect(late?.("insert into counters (name, value) values ('late', 1)")).rejects.toThrow(
+      "outside one",
+    );
+    expect(await database.db.select().from(counters)).toEqual([]);
+  });
 });

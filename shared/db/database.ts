@@ -10,6 +10,7 @@ import { migrate } from "drizzle-orm/libsql/migrator";
 import { Unavailable } from "../errors";
 import { isBusyError, openClient } from "./client";
 import { Mutex } from "./mutex";
+import { OpenTransactionClient, type Execute } from "./open-transaction";
 
 export type Db<S extends Record<string, unknown>> = LibSQLDatabase<S>;
 export type Tx<S extends Record<string, unknown>> = Parameters<Parameters<Db<S>["transaction"]>[0]>[0];
@@ -19,9 +20,10 @@ export interface Database<S extends Record<string, unknown>> {
   client: Client;
   /**
    * Runs a write transaction, one at a time per process; SQLITE_BUSY becomes a retryable 503. Every write
-   * goes through here: a local libSQL write beside an open transaction would block the event loop.
+   * goes through here: a local libSQL write beside an open transaction would block the event loop. `execute`
+   * runs statements of fixed SQL text in the same transaction, for the few that every event writes.
    */
-  write<T>(work: (tx: Tx<S>) => Promise<T>): Promise<T>;
+  write<T>(work: (tx: Tx<S>, execute: Execute) => Promise<T>): Promise<T>;
   ping(): Promise<boolean>;
   close(): void;
 }
@@ -38,7 +40,8 @@ export async function openDatabase<S extends Record<string, unknown>>(
   options: OpenDatabaseOptions<S>,
 ): Promise<Database<S>> {
   const client = openClient({ url: options.url, authToken: options.authToken });
-  const db = drizzle({ client, schema: options.schema });
+  const tracking = new OpenTransactionClient(client);
+  const db = drizzle({ client: tracking, schema: options.schema });
   if (!(await allApplied(client, options.migrationsFolder))) await migrateOnce(db, options.migrationsFolder);
   const writes = writeLockOf(options.url);
 
@@ -48,11 +51,13 @@ export async function openDatabase<S extends Record<string, unknown>>(
     write: (work) =>
       writes.run(async () => {
         try {
-          return await db.transaction(work);
+          return await db.transaction((tx) => work(tx, tracking.executeInOpenTransaction));
         } catch (error) {
           if (isBusyError(error))
             throw new Unavailable("database is busy, retry shortly", { cause: error, retryAfterSeconds: 1 });
           throw error;
+        } finally {
+          tracking.forgetTransaction();
         }
       }),
     ping: async () => {

@@ -8,3 +8,4 @@ export {
   type Tx,
 } from "./database";
 export { Mutex } from "./mutex";
+export type { Execute } from "./open-transaction";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Database, Tx } from "../db";
+import type { Database, Execute, Tx } from "../db";
 import { eventCatalog, producerOf, sourceOf, type EventData, type EventType } from "./catalog";
 import { outbox } from "./tables";
 import type { WireEvent } from "./wire";
@@ -17,8 +17,30 @@ export interface Outbox<S extends Record<string, unknown>> {
    * Runs a write transaction in which `emit` adds events to the outbox, so the state change and the events it
    * causes commit together. After the commit its rows go to `onCommit`, for the relay to publish at once.
    */
-  write<T>(trace: TraceContext, work: (tx: Tx<S>, emit: Emit) => Promise<T>): Promise<T>;
+  write<T>(trace: TraceContext, work: (tx: Tx<S>, emit: Emit, execute: Execute) => Promise<T>): Promise<T>;
 }
+
+/** The insert of one outbox row: every publish writes it, so its text is fixed (Database.write's execute). */
+const INSERT_ROW = `insert into outbox (id, type, source, subject, data, time, traceparent, correlation_id,
+  created_at, sent_at, attempts, claimed_until) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const insertOf = (row: OutboxRow) => ({
+  sql: INSERT_ROW,
+  args: [
+    row.id,
+    row.type,
+    row.source,
+    row.subject,
+    row.data,
+    row.time,
+    row.traceparent,
+    row.correlationId,
+    row.createdAt,
+    row.sentAt,
+    row.attempts,
+    row.claimedUntil,
+  ],
+});
 
 export function createOutbox<S extends Record<string, unknown>>(options: {
   database: Database<S>;
@@ -35,7 +57,7 @@ export function createOutbox<S extends Record<string, unknown>>(options: {
   return {
     async write(trace, work) {
       let committed: OutboxRow[] = [];
-      const result = await options.database.write(async (tx) => {
+      const result = await options.database.write(async (tx, execute) => {
         const pending: OutboxRow[] = [];
         const emit: Emit = (type, data, subject) => {
           // Receivers refuse it from any other source; failing here shows the mistake in the emitter's test.
@@ -58,12 +80,14 @@ export function createOutbox<S extends Record<string, unknown>>(options: {
             claimedUntil: null,
           });
         };
-        const value = await work(tx, emit);
+        const value = await work(tx, emit, execute);
         if (pending.length > 0) {
           // Claimed from the insert on, so the claim covers the commit and the post that follows it.
           const claimedUntil = options.claimMs === undefined ? null : Date.now() + options.claimMs;
-          for (const row of pending) row.claimedUntil = claimedUntil;
-          await tx.insert(outbox).values(pending);
+          for (const row of pending) {
+            row.claimedUntil = claimedUntil;
+            await execute(insertOf(row));
+          }
         }
         committed = pending;
         return value;

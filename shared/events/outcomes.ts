@@ -1,7 +1,5 @@
-import { inArray, sql } from "drizzle-orm";
 import type { Database } from "../db";
 import type { OutboxRow } from "./outbox";
-import { outbox } from "./tables";
 
 export interface PostOutcome {
   sent: OutboxRow[];
@@ -22,6 +20,14 @@ interface Batch {
  * marks them all; the rows stay claimed meanwhile, so nobody posts them again. The returned promise settles
  * once the outcome is committed.
  */
+/**
+ * Every publish ends in one of these, so their text is fixed (Database.write's execute): the ids go as one
+ * JSON array, whatever their number.
+ */
+const MARK_SENT = "update outbox set sent_at = ? where id in (select value from json_each(?))";
+const GIVE_BACK = `update outbox set attempts = attempts + 1, claimed_until = null
+  where id in (select value from json_each(?))`;
+
 export function createOutcomeWriter<S extends Record<string, unknown>>(
   database: Database<S>,
   gatherMs: number,
@@ -29,16 +35,12 @@ export function createOutcomeWriter<S extends Record<string, unknown>>(
   let open: Batch | undefined; // the batch whose transaction has not begun yet: it takes new outcomes
 
   const write = (batch: Batch) =>
-    database.write(async (tx) => {
+    database.write(async (_tx, execute) => {
       // The lock is ours: outcomes recorded from here on go to a transaction of their own.
       if (open === batch) open = undefined;
       if (batch.sent.length > 0)
-        await tx.update(outbox).set({ sentAt: Date.now() }).where(inArray(outbox.id, batch.sent));
-      if (batch.failed.length > 0)
-        await tx
-          .update(outbox)
-          .set({ attempts: sql`${outbox.attempts} + 1`, claimedUntil: null })
-          .where(inArray(outbox.id, batch.failed));
+        await execute({ sql: MARK_SENT, args: [Date.now(), JSON.stringify(batch.sent)] });
+      if (batch.failed.length > 0) await execute({ sql: GIVE_BACK, args: [JSON.stringify(batch.failed)] });
     });
 
   return (outcome) => {

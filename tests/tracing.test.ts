@@ -202,20 +202,30 @@ describe.each([["embedded"], ["rabbitmq"]] as const)("one order, one trace, on t
   });
 
   it("writes the trace and span ids into the log lines of the request", async () => {
-    const lines = system
-      .service("order")
-      .logs.filter((line) => line.includes('"msg":"request"') && line.includes('"route":"/api/orders"'))
-      .map((line) => JSON.parse(line) as { trace_id: string; span_id: string });
-    expect(lines.length).toBeGreaterThan(0);
+    // Log lines reach stdout in batches, up to 250 ms late (shared/observability/stdout.ts): a saga may finish
+    // its trace sooner than that, so wait for the lines rather than read what has come so far.
+    const logLinesOf = (service: "order" | "broker" | "inventory" | "notification", wanted: string[]) =>
+      eventually(
+        async () => {
+          const found = system
+            .service(service)
+            .logs.filter((line) => wanted.every((part) => line.includes(part)));
+          return found.length > 0 ? found : undefined;
+        },
+        5_000,
+        `${service}'s log lines with ${wanted.join(" and ")}`,
+      );
+    const lines = (await logLinesOf("order", ['"msg":"request"', '"route":"/api/orders"'])).map(
+      (line) => JSON.parse(line) as { trace_id: string; span_id: string },
+    );
     const line = lines.at(-1)!;
     const span = receiver.spans.find((s) => s.spanId === line.span_id);
     expect(span).toMatchObject({ service: "order", traceId: line.trace_id, name: "POST /api/orders" });
     // Down the saga too: the broker's and the consumers' lines of that order carry the same trace id.
     for (const service of ["broker", "inventory", "notification"] as const) {
-      const traced = system
-        .service(service)
-        .logs.filter((entry) => entry.includes(`"trace_id":"${line.trace_id}"`));
-      expect(traced.length, service).toBeGreaterThan(0);
+      expect((await logLinesOf(service, [`"trace_id":"${line.trace_id}"`])).length, service).toBeGreaterThan(
+        0,
+      );
     }
   });
 });

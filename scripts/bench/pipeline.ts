@@ -263,7 +263,7 @@ async function settle(bundles: Bundles, timeoutSeconds: number): Promise<number>
 
 /**
  * The saturation phase again, every process sampled by perf: where the CPU per order goes. Run after the
- * measured phases, so that sampling (about 1 % of the CPU) never touches the figures they report.
+ * measured phases, so that sampling never touches the figures they report.
  */
 async function profileSaturation(
   bundles: Bundles,

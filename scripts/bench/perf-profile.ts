@@ -89,6 +89,8 @@ const OPENSSL =
 /** V8 collecting garbage or compiling, when that is what runs (not JavaScript calling into the runtime). */
 const V8_MACHINERY =
   /^(v8::internal::(Heap|Scavenger|MarkCompact|MinorMarkSweep|MarkingVisitor|Concurrent|Sweeper|Mark|Evacuat|Compiler|compiler::|maglev::|baseline::|Parser|Zone|TurboFan|OptimizingCompile|Pipeline))/;
+/** The package a path under node_modules belongs to, scoped or not. */
+const PACKAGE = /node_modules\/((?:@[^/]+\/)?[^/]+)/;
 /** Node's modules for HTTP and what carries it. */
 const NODE_HTTP =
   /^node:(_http_|http|https|net|stream|internal\/(http|streams|stream_base_commons|net|js_stream))/;
@@ -116,7 +118,7 @@ function javaScriptComponent(
   if (!original) {
     // A file outside the bundle, e.g. libSQL's loader, which is required at run time.
     return {
-      component: /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file,
+      component: PACKAGE.exec(file)?.[1] ?? file,
       where: `${file}:${line}`,
     };
   }
@@ -124,7 +126,9 @@ function javaScriptComponent(
   const where = `${source}:${original.line}`;
   const ownPackage = /^node_modules\/src\//.test(source)
     ? "drizzle-orm"
-    : /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source)?.[1];
+    : source.startsWith("node_modules/")
+      ? PACKAGE.exec(source)?.[1]
+      : undefined;
   if (ownPackage) return { component: ownPackage, where };
   const ours = /^((?:shared|functions)\/[^/]+|broker)\//.exec(source)?.[1];
   return { component: ours ? `Bazaar ${ours}` : source, where };

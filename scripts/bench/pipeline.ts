@@ -125,6 +125,10 @@ async function orderTimes(orders: Client, afterId: number) {
   }));
 }
 
+/** The newest order's id so far: a later phase's orders are those above it. */
+const lastOrderId = async (orders: Client): Promise<number> =>
+  (await orderTimes(orders, 0)).reduce((max, t) => Math.max(max, t.id), 0);
+
 /** Waits until every order after `afterId` is confirmed, or until nothing moved for the timeout. */
 async function drain(orders: Client, afterId: number, timeoutSeconds: number) {
   let last = -1;
@@ -271,7 +275,7 @@ async function profileSaturation(
   orders: Client,
   settings: PipelineSettings,
 ): Promise<PipelineProfile> {
-  const last = (await orderTimes(orders, 0)).reduce((max, t) => Math.max(max, t.id), 0);
+  const last = await lastOrderId(orders);
   let confirmed = 0;
   const samples = await recordWhile(
     SERVICES.map((name) => bundles.pid(name)),
@@ -340,7 +344,7 @@ export async function benchPipeline(
     );
     const ingestedBefore = await metricSum(bundles.url("broker"), "broker_events_ingested_total");
 
-    const warmLast = (await orderTimes(orders, 0)).reduce((max, t) => Math.max(max, t.id), 0);
+    const warmLast = await lastOrderId(orders);
     const cpuBefore = cpu();
     const saturationErrors = await saturate(placer, orders, warmLast, settings);
     const saturation = summarise(

@@ -14,13 +14,6 @@ interface Batch {
 }
 
 /**
- * Writes what became of posted rows, gathering them: the first outcome opens a batch whose transaction asks
- * for the write lock gatherMs later, and every outcome recorded until that transaction begins (the wait for
- * the lock included) joins it. When posts finish close together, as they do under load, one BEGIN/COMMIT
- * marks them all; the rows stay claimed meanwhile, so nobody posts them again. The returned promise settles
- * once the outcome is committed.
- */
-/**
  * Every publish ends in one of these, so their text is fixed (Database.write's execute): the ids go as one
  * JSON array, whatever their number.
  */
@@ -28,6 +21,13 @@ const MARK_SENT = "update outbox set sent_at = ? where id in (select value from 
 const GIVE_BACK = `update outbox set attempts = attempts + 1, claimed_until = null
   where id in (select value from json_each(?))`;
 
+/**
+ * Writes what became of posted rows, gathering them: the first outcome opens a batch whose transaction asks
+ * for the write lock gatherMs later, and every outcome recorded until that transaction begins (the wait for
+ * the lock included) joins it. When posts finish close together, as they do under load, one BEGIN/COMMIT
+ * marks them all; the rows stay claimed meanwhile, so nobody posts them again. The returned promise settles
+ * once the outcome is committed.
+ */
 export function createOutcomeWriter<S extends Record<string, unknown>>(
   database: Database<S>,
   gatherMs: number,

@@ -133,7 +133,10 @@ if (only.has("pipeline")) {
   log(
     `signatures: ${signed.signUs.toFixed(1)} µs per sign, ${signed.verifyUs.toFixed(1)} µs per verify, ` +
       `${signed.signatureCpuMsPerOrder.toFixed(2)} ms per order, ${(signed.shareOfPipeline * 100).toFixed(1)} % ` +
-      `of the pipeline's ${signed.pipelineCpuMsPerOrder.toFixed(1)} ms`,
+      `of the pipeline's ${signed.pipelineCpuMsPerOrder.toFixed(1)} ms` +
+      (signed.profileShare === undefined
+        ? ""
+        : `; ${(signed.profileShare * 100).toFixed(1)} % of the pipeline's profile`),
   );
   await save();
 }

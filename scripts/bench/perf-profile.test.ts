@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chargeOf, parsePerfScript, SourceLocator, summariseProfile, type Sample } from "./perf-profile";
+import {
+  chargeOf,
+  inclusiveShare,
+  parsePerfScript,
+  SourceLocator,
+  summariseProfile,
+  type Sample,
+} from "./perf-profile";
 
 const NODE = "/usr/bin/node";
 
@@ -122,5 +129,25 @@ describe("perf profile", () => {
       { name: "OpenSSL (Ed25519, SHA-2)", share: 0.25 },
     ]);
     expect(summary.hottest[0]).toEqual({ name: "the kernel: schedule", share: 0.75 });
+  });
+
+  it("counts a sample in some code when any frame of its stack is that code, its callees included", () => {
+    const sample = (...frames: [string, string][]): Sample => ({
+      pid: 1,
+      tid: 1,
+      frames: frames.map(([symbol, dso]) => ({ symbol, dso })),
+    });
+    const ours: [string, string] = [`JS:*ours ${bundle}:${positionOf("ours")}`, "map"];
+    const packaged: [string, string] = [`JS:*packaged ${bundle}:${positionOf("packaged")}`, "map"];
+    const samples = [
+      sample(["fe_mul", NODE], ours), // native code called from ours
+      sample(packaged, ours), // a package called from ours
+      sample(["ossl_ed25519_verify", NODE], ["JS:*inliner node:internal/crypto/sig:1:1", "map"]), // caller inlined
+      sample(packaged), // neither
+    ];
+    const entry = { source: /^shared\/events\/entry\.js:/, native: /^ossl_ed25519/ };
+    expect(inclusiveShare(samples, entry)).toBe(0.75);
+    expect(inclusiveShare(samples, { source: /^node_modules\/fakepkg\//, native: /^$/ })).toBe(0.5);
+    expect(inclusiveShare([], entry)).toBe(0);
   });
 });

@@ -152,6 +152,29 @@ export function chargeOf(sample: Sample, locator: SourceLocator): { component: s
   return { component: `native code without JavaScript (${library})`, where: leaf.symbol };
 }
 
+/** Code to find in a sample's call stack: JavaScript by its original source file, native code by its symbol. */
+export interface CodeOf {
+  /** Matched against a JavaScript frame's "source:line" (a Bazaar path, node_modules/..., or node:...). */
+  source: RegExp;
+  /** Matched against a native frame's symbol. */
+  native: RegExp;
+}
+
+/**
+ * The share of samples spent in some code and everything it called: a sample counts when any frame of its
+ * stack is that code. Native frames count too, because an optimised caller may have inlined the JavaScript
+ * frame away while the native code it called is still on the stack.
+ */
+export function inclusiveShare(samples: Sample[], code: CodeOf, locator = new SourceLocator()): number {
+  const inCode = (frame: Frame): boolean => {
+    if (!frame.symbol.startsWith("JS:")) return code.native.test(frame.symbol);
+    const js = javaScriptComponent(frame.symbol, locator);
+    return js !== undefined && code.source.test(js.where);
+  };
+  const within = samples.filter((sample) => sample.frames.some(inCode)).length;
+  return within / Math.max(1, samples.length);
+}
+
 export function summariseProfile(
   samples: Sample[],
   locator = new SourceLocator(),

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "@libsql/client";
 import { devServices, type DevService } from "../dev/services";
 import { startBundles, type Bundles } from "./bundles";
-import { recordWhile, summariseProfile, type ProfileSummary } from "./perf-profile";
+import { inclusiveShare, recordWhile, summariseProfile, type ProfileSummary } from "./perf-profile";
 import { adminToken, newProduct, registerShopper } from "./shop";
 import { percentile } from "./stats";
 import { cpuSecondsOf } from "./wrk";
@@ -65,7 +65,15 @@ export interface Warmup {
 export interface PipelineProfile extends ProfileSummary {
   seconds: number;
   confirmed: number;
+  /** Of all samples, those in signing and verifying events (issue 14): shared/events/signature.ts and Ed25519. */
+  signatureShare: number;
 }
+
+/**
+ * Event signatures' code: signature.ts and what it calls, down to OpenSSL's Ed25519 (the only other Ed25519 on
+ * the path, an access token's, is verified once per token, not per order).
+ */
+const SIGNATURE_CODE = { source: /^shared\/events\/signature\.ts:/, native: /ed25519/i };
 
 export interface PipelineSettings {
   /** Placers in the saturation phase, each placing its next order as soon as the last was accepted. */
@@ -287,7 +295,12 @@ async function profileSaturation(
       await settle(bundles, settings.drainTimeoutSeconds);
     },
   );
-  return { ...summariseProfile(samples), seconds: settings.profileSeconds, confirmed };
+  return {
+    ...summariseProfile(samples),
+    seconds: settings.profileSeconds,
+    confirmed,
+    signatureShare: inclusiveShare(samples, SIGNATURE_CODE),
+  };
 }
 
 export async function benchPipeline(

@@ -142,6 +142,22 @@ describe("the generated report", () => {
     expect(met).toContain("(< 10 % of CPU per order **met**)");
   });
 
+  it("judges the signatures on the pipeline's own profile when there is one", () => {
+    const profiled = { ...ran(results.signatures)!, shareOfPipeline: 0.12, profileShare: 0.074 };
+    const section = generatedSection({
+      ...results,
+      signatures: { measuredAt: "2026-11-25T18:05:40.000Z", value: profiled },
+    });
+    expect(section).toContain("12.0 % of the embedded pipeline's 4.0 ms per order**, a ratio of two figures");
+    expect(section).toContain(
+      "signature.ts and the Ed25519 under it took **7.4 % of the samples** (< 10 % of CPU per order **met**)",
+    );
+    const costly = { ...profiled, shareOfPipeline: 0.05, profileShare: 0.13 };
+    expect(
+      generatedSection({ ...results, signatures: { measuredAt: "2026-11-25T18:05:40.000Z", value: costly } }),
+    ).toContain("**13.0 % of the samples** (< 10 % of CPU per order **missed**)");
+  });
+
   it("leaves the signature line out of results from before it existed", () => {
     expect(generatedSection({ ...results, signatures: undefined })).not.toContain("Event signatures");
   });
@@ -160,6 +176,7 @@ describe("the generated report", () => {
         { name: "pino", share: 0.002 },
       ],
       hottest: [{ name: "the kernel: schedule", share: 0.5 }],
+      signatureShare: 0.07,
     };
     const profiled = generatedSection({
       ...results,

@@ -8,6 +8,8 @@
  * load generator's scheduling adds nothing. Then: every order confirmed, nothing dead-lettered, every outbox
  * empty, or the run says what was lost.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "@libsql/client";
@@ -310,10 +312,16 @@ export async function benchPipeline(
   progress: (line: string) => void,
 ): Promise<PipelineResult> {
   const profiled = settings.profileSeconds > 0;
+  // V8 also logs to a file while it writes perf's map: by default isolate-*.log in the checkout.
+  const v8Logs = profiled ? mkdtempSync(join(tmpdir(), "bazaar-v8-logs-")) : undefined;
+  const perfArgs = (name: DevService): string[] =>
+    v8Logs
+      ? ["--perf-basic-prof", "--no-logfile-per-isolate", `--logfile=${join(v8Logs, `${name}.log`)}`]
+      : [];
   const bundles = await startBundles(SERVICES, {
     env: { broker: brokerEnv, payment: { PAYMENT_SETTLE_INTERVAL_MS: "5000" } },
     // Names JIT-compiled frames for perf; it writes a line per compiled function and changes nothing else.
-    nodeArgs: profiled ? Object.fromEntries(SERVICES.map((name) => [name, ["--perf-basic-prof"]])) : {},
+    nodeArgs: Object.fromEntries(SERVICES.map((name) => [name, perfArgs(name)])),
   });
   const orders = createClient({ url: `file:${join(bundles.dataDir, "order.db")}` });
   try {
@@ -406,5 +414,6 @@ export async function benchPipeline(
   } finally {
     orders.close();
     await bundles.stop();
+    if (v8Logs) rmSync(v8Logs, { recursive: true, force: true });
   }
 }

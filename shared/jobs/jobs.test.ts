@@ -37,6 +37,10 @@ describe("defineJob", () => {
       { level: DEBUG, job: "sweep", trigger: "timer", cancelled: [] },
     ]);
     expect(await runsOf("ok")).toBe(2);
+    // `task`, not `job`: Prometheus keeps `job` for the scrape target's own label.
+    expect((await metrics.jobRuns.get()).values.map((v) => v.labels)).toEqual([
+      { task: "sweep", result: "ok" },
+    ]);
   });
 
   it("logs and counts a failed run, and throws it on", async () => {

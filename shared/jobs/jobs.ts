@@ -28,7 +28,7 @@ export interface Job {
  * A periodic job (the outbox relay's tick, the payment settlement, the order sweep): the timer and the
  * `/tasks/<name>` route run the same code and log the same way. Each run logs one "job finished" line with
  * its result (info when it did something, debug when it found nothing to do, so an idle timer stays quiet)
- * and counts in job_runs_total{job, result}; a failure logs an error.
+ * and counts in job_runs_total{task, result}; a failure logs an error.
  */
 export function defineJob(spec: JobSpec): Job {
   const { name, logger } = spec;
@@ -41,12 +41,12 @@ export function defineJob(spec: JobSpec): Job {
       try {
         const result = await spec.run();
         const ms = Math.round(performance.now() - started);
-        runs.inc({ job: name, result: "ok" });
+        runs.inc({ task: name, result: "ok" });
         const level = didSomething(result) ? "info" : "debug";
         logger[level]({ job: name, trigger, ...result, ms }, "job finished");
         return result;
       } catch (error) {
-        runs.inc({ job: name, result: "failed" });
+        runs.inc({ task: name, result: "failed" });
         logger.error({ err: error, job: name, trigger }, "job failed");
         throw error;
       }

@@ -12,8 +12,11 @@ export interface Metrics {
   eventsFailed: Counter<"type">;
   eventsRefused: Counter<"type" | "reason">;
   outboxBacklog: Gauge;
-  /** Runs of the periodic jobs (shared/jobs), timer and /tasks/* route alike. */
-  jobRuns: Counter<"job" | "result">;
+  /**
+   * Runs of the periodic jobs (shared/jobs), timer and /tasks/* route alike. The job's label is `task`: Prometheus
+   * gives every scraped series the target's own `job` label, which would push a `job` of ours to `exported_job`.
+   */
+  jobRuns: Counter<"task" | "result">;
   breakerState: Gauge<"breaker">;
 }
 
@@ -54,7 +57,7 @@ export function createMetrics(service: string): Metrics {
       ["type", "reason"],
     ),
     jobRuns: counter("job_runs_total", "Runs of a periodic job (timer or /tasks route), by result", [
-      "job",
+      "task",
       "result",
     ]),
     outboxBacklog: new Gauge({

@@ -164,6 +164,8 @@ describe("Prometheus scraping the running system", () => {
       "outbox_backlog",
       'inventory_reservation_orders{outcome="held"}',
       "dead_letters_unreplayed",
+      // The relay's timer runs in every function; the series keeps the scrape's own `job` label.
+      'job_runs_total{job="bazaar-functions",service="order",task="outbox",result="ok"} > 0',
     ]) {
       await hasSeries(expr);
     }
@@ -191,7 +193,13 @@ describe("Prometheus scraping the running system", () => {
     const groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] =
       answer.body.data.groups;
     expect(groups.map((g) => g.name)).toEqual(
-      expect.arrayContaining(["bazaar-http-alerts", "bazaar-events", "bazaar-resilience", "bazaar-saga"]),
+      expect.arrayContaining([
+        "bazaar-http-alerts",
+        "bazaar-events",
+        "bazaar-jobs",
+        "bazaar-resilience",
+        "bazaar-saga",
+      ]),
     );
     for (const rule of groups.flatMap((g) => g.rules)) {
       expect(rule.health, `${rule.name}: ${rule.lastError ?? ""}`).not.toBe("err");

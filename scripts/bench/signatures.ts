@@ -38,7 +38,7 @@ export interface SignatureResult {
   pipelineCpuMsPerOrder: number;
   /**
    * signatureCpuMsPerOrder / pipelineCpuMsPerOrder: two figures measured minutes apart, on a machine whose speed
-   * moves by half within minutes (the same verify took 82 and 122 µs in two runs of one afternoon).
+   * drifts (the same verify took 82 µs at 17:51 and 122 µs at 19:48 UTC on 2026-12-04).
    */
   shareOfPipeline: number;
   /**

@@ -14,7 +14,8 @@ const at = "2026-12-03T09:00:00.000Z";
 
 /**
  * Orders 1-6: customers 1, 2, 1, 2, 1, 2; every third one cancelled; order n has n lines, of n × 19.99 each
- * (amounts a binary fraction cannot hold). Order 7 has every optional field set, a unicode name and odd prices.
+ * (amounts a binary fraction cannot hold). Order 7 has every optional field set, a unicode name, odd prices and a
+ * line of whole ones.
  */
 beforeAll(async () => {
   database = await openDatabase({ url: `file:${join(folder, "order.db")}`, schema, migrationsFolder });
@@ -58,13 +59,22 @@ beforeAll(async () => {
       placedAtMs: 7,
     })
     .returning();
-  await database.db.insert(orderItems).values({
-    orderId: special?.id ?? 0,
-    productId: 42,
-    productName: "Ünïcødé ☕ 𝄞",
-    quantity: 3,
-    unitPriceCents: 33_333_36,
-  });
+  await database.db.insert(orderItems).values([
+    {
+      orderId: special?.id ?? 0,
+      productId: 42,
+      productName: "Ünïcødé ☕ 𝄞",
+      quantity: 3,
+      unitPriceCents: 33_333_36,
+    },
+    {
+      orderId: special?.id ?? 0,
+      productId: 43,
+      productName: "gift card",
+      quantity: 2,
+      unitPriceCents: 25_00,
+    },
+  ]);
 });
 afterAll(async () => {
   await database.close();
@@ -121,13 +131,22 @@ describe("orderListJson", () => {
       }),
     );
     expect(listed).toEqual(viewed);
-    // toEqual ignores key order; a client reading the text sees the same order of fields too.
-    expect(listed.map((order) => Object.keys(order))).toEqual(viewed.map((order) => Object.keys(order)));
+    // The text too, byte for byte: field order and how each number is written (1200, never 1200.0).
+    const text = await orderListJson(database, {
+      customerId: undefined,
+      status: undefined,
+      limit: 20,
+      page: 1,
+    });
+    expect(text).toBe(JSON.stringify({ orders: viewed, page: 1, limit: 20, total: 7 }));
     expect(listed.find((order) => order.id === 1)).toMatchObject({ product_id: 1, quantity: 1 });
     expect(listed.find((order) => order.id === 2)).not.toHaveProperty("product_id");
     expect(listed.find((order) => order.id === 7)).toMatchObject({
       total_price: 1_000_000.07,
-      items: [{ product_name: "Ünïcødé ☕ 𝄞", unit_price: 33_333.36, subtotal: 100_000.08 }],
+      items: [
+        { product_name: "Ünïcødé ☕ 𝄞", unit_price: 33_333.36, subtotal: 100_000.08 },
+        { product_name: "gift card", unit_price: 25, subtotal: 50 },
+      ],
     });
   });
 });

@@ -10,15 +10,23 @@ export interface OrderListQuery {
   page: number;
 }
 
-/** An order's fields that come before its lines, as `orderView` (orders.ts) writes them, amounts in currency units. */
+/**
+ * An amount in currency units, written as `toDecimal` and JSON.stringify write it: a whole amount as an integer
+ * (SQLite writes every real with a decimal point, 1200.0), any other as a real (SQLite's 15 significant digits
+ * and JavaScript's shortest round trip agree below 10^13 units).
+ */
+const amount = (cents: string): string =>
+  `case when ${cents} % 100 = 0 then ${cents} / 100 else ${cents} / 100.0 end`;
+
+/** An order's fields that come before its lines, as `orderView` (orders.ts) writes them. */
 const ORDER_FIELDS = `'id', o.id, 'order_id', o.id, 'customer_id', o.customer_id, 'user_id', o.customer_id,
     'status', o.status, 'payment_status', o.payment_status, 'shipping_status', o.shipping_status,
-    'tracking_number', o.tracking_number, 'total_price', o.total_cents / 100.0,
+    'tracking_number', o.tracking_number, 'total_price', ${amount("o.total_cents")},
     'payment_method', o.payment_method, 'shipping_address', o.shipping_address, 'reason', o.reason`;
 
 const LINE_JSON = `json_object('product_id', i.product_id, 'product_name', i.product_name,
-    'quantity', i.quantity, 'unit_price', i.unit_price_cents / 100.0,
-    'subtotal', i.unit_price_cents * i.quantity / 100.0)`;
+    'quantity', i.quantity, 'unit_price', ${amount("i.unit_price_cents")},
+    'subtotal', ${amount("(i.unit_price_cents * i.quantity)")})`;
 
 /**
  * One order as `orderView` shows it, written in SQL: the same fields in the same order, and a single-product

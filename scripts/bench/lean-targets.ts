@@ -5,7 +5,7 @@
  */
 import type { StackFloorStart } from "./cold-start";
 import { ran, type BenchResults } from "./results";
-import { median } from "./stats";
+import { median, sum } from "./stats";
 
 export const LEAN_TARGETS = {
   bundleKB: 700,
@@ -50,7 +50,7 @@ export function leanTargetsSection(results: Partial<BenchResults>): string[] {
   }
   const embedded = ran(results.embedded);
   if (embedded) {
-    const cpu = Object.values(embedded.cpuMsPerOrder).reduce((sum, ms) => sum + ms, 0);
+    const cpu = sum(Object.values(embedded.cpuMsPerOrder));
     const floor = ran(results.floor)?.floorCpuMsPerOrder;
     const warmup = embedded.warmup;
     rows.push(

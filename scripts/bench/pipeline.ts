@@ -15,9 +15,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "@libsql/client";
 import { devServices, type DevService } from "../dev/services";
 import { startBundles, type Bundles } from "./bundles";
-import { inclusiveShare, recordWhile, summariseProfile, type ProfileSummary } from "./perf-profile";
+import {
+  inclusiveShare,
+  recordWhile,
+  SourceLocator,
+  summariseProfile,
+  type ProfileSummary,
+} from "./perf-profile";
 import { adminToken, newProduct, registerShopper } from "./shop";
-import { percentile } from "./stats";
+import { percentile, sum } from "./stats";
 import { cpuSecondsOf } from "./wrk";
 
 export interface PhaseResult {
@@ -135,6 +141,10 @@ async function orderTimes(orders: Client, afterId: number) {
   }));
 }
 
+/** How many of these orders are confirmed. */
+const confirmedIn = (times: Awaited<ReturnType<typeof orderTimes>>): number =>
+  times.filter((t) => t.confirmed !== undefined).length;
+
 /** The newest order's id so far: a later phase's orders are those above it. */
 const lastOrderId = async (orders: Client): Promise<number> =>
   (await orderTimes(orders, 0)).reduce((max, t) => Math.max(max, t.id), 0);
@@ -145,7 +155,7 @@ async function drain(orders: Client, afterId: number, timeoutSeconds: number) {
   let stillSince = Date.now();
   for (;;) {
     const times = await orderTimes(orders, afterId);
-    const confirmed = times.filter((t) => t.confirmed !== undefined).length;
+    const confirmed = confirmedIn(times);
     if (confirmed === times.length) return times;
     if (confirmed !== last) [last, stillSince] = [confirmed, Date.now()];
     if (Date.now() - stillSince > timeoutSeconds * 1000) return times;
@@ -241,10 +251,12 @@ async function countRows(bundles: Bundles, service: DevService, sql: string): Pr
 /** Sums the samples of one metric family on a /metrics page. */
 async function metricSum(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return text
-    .split("\n")
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+  return sum(
+    text
+      .split("\n")
+      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      .map((line) => Number(line.split(" ").at(-1))),
+  );
 }
 
 const outboxBacklogOf = async (bundles: Bundles): Promise<number> => {
@@ -292,16 +304,16 @@ async function profileSaturation(
     join(bundles.dataDir, "perf.data"),
     async () => {
       await saturate(placer, orders, last, { ...settings, saturationSeconds: settings.profileSeconds });
-      const times = await drain(orders, last, settings.drainTimeoutSeconds);
-      confirmed = times.filter((t) => t.confirmed !== undefined).length;
+      confirmed = confirmedIn(await drain(orders, last, settings.drainTimeoutSeconds));
       await settle(bundles, settings.drainTimeoutSeconds);
     },
   );
+  const locator = new SourceLocator(); // reads each bundle's source map once for both readings
   return {
-    ...summariseProfile(samples),
+    ...summariseProfile(samples, locator),
     seconds: settings.profileSeconds,
     confirmed,
-    signatureShare: inclusiveShare(samples, SIGNATURE_CODE),
+    signatureShare: inclusiveShare(samples, SIGNATURE_CODE, locator),
   };
 }
 
@@ -312,7 +324,8 @@ export async function benchPipeline(
   progress: (line: string) => void,
 ): Promise<PipelineResult> {
   const profiled = settings.profileSeconds > 0;
-  // V8 also logs to a file while it writes perf's map: by default isolate-*.log in the checkout.
+  // --perf-basic-prof names JIT-compiled frames for perf (a line per compiled function in /tmp/perf-<pid>.map)
+  // and changes nothing else, but V8 then also writes a log, by default an isolate-*.log in the checkout.
   const v8Logs = profiled ? mkdtempSync(join(tmpdir(), "bazaar-v8-logs-")) : undefined;
   const perfArgs = (name: DevService): string[] =>
     v8Logs
@@ -320,7 +333,6 @@ export async function benchPipeline(
       : [];
   const bundles = await startBundles(SERVICES, {
     env: { broker: brokerEnv, payment: { PAYMENT_SETTLE_INTERVAL_MS: "5000" } },
-    // Names JIT-compiled frames for perf; it writes a line per compiled function and changes nothing else.
     nodeArgs: Object.fromEntries(SERVICES.map((name) => [name, perfArgs(name)])),
   });
   const orders = createClient({ url: `file:${join(bundles.dataDir, "order.db")}` });
@@ -348,17 +360,12 @@ export async function benchPipeline(
 
     const warmupBefore = cpu();
     await saturate(placer, orders, 0, { ...settings, saturationSeconds: settings.warmupSeconds });
-    const warmupConfirmed = (await drain(orders, 0, settings.drainTimeoutSeconds)).filter(
-      (t) => t.confirmed !== undefined,
-    ).length;
+    const warmupConfirmed = confirmedIn(await drain(orders, 0, settings.drainTimeoutSeconds));
     await settle(bundles, settings.drainTimeoutSeconds);
     const warmup: Warmup = {
       seconds: settings.warmupSeconds,
       confirmed: warmupConfirmed,
-      cpuMsPerOrder: Object.values(cpuMsPerOrderSince(warmupBefore, warmupConfirmed)).reduce(
-        (a, b) => a + b,
-        0,
-      ),
+      cpuMsPerOrder: sum(Object.values(cpuMsPerOrderSince(warmupBefore, warmupConfirmed))),
     };
     progress(
       `${mode}: warm-up ${warmup.confirmed} orders in ${warmup.seconds} s, ${warmup.cpuMsPerOrder.toFixed(1)} ms of CPU per order`,
@@ -380,10 +387,7 @@ export async function benchPipeline(
     );
 
     const halfRate = Math.max(1, Math.floor(saturation.ordersPerSecond / 2));
-    const saturationLast = (await orderTimes(orders, warmLast)).reduce(
-      (max, t) => Math.max(max, t.id),
-      warmLast,
-    );
+    const saturationLast = await lastOrderId(orders);
     const halfErrors = await pace(placer, halfRate, settings.halfRateSeconds);
     const half = summarise(await drain(orders, saturationLast, settings.drainTimeoutSeconds), halfErrors);
     progress(

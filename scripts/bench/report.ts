@@ -9,6 +9,7 @@ import { renderChart, type Panel } from "./chart";
 import type { StackFloorStart } from "./cold-start";
 import { leanTargetsSection } from "./lean-targets";
 import { chartFile, ran, reportFile, writeFormatted, type BenchResults, type Part } from "./results";
+import { sum } from "./stats";
 
 export const TARGETS = {
   gatewayProducts: 0.3,
@@ -97,7 +98,7 @@ function pipelineSection(results: Partial<BenchResults>): string[] {
   ] as const) {
     const r = ran(part);
     if (!r?.cpuMsPerOrder) continue; // results from before this figure existed
-    const total = Object.values(r.cpuMsPerOrder).reduce((a, b) => a + b, 0);
+    const total = sum(Object.values(r.cpuMsPerOrder));
     const each = Object.entries(r.cpuMsPerOrder)
       .sort((a, b) => b[1] - a[1])
       .map(([name, ms]) => `${name} ${fixed(ms, 1)}`)
@@ -141,7 +142,7 @@ function profileLines(results: Partial<BenchResults>): string[] {
   const percent = (share: number): string => `${fixed(share * 100, 1)} %`;
   const rows = profile.components.filter((c) => c.share >= PROFILE_ROW_SHARE);
   const rest = profile.components.filter((c) => c.share < PROFILE_ROW_SHARE);
-  const restShare = rest.reduce((sum, c) => sum + c.share, 0);
+  const restShare = sum(rest.map((c) => c.share));
   return [
     `Where the embedded pipeline's CPU goes: the saturation phase again for ${profile.seconds} s after the measured ` +
       `phases (${profile.confirmed} orders), every process sampled on-CPU by \`perf\` at 999 Hz (${profile.samples} ` +

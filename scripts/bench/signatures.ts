@@ -17,7 +17,7 @@ import { readCloudEvent, toBinaryRequest, type WireEvent } from "../../shared/ev
 import { eventKeysIn } from "../../shared/testing/events";
 import type { PipelineResult } from "./pipeline";
 import { orderEvents } from "./saga";
-import { median } from "./stats";
+import { median, sum } from "./stats";
 
 export interface SignatureResult {
   /** CPU of signing one event, microseconds (median of the rounds). */
@@ -148,7 +148,7 @@ export function benchSignatures(settings: SignatureSettings, pipeline: PipelineR
 
     const { events, deliveries } = orderEvents();
     const signatureCpuMsPerOrder = (events * signUs + deliveries * verifyUs) / 1000;
-    const pipelineCpuMsPerOrder = Object.values(pipeline.cpuMsPerOrder).reduce((a, b) => a + b, 0);
+    const pipelineCpuMsPerOrder = sum(Object.values(pipeline.cpuMsPerOrder));
     const dataBytes: Record<string, number> = {};
     for (const row of rows.slice(0, 2)) dataBytes[row.type] = Buffer.byteLength(row.data);
     return {

@@ -15,6 +15,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { benchPipeline, type PipelineResult } from "./pipeline";
+import { sum } from "./stats";
 
 const option = (name: string): string | undefined =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
@@ -66,7 +67,7 @@ const settings = {
   profileSeconds: 0,
 };
 const log = (line: string) => process.stdout.write(`  ${line}\n`);
-const total = (result: PipelineResult) => Object.values(result.cpuMsPerOrder).reduce((a, b) => a + b, 0);
+const total = (result: PipelineResult) => sum(Object.values(result.cpuMsPerOrder));
 
 const runs: { variant: Variant; result: PipelineResult; exportedKb: number }[] = [];
 process.stdout.write(`Node ${process.version}, ${new Date().toISOString()}\n`);
@@ -94,7 +95,7 @@ for (let round = 0; round < rounds; round += 1) {
 receiver.close();
 const mean = (variant: Variant) => {
   const of = runs.filter((run) => run.variant === variant);
-  return of.reduce((sum, run) => sum + total(run.result), 0) / Math.max(1, of.length);
+  return sum(of.map((run) => total(run.result))) / Math.max(1, of.length);
 };
 const off = mean(variants[0] ?? "off");
 const line = variants

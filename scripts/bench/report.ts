@@ -28,6 +28,8 @@ const END = "<!-- bench:end -->";
 
 const verdict = (ok: boolean): string => (ok ? "**met**" : "**missed**");
 const fixed = (value: number, digits = 0): string => value.toFixed(digits);
+/** A share (0..1) as a percentage with one decimal. */
+const percent = (share: number): string => `${fixed(share * 100, 1)} %`;
 const when = (part: Part<unknown> | undefined): string =>
   part ? part.measuredAt.slice(0, 16).replace("T", " ") : "";
 
@@ -139,7 +141,6 @@ const PROFILE_ROW_SHARE = 0.01;
 function profileLines(results: Partial<BenchResults>): string[] {
   const profile = ran(results.embedded)?.profile;
   if (!profile) return [];
-  const percent = (share: number): string => `${fixed(share * 100, 1)} %`;
   const rows = profile.components.filter((c) => c.share >= PROFILE_ROW_SHARE);
   const rest = profile.components.filter((c) => c.share < PROFILE_ROW_SHARE);
   const restShare = sum(rest.map((c) => c.share));
@@ -181,7 +182,6 @@ function signatureLines(results: Partial<BenchResults>): string[] {
   const sizes = Object.entries(s.dataBytes)
     .map(([type, bytes]) => `${type} ${bytes} bytes`)
     .join(", ");
-  const percent = (share: number): string => `${fixed(share * 100, 1)} %`;
   const target = `< ${fixed(TARGETS.signatureShare * 100)} % of CPU per order`;
   const timed =
     `an order's ${s.signsPerOrder} publishes sign and its ${s.verifiesPerOrder} deliveries verify: ` +

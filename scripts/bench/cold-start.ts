@@ -99,6 +99,8 @@ export async function startOnce(
     env: {
       ...process.env,
       PORT: String(port),
+      // As the image starts a function (Dockerfile): every interface, which Node binds without a lookup.
+      HOST: "0.0.0.0",
       K_SERVICE: service,
       DATA_DIR: dataDir,
       LOG_LEVEL: "info",

@@ -1,6 +1,8 @@
 /**
  * The public API's request schemas, one module per function. Each function validates its input with these
  * very objects, and the gateway turns the same objects into its OpenAPI document: the two cannot drift.
+ * A function imports its own module (`@bazaar/shared/api/order`); only the gateway imports this index, which
+ * builds every function's schemas (lint keeps it so).
  */
 import * as customerApi from "./customer";
 import * as deadLettersApi from "./dead-letters";

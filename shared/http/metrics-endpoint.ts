@@ -3,6 +3,7 @@ import { Hono, type Handler } from "hono";
 import type { Logger } from "pino";
 import type { Metrics } from "../observability";
 import { problem, problemAnswer } from "./problem";
+import { listenHostname } from "./serve";
 
 /** GET /metrics: the registry in Prometheus's text format. */
 export const metricsHandler =
@@ -33,7 +34,7 @@ export function serveMetrics(
 ): Promise<{ port: number; close: () => Promise<void> }> {
   return new Promise((resolve) => {
     const server = listen(
-      { fetch: createMetricsApp(metrics).fetch, port: options.port, hostname: options.host },
+      { fetch: createMetricsApp(metrics).fetch, port: options.port, hostname: listenHostname(options.host) },
       (info) => {
         options.logger.info({ host: info.address, port: info.port }, "metrics listening");
         // A scrape is over in moments, and Prometheus keeps its connection open between scrapes.

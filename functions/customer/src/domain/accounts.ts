@@ -1,6 +1,6 @@
 import { asc, count, eq } from "drizzle-orm";
 import type * as z from "zod";
-import type { customerApi } from "@bazaar/shared/api";
+import type * as customerApi from "@bazaar/shared/api/customer";
 import { isUniqueViolation, type Db } from "@bazaar/shared/db";
 import { Conflict, NotFound } from "@bazaar/shared/errors";
 import type { Outbox, TraceContext } from "@bazaar/shared/events";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { customerApi } from "@bazaar/shared/api";
+import * as customerApi from "@bazaar/shared/api/customer";
 import { Forbidden, Unauthorized } from "@bazaar/shared/errors";
 import { clientOf, trustedProxies, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
 import type { CustomerDeps } from "../deps";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { customerApi } from "@bazaar/shared/api";
+import * as customerApi from "@bazaar/shared/api/customer";
 import { assertOwnerOr, principalOf, requireRole } from "@bazaar/shared/auth";
 import { Forbidden } from "@bazaar/shared/errors";
 import { validate, type AppEnv, traceOf } from "@bazaar/shared/http";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { deadLettersApi } from "@bazaar/shared/api";
+import * as deadLettersApi from "@bazaar/shared/api/dead-letters";
 import { requireRole } from "@bazaar/shared/auth";
 import { Conflict } from "@bazaar/shared/errors";
 import { refusalOf } from "@bazaar/shared/events";

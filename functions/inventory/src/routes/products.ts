@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { inventoryApi } from "@bazaar/shared/api";
+import * as inventoryApi from "@bazaar/shared/api/inventory";
 import { principalOf, requireRole } from "@bazaar/shared/auth";
 import { validate, type AppEnv } from "@bazaar/shared/http";
 import { toCents } from "@bazaar/shared/money";

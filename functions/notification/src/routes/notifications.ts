@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { notificationApi } from "@bazaar/shared/api";
+import * as notificationApi from "@bazaar/shared/api/notification";
 import { assertOwnerOr, principalOf, requireRole, ROLES } from "@bazaar/shared/auth";
 import { validate, type AppEnv } from "@bazaar/shared/http";
 import type { NotificationDeps } from "../deps";

@@ -1,4 +1,4 @@
-import { inventoryApi } from "@bazaar/shared/api";
+import * as inventoryApi from "@bazaar/shared/api/inventory";
 import { describeIssues, DomainError, Unavailable } from "@bazaar/shared/errors";
 import type { TraceContext } from "@bazaar/shared/events";
 import { send } from "@bazaar/shared/http";

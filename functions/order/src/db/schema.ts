@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { orderApi } from "@bazaar/shared/api";
+import * as orderApi from "@bazaar/shared/api/order";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
 export { closedAccounts, roleChanges } from "@bazaar/shared/auth";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import type { PlaceOrderBody } from "@bazaar/shared/api";
+import type { PlaceOrderBody } from "@bazaar/shared/api/order";
 import type { Database, Tx } from "@bazaar/shared/db";
 import { Conflict, Invalid } from "@bazaar/shared/errors";
 import type { Emit, Outbox, TraceContext } from "@bazaar/shared/events";

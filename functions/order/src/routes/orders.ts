@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { orderApi } from "@bazaar/shared/api";
+import * as orderApi from "@bazaar/shared/api/order";
 import { principalOf, requireRole, ROLES, visibleOrNotFound } from "@bazaar/shared/auth";
 import { Invalid } from "@bazaar/shared/errors";
 import { parseOrThrow, validate, type AppEnv, traceOf } from "@bazaar/shared/http";

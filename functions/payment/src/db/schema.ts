@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { paymentApi } from "@bazaar/shared/api";
+import * as paymentApi from "@bazaar/shared/api/payment";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
 export { closedAccounts, roleChanges } from "@bazaar/shared/auth";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { paymentApi } from "@bazaar/shared/api";
+import * as paymentApi from "@bazaar/shared/api/payment";
 import { principalOf, requireRole, visibleOrNotFound } from "@bazaar/shared/auth";
 import { validate, type AppEnv, type Principal } from "@bazaar/shared/http";
 import type { PaymentDeps } from "../deps";

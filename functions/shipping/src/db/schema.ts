@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { shippingApi } from "@bazaar/shared/api";
+import * as shippingApi from "@bazaar/shared/api/shipping";
 
 export { outbox, processedEvents } from "@bazaar/shared/events";
 export { closedAccounts, roleChanges } from "@bazaar/shared/auth";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { shippingApi } from "@bazaar/shared/api";
+import * as shippingApi from "@bazaar/shared/api/shipping";
 import { principalOf, requireRole, ROLES, visibleOrNotFound } from "@bazaar/shared/auth";
 import { validate, type AppEnv, type Principal, traceOf } from "@bazaar/shared/http";
 import type { ShippingDeps } from "../deps";

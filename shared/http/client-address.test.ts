@@ -17,6 +17,19 @@ describe("resolveClient", () => {
     expect(resolveClient("::ffff:127.0.0.1", {}, none).address).toBe("127.0.0.1");
   });
 
+  it("trusts an IPv4 proxy that reaches a dual-stack socket (a server on HOST=0.0.0.0 binds ::)", () => {
+    const client = resolveClient(
+      "::ffff:10.1.2.3",
+      { forwardedFor: "198.51.100.9", forwardedProto: "https" },
+      cluster,
+    );
+    expect(client).toEqual({
+      address: "198.51.100.9",
+      forwardedFor: "198.51.100.9, 10.1.2.3",
+      proto: "https",
+    });
+  });
+
   it("walks X-Forwarded-For back through trusted proxies to the first untrusted hop", () => {
     const client = resolveClient(
       "10.1.2.3",

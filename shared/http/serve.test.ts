@@ -4,10 +4,14 @@ import { Hono } from "hono";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { baseConfigSchema } from "../config";
+import { clientOf, trustedProxies } from "./client-address";
 import type { AppEnv } from "./context";
 import { serve, type Serving } from "./serve";
 
-const app = new Hono<AppEnv>().get("/", (c) => c.text("here"));
+const loopbackTrusted = trustedProxies(["127.0.0.1"]);
+const app = new Hono<AppEnv>()
+  .get("/", (c) => c.text("here"))
+  .get("/client", (c) => c.text(clientOf(c, loopbackTrusted).address));
 const logger = pino({ level: "silent" });
 
 /** An IPv4 address of this machine that is not loopback, if it has one (a container or CI runner does). */
@@ -65,5 +69,13 @@ describe("serve", () => {
     expect(["::", "0.0.0.0"]).toContain(server.host);
     expect(await accepts("127.0.0.1", server.port)).toBe(true);
     if (outside) expect(await accepts(outside, server.port), `unreachable on ${outside}`).toBe(true);
+  });
+
+  it("on 0.0.0.0 an IPv4 proxy's X-Forwarded-For is still believed (its address arrives IPv4-mapped)", async () => {
+    const server = await start("0.0.0.0");
+    const answer = await fetch(`http://127.0.0.1:${server.port}/client`, {
+      headers: { "x-forwarded-for": "198.51.100.9" },
+    });
+    expect(await answer.text()).toBe("198.51.100.9");
   });
 });

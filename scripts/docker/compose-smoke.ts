@@ -16,49 +16,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parse } from "yaml";
+import { smokeComposeFile, VALKEY_STANDIN_IMAGE } from "./smoke-compose-file";
 
 const root = resolve(import.meta.dirname, "../..");
 const docker = (process.env["DOCKER"] ?? "docker").split(" ");
 const PROJECT = "bazaar-smoke";
-const NOT_IN_AN_ORDER = ["grafana", "loki", "alloy", "otel-collector", "jaeger"];
-const STANDIN_IMAGE = "dev.local/bazaar/valkey-standin:bookworm";
-
-interface Service {
-  image?: string;
-  command?: string[];
-  ports?: string[];
-  environment?: Record<string, string | null>;
-  healthcheck?: { test: string[]; start_interval?: string };
-  depends_on?: Record<string, unknown>;
-}
-
-/** compose.dev.yaml as this run needs it; also readable by Compose v1 (no `name`, no `start_interval`). */
-function derivedCompose(valkeyStandIn: boolean): string {
-  const file = parse(readFileSync(join(root, "compose.dev.yaml"), "utf8"), { merge: true }) as {
-    name?: string;
-    services: Record<string, Service>;
-  };
-  delete file.name;
-  const inAnOrder = ([name]: [string, unknown]): boolean => !NOT_IN_AN_ORDER.includes(name);
-  file.services = Object.fromEntries(Object.entries(file.services).filter(inAnOrder));
-  for (const [name, service] of Object.entries(file.services)) {
-    delete service.healthcheck?.start_interval;
-    delete service.environment?.["OTEL_EXPORTER_OTLP_ENDPOINT"];
-    if (service.depends_on)
-      service.depends_on = Object.fromEntries(Object.entries(service.depends_on).filter(inAnOrder));
-    if (name === "gateway") service.ports = ["8080"];
-    else delete service.ports;
-  }
-  const valkey = file.services["valkey"];
-  if (valkeyStandIn && valkey?.healthcheck) {
-    valkey.image = STANDIN_IMAGE;
-    valkey.command = ["redis-server", "--save", "", "--appendonly", "no", "--protected-mode", "no"];
-    valkey.healthcheck.test = ["CMD", "redis-cli", "ping"];
-  }
-  // JSON is YAML too, and keeps "no" a string for Compose v1's YAML 1.1 reader.
-  return JSON.stringify(file, null, 2);
-}
 
 const run = (command: string[], options: { input?: string; quiet?: boolean } = {}): string =>
   execFileSync(command[0] as string, command.slice(1), {
@@ -141,7 +103,9 @@ async function main(): Promise<void> {
   const valkeyStandIn = process.env["VALKEY_STANDIN"] === "1";
   const folder = mkdtempSync(join(tmpdir(), "bazaar-compose-smoke-"));
   const file = join(folder, "compose.json");
-  writeFileSync(file, derivedCompose(valkeyStandIn));
+  const source = readFileSync(join(root, "compose.dev.yaml"), "utf8");
+  // JSON is YAML too, and keeps "no" a string for Compose v1's YAML 1.1 reader.
+  writeFileSync(file, JSON.stringify(smokeComposeFile(source, { valkeyStandIn }), null, 2));
   console.log(`smoke: compose file ${file}`);
   const compose = [
     ...(process.env["COMPOSE"] ?? "docker compose").split(" "),
@@ -155,7 +119,7 @@ async function main(): Promise<void> {
   try {
     if (valkeyStandIn) {
       const dockerfile = `FROM debian:bookworm-slim\nRUN apt-get update -qq && apt-get install -y -qq redis-server >/dev/null && rm -rf /var/lib/apt/lists/*\nUSER redis\n`;
-      run([...docker, "build", "-q", "-t", STANDIN_IMAGE, "-"], { input: dockerfile });
+      run([...docker, "build", "-q", "-t", VALKEY_STANDIN_IMAGE, "-"], { input: dockerfile });
     }
     run([...docker, "build", "-t", "dev.local/bazaar/functions:dev", "."]);
     run([...compose, "up", "-d"]);

@@ -13,6 +13,7 @@
  * VALKEY_STANDIN=1 where Valkey's image cannot be pulled: Debian's redis-server stands in for it.
  */
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -52,7 +53,7 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 async function placeAndFollowAnOrder(gateway: string): Promise<void> {
-  const shopper = { name: "Smoke", email: `smoke-${Date.now()}@example.com`, password: "a-good-password" };
+  const shopper = { name: "Smoke", email: `smoke-${Date.now()}@example.com`, password: randomUUID() };
   const registered = await json(`${gateway}/auth/register`, {
     method: "POST",
     body: JSON.stringify(shopper),

@@ -10,6 +10,7 @@ import { readCloudEvent, toBinaryRequest, type WireEvent } from "../../shared/ev
  */
 const RUNS = { numRuns: 400, seed: 20261204 };
 
+/** The spec's own context attributes: an extension never takes one of their names. */
 const RESERVED = new Set([
   "specversion",
   "id",

@@ -85,6 +85,9 @@ async function placeAndFollowAnOrder(gateway: string): Promise<void> {
   console.log(`smoke: order ${id} confirmed, payment captured, shipment scheduled`);
 }
 
+/** Scrape targets of observability/prometheus/prometheus.yml on compose: the nine processes and RabbitMQ. */
+const SCRAPE_TARGETS = 10;
+
 /** Every scrape target Prometheus has is up (the functions, the broker, the gateway's metrics port, RabbitMQ). */
 async function everyTargetUp(compose: string[]): Promise<void> {
   const targets = () =>
@@ -95,7 +98,7 @@ async function everyTargetUp(compose: string[]): Promise<void> {
     ).data.activeTargets as { scrapeUrl: string; health: string }[];
   await untilTrue("every Prometheus target up", 60, async () => {
     const all = targets();
-    return all.length >= 10 && all.every((target) => target.health === "up");
+    return all.length === SCRAPE_TARGETS && all.every((target) => target.health === "up");
   });
   console.log(`smoke: Prometheus scrapes ${targets().length} targets, every one up`);
 }
@@ -105,8 +108,10 @@ async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), "bazaar-compose-smoke-"));
   const file = join(folder, "compose.json");
   const source = readFileSync(join(root, "compose.dev.yaml"), "utf8");
+  const shop = smokeComposeFile(source, { valkeyStandIn });
+  const containers = Object.keys(shop.services).length;
   // JSON is YAML too, and keeps "no" a string for Compose v1's YAML 1.1 reader.
-  writeFileSync(file, JSON.stringify(smokeComposeFile(source, { valkeyStandIn }), null, 2));
+  writeFileSync(file, JSON.stringify(shop, null, 2));
   console.log(`smoke: compose file ${file}`);
   const compose = [
     ...(process.env["COMPOSE"] ?? "docker compose").split(" "),
@@ -129,7 +134,7 @@ async function main(): Promise<void> {
         quiet: true,
       });
       const lines = states.trim().split("\n");
-      return lines.length >= 12 && lines.every((status) => status.includes("(healthy)"));
+      return lines.length === containers && lines.every((status) => status.includes("(healthy)"));
     });
     const published = run([...compose, "port", "gateway", "8080"], { quiet: true }).trim();
     const gateway = `http://127.0.0.1:${published.split(":").pop()}`;

@@ -53,6 +53,17 @@ export interface ColdStartResult {
   stackFloor?: StackFloorStart;
   /** node:http + libSQL and nothing else: what any Node function with a libSQL database takes to start. */
   nodeFloor?: StackFloorStart;
+  /** `node -e globalThis.Request`: Node's fetch classes, which @hono/node-server reads as it loads. */
+  fetchClasses?: EvalStart;
+}
+
+/** A `node -e <code>` spawn to exit against `node -e 0` run alternately with it: medians, ms. */
+export interface EvalStart {
+  code: string;
+  medianMs: number;
+  noopMs: number;
+  cpuMs: number;
+  noopCpuMs: number;
 }
 
 const run = promisify(execFile);
@@ -134,14 +145,32 @@ export async function startOnce(
 }
 
 // Prints the CPU the process used (getrusage: every thread) as it exits.
-const NOOP =
-  "process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system)); })";
+const REPORT_CPU =
+  "process.on('exit', () => { const u = process.cpuUsage(); process.stdout.write(String(u.user + u.system)); });";
 
-/** `node -e 0` (plus the one line that reports its CPU), spawn to exit. */
-async function nodeNoop(): Promise<{ ms: number; cpuMs: number }> {
+/** `node -e <code>` (plus the one line that reports its CPU), spawn to exit. */
+async function nodeEval(code = "0"): Promise<{ ms: number; cpuMs: number }> {
   const started = performance.now();
-  const { stdout } = await run(process.execPath, ["-e", NOOP]);
+  const { stdout } = await run(process.execPath, ["-e", `${REPORT_CPU}${code}`]);
   return { ms: performance.now() - started, cpuMs: Number(stdout) / 1000 };
+}
+
+/** `node -e <code>` and `node -e 0` alternately, `runs` times each after one of each to warm the disk cache. */
+async function measureEval(code: string, runs: number): Promise<EvalStart> {
+  await nodeEval(code);
+  const evals: Awaited<ReturnType<typeof nodeEval>>[] = [];
+  const noops: Awaited<ReturnType<typeof nodeEval>>[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    noops.push(await nodeEval());
+    evals.push(await nodeEval(code));
+  }
+  return {
+    code,
+    medianMs: median(evals.map((r) => r.ms)),
+    noopMs: median(noops.map((r) => r.ms)),
+    cpuMs: median(evals.map((r) => r.cpuMs)),
+    noopCpuMs: median(noops.map((r) => r.cpuMs)),
+  };
 }
 
 async function hyperfineNoop(runs: number): Promise<number> {
@@ -179,9 +208,9 @@ async function measureStarts(
   try {
     const first = await startOnce(service, dataDir, options);
     const later: Awaited<ReturnType<typeof startOnce>>[] = [];
-    const noops: Awaited<ReturnType<typeof nodeNoop>>[] = [];
+    const noops: Awaited<ReturnType<typeof nodeEval>>[] = [];
     for (let i = 0; i < runs; i += 1) {
-      noops.push(await nodeNoop());
+      noops.push(await nodeEval());
       later.push(await startOnce(service, dataDir, options));
     }
     return {
@@ -234,6 +263,11 @@ export async function benchColdStart(
   progress(describeStart("node:http and libSQL, no framework", nodeFloor));
   const stackFloor = await measureLeastApp("app", runs);
   progress(describeStart("the stack's least app (Hono, @hono/node-server, libSQL)", stackFloor));
+  const fetchClasses = await measureEval("globalThis.Request", runs * 2);
+  progress(
+    `node -e ${fetchClasses.code}: ${fetchClasses.medianMs.toFixed(0)} ms to exit ` +
+      `(node -e 0: ${fetchClasses.noopMs.toFixed(0)} ms), ${fetchClasses.cpuMs.toFixed(0)} ms CPU`,
+  );
   const functions: ColdStart[] = [];
   for (const service of functionNames) {
     const result: ColdStart = { service, ...(await measureStarts(service, runs)) };
@@ -246,5 +280,6 @@ export async function benchColdStart(
     functions,
     stackFloor,
     nodeFloor,
+    fetchClasses,
   };
 }

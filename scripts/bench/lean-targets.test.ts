@@ -58,12 +58,15 @@ describe("issue 16's targets", () => {
           functions: [coldStart("order", 75)],
           stackFloor,
           nodeFloor,
+          fetchClasses: { code: "globalThis.Request", medianMs: 84, noopMs: 40, cpuMs: 60, noopCpuMs: 30 },
         },
       },
     });
     expect(cold).toContain(
       "the stack's least app (Hono, @hono/node-server, libSQL; nothing of Bazaar's): 2.50 ×, in CPU 3.00 ×; " +
-        "node:http and libSQL with no framework: 1.50 ×, in CPU 1.50 ×",
+        "node:http and libSQL with no framework: 1.50 ×, in CPU 1.50 ×; " +
+        "`node -e globalThis.Request` alone (Node's fetch classes, which @hono/node-server reads as it loads): " +
+        "2.10 ×, in CPU 2.00 ×",
     );
   });
 

@@ -220,7 +220,13 @@ function coldStartSection(results: Partial<BenchResults>): string[] {
     "",
     `\`node -e 0\`: ${fixed(r.nodeNoopMs)} ms spawn to exit, measured between each function's runs; ` +
       `${fixed(r.hyperfineNoopMs)} ms by hyperfine. CPU up to the first 200 barely depends on what else runs: ` +
-      "it is what a start costs on a quiet machine.",
+      "it is what a start costs on a quiet machine." +
+      (r.fetchClasses
+        ? ` \`node -e ${r.fetchClasses.code}\`, which loads Node's fetch classes as @hono/node-server does when it ` +
+          `loads: ${fixed(r.fetchClasses.medianMs)} ms against ${fixed(r.fetchClasses.noopMs)} ms for ` +
+          `\`node -e 0\` run alternately with it (${(r.fetchClasses.medianMs / r.fetchClasses.noopMs).toFixed(2)} ×), ` +
+          `${fixed(r.fetchClasses.cpuMs)} ms of CPU against ${fixed(r.fetchClasses.noopCpuMs)} ms.`
+        : ""),
     "",
     "| function | spawn → first 200 on /healthz (median) | `node -e 0` meanwhile | difference | CPU to first 200 (`node -e 0`) | runs ms | first boot (creates db) | RSS after start |",
     "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",

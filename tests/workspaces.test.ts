@@ -6,11 +6,13 @@ import { describe, expect, it } from "vitest";
 /**
  * Each workspace's package.json lists the packages its source imports, and nothing it does not: a function
  * bundles what it declares, so an undeclared import only works while another workspace happens to hoist it.
- * (The lint's import-x/no-extraneous-dependencies checks the first half file by file; this checks both.)
+ * (The lint's import-x/no-extraneous-dependencies checks the first half file by file; this checks both.) The
+ * root's tests and scripts declare what they import too, at the workspaces' own versions.
  */
 const rootDir = join(import.meta.dirname, "..");
 
 interface Manifest {
+  name?: string;
   workspaces?: string[];
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
@@ -95,5 +97,37 @@ describe.each(workspaces)("the workspace %s", (workspace) => {
     ).toEqual([]);
     const shipped = imported(false);
     expect(dependencies.filter((name) => !shipped.has(name) && !onPurpose.includes(name))).toEqual([]);
+  });
+});
+
+describe("the root", () => {
+  const root = manifestOf(".");
+  const declared = Object.keys(root.devDependencies ?? {});
+  const workspaceNames = new Set(workspaces.map((workspace) => manifestOf(workspace).name));
+  const files = [
+    ...["tests", "scripts"].flatMap(sourceFiles),
+    ...readdirSync(rootDir).filter((file) => /\.(ts|js)$/.test(file)),
+  ];
+
+  it("declares every package its tests, scripts and configuration import", () => {
+    const missing = new Map<string, string[]>();
+    for (const file of files) {
+      for (const name of packagesImportedBy(file)) {
+        if (declared.includes(name) || workspaceNames.has(name)) continue;
+        missing.set(name, [...(missing.get(name) ?? []), file]);
+      }
+    }
+    expect([...missing].map(([name, importers]) => `${name} (${importers.join(", ")})`)).toEqual([]);
+  });
+
+  it("asks for the same version as the workspaces that declare a package too, so npm installs one copy", () => {
+    const differing = workspaces.flatMap((workspace) => {
+      const manifest = manifestOf(workspace);
+      const ranges = { ...manifest.devDependencies, ...manifest.dependencies };
+      return Object.entries(root.devDependencies ?? {})
+        .filter(([name, range]) => ranges[name] !== undefined && ranges[name] !== range)
+        .map(([name, range]) => `${name}: root ${range}, ${workspace} ${ranges[name]}`);
+    });
+    expect(differing).toEqual([]);
   });
 });

@@ -155,7 +155,7 @@ async function nodeEval(code = "0"): Promise<{ ms: number; cpuMs: number }> {
   return { ms: performance.now() - started, cpuMs: Number(stdout) / 1000 };
 }
 
-/** `node -e <code>` and `node -e 0` alternately, `runs` times each after one of each to warm the disk cache. */
+/** `node -e <code>` and `node -e 0` alternately, `runs` times each, after one unmeasured run of the code. */
 async function measureEval(code: string, runs: number): Promise<EvalStart> {
   await nodeEval(code);
   const evals: Awaited<ReturnType<typeof nodeEval>>[] = [];

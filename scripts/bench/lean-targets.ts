@@ -34,7 +34,7 @@ export function leanTargetsSection(results: Partial<BenchResults>): string[] {
     const ratios = cold.functions.map((f) => f.medianMs / f.noopMs);
     const cpuRatios = cold.functions.map((f) => f.cpuMs / f.noopCpuMs);
     const worst = Math.max(...ratios);
-    const ratioOf = (app: EvalStart | Omit<EvalStart, "code">): string =>
+    const ratioOf = (app: Omit<EvalStart, "code">): string =>
       `${(app.medianMs / app.noopMs).toFixed(2)} ×, in CPU ${(app.cpuMs / app.noopCpuMs).toFixed(2)} ×`;
     const floorNote =
       (cold.stackFloor

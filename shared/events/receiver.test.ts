@@ -316,6 +316,15 @@ describe("work a handler queues with afterCommit", () => {
     expect((await deliverWithId(app, id)).headers.get("x-bazaar-outcome")).toBe("duplicate");
   });
 
+  it("takes whatever synchronous work returns as done, such as a counter's own answer", async () => {
+    afterCommitWork = () => metrics.eventsReceived.inc({ type: "after-commit" });
+    const response = await deliverWithId(buildApp(), randomUUID());
+    expect(response.headers.get("x-bazaar-outcome")).toBe("applied");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errorsLogged()).toEqual([]);
+    expect(await counterValue(metrics.eventsReceived, "after-commit")).toBe(1);
+  });
+
   it("logs work whose promise rejects, without the answer waiting for it", async () => {
     afterCommitWork = () => Promise.reject(new Error("settler unreachable"));
     const response = await deliverWithId(buildApp(), randomUUID());

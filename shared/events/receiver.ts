@@ -222,7 +222,8 @@ function runAfterCommit(queued: readonly AfterCommitWork[], log: Logger): void {
   for (const work of queued) {
     try {
       const running = work();
-      if (running) running.catch(failed);
+      // Only a promise is waited on: synchronous work may return anything (prom-client's inc returns an object).
+      if (running instanceof Promise) running.catch(failed);
     } catch (error) {
       failed(error);
     }

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { toCents } from "../money";
-import { atLeastOneField, idParam, limit } from "./fields";
+import { atLeastOneField, idParam, limit, wholeNumber, wholeNumberIn } from "./fields";
 import type { OperationInputs } from "./operations";
 
 const MAX_UNITS = 1_000_000_000;
@@ -79,8 +79,8 @@ export { idParam };
 export const listQuery = z
   .strictObject({
     limit,
-    page: z.coerce.number().int().min(1).max(1_000_000).optional(),
-    cursor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    page: wholeNumberIn(wholeNumber.min(1).max(1_000_000)).optional(),
+    cursor: wholeNumberIn(wholeNumber.min(0).max(Number.MAX_SAFE_INTEGER)).optional(),
     q: z.string().trim().max(100).optional(),
   })
   .refine((query) => query.page === undefined || query.cursor === undefined, {

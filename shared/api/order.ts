@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { idParam, limit, page } from "./fields";
+import { idParam, limit, page, wholeNumber, wholeNumberIn } from "./fields";
 import type { OperationInputs } from "./operations";
 
 export const orderStatuses = [
@@ -18,8 +18,28 @@ export const manualTargets = [
   "cancelled",
 ] as const satisfies readonly (typeof orderStatuses)[number][];
 
+const MAX_PER_PRODUCT = 1000;
 const productId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const quantity = z.number().int().min(1, "must be at least 1").max(1000, "at most 1000 per item");
+const quantity = z
+  .number()
+  .int()
+  .min(1, "must be at least 1")
+  .max(MAX_PER_PRODUCT, `at most ${MAX_PER_PRODUCT} per item`);
+/** Placement adds up the lines of one product (domain/placement.ts), so the cap holds for their sum too. */
+const items = z
+  .array(z.strictObject({ product_id: productId, quantity }))
+  .min(1, "give at least one item")
+  .superRefine((lines, context) => {
+    const totals = new Map<number, number>();
+    for (const line of lines) totals.set(line.product_id, (totals.get(line.product_id) ?? 0) + line.quantity);
+    for (const [id, total] of totals) {
+      if (total <= MAX_PER_PRODUCT) continue;
+      context.addIssue({
+        code: "custom",
+        message: `product ${id} is ordered ${total} times over its lines, at most ${MAX_PER_PRODUCT} per item`,
+      });
+    }
+  });
 const extras = {
   payment_method: z.string().trim().min(1).max(64).optional(),
   shipping_address: z.string().trim().min(1).max(500).optional(),
@@ -28,10 +48,7 @@ const extras = {
 /** The original's single-product body, or a list of items; both may name a payment method and an address. */
 export const placeOrderBody = z.union([
   z.strictObject({ product_id: productId, quantity, ...extras }),
-  z.strictObject({
-    items: z.array(z.strictObject({ product_id: productId, quantity })).min(1, "give at least one item"),
-    ...extras,
-  }),
+  z.strictObject({ items, ...extras }),
 ]);
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 
@@ -49,7 +66,7 @@ export const listQuery = z.strictObject({
   limit,
   page,
   status: z.enum(orderStatuses).optional(),
-  customer_id: z.coerce.number().int().positive().optional(),
+  customer_id: wholeNumberIn(wholeNumber.positive()).optional(),
 });
 export const statusBody = z.strictObject({
   status: z.enum(manualTargets),

@@ -35,5 +35,5 @@ export {
 export { createMetricsApp, serveMetrics } from "./metrics-endpoint";
 export { serve, type ServeOptions } from "./serve";
 export { correlationIdFrom, nextTraceparent, traceIdOf, traceOf } from "./tracing";
-export { parseOrThrow, requireJson, validate } from "./validate";
+export { assertJsonMediaType, parseOrThrow, requireJson, validate } from "./validate";
 export { rawRequestOf, type RawRequest } from "./raw-request";

@@ -48,11 +48,15 @@ function pathOfNul(value: unknown): (string | number)[] | undefined {
 }
 
 /** A JSON body must say it is JSON; anything else is a 415, not a confusing 400. */
-export const requireJson: MiddlewareHandler = async function requireJson(c, next) {
-  const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
+export function assertJsonMediaType(contentType: string | null | undefined): void {
+  const mediaType = (contentType ?? "").split(";")[0]?.trim() ?? "";
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
     throw new UnsupportedMediaType(`expected content-type application/json, got ${mediaType || "none"}`);
   }
+}
+
+export const requireJson: MiddlewareHandler = async function requireJson(c, next) {
+  assertJsonMediaType(c.req.header("content-type"));
   await next();
 };
 

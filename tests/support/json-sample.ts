@@ -60,6 +60,12 @@ function sampleObject(schema: Schema): Record<string, unknown> {
   return Object.fromEntries(names.map((name) => [name, sampleOf(properties[name] ?? {})]));
 }
 
-/** A path or query value as the document's schema sees it: numbers are numbers once parsed. */
+/**
+ * A path or query value as the document's schema sees it: numbers are numbers once parsed, an integer written
+ * in decimal digits only (0x2, 1e0 or 2.0 is no way to write one in a URL).
+ */
 export const parsedParameter = (schema: Schema, raw: string): unknown =>
-  (schema.type === "integer" || schema.type === "number") && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  (schema.type === "integer" && /^-?\d+$/.test(raw)) ||
+  (schema.type === "number" && /^-?\d+(\.\d+)?$/.test(raw))
+    ? Number(raw)
+    : raw;

@@ -108,3 +108,45 @@ describe("lists and staff changes", () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe("what placing and cancelling refuse before they change anything", () => {
+  it("holds the per-item cap over the sum of one product's repeated lines", async () => {
+    const alice = await t.tokenFor("customer", ALICE);
+    const lines = (...quantities: number[]) => ({
+      items: quantities.map((quantity) => ({ product_id: 7, quantity })),
+    });
+    const repeated = await answer(
+      await t.request("POST", "/api/orders", { token: alice, body: lines(1000, 1) }),
+    );
+    expect(repeated).toMatchObject({
+      status: 400,
+      body: { detail: expect.stringContaining("product 7 is ordered 1001 times over its lines") },
+    });
+    // Lines of different products are each held to the cap on their own.
+    const distinct = await t.request("POST", "/api/orders", {
+      token: alice,
+      body: {
+        items: [
+          { product_id: 7, quantity: 1000 },
+          { product_id: 8, quantity: 1000 },
+        ],
+      },
+    });
+    expect(distinct.status).toBe(503); // valid: it gets as far as the catalog, unreachable here
+  });
+
+  it("refuses a reason sent as anything but JSON with 415, as every JSON body is", async () => {
+    const alice = await t.tokenFor("customer", ALICE);
+    const plain = await t.request("POST", `/api/orders/${aliceOrder}/cancel`, {
+      token: alice,
+      headers: { "content-type": "text/plain" },
+      body: { reason: "changed my mind" },
+    });
+    expect(await answer(plain)).toMatchObject({
+      status: 415,
+      body: { detail: "expected content-type application/json, got text/plain" },
+    });
+    const order = await answer(await t.get(`/api/orders/${aliceOrder}`, alice));
+    expect(order.body).toMatchObject({ status: "confirmed" });
+  });
+});

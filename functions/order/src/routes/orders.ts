@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import * as orderApi from "@bazaar/shared/api/order";
 import { principalOf, requireRole, ROLES, visibleOrNotFound } from "@bazaar/shared/auth";
 import { Invalid } from "@bazaar/shared/errors";
-import { parseOrThrow, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
+import { assertJsonMediaType, parseOrThrow, validate, type AppEnv, traceOf } from "@bazaar/shared/http";
 import type { OrderDeps } from "../deps";
 import type { OrderMetrics } from "../domain/metrics";
 import { cancelOnRequest, setStatusByHand } from "../domain/order-changes";
@@ -16,6 +16,7 @@ const { cancelBody, idempotencyHeaders, idParam, listQuery, placeOrderBody, stat
 async function optionalReason(request: Request): Promise<string | undefined> {
   const raw = await request.text();
   if (!raw.trim()) return undefined;
+  assertJsonMediaType(request.headers.get("content-type"));
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

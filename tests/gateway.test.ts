@@ -165,6 +165,7 @@ describe("RBAC at the edge", () => {
     } else {
       expect(answer.headers.get("content-type")).toBe("application/problem+json");
       expect(answer.body).toMatchObject({ status, type: expect.stringContaining("https://") });
+      expect(answer.headers.get("www-authenticate")).toBe(status === 401 ? 'Bearer realm="bazaar"' : null);
       expect(echo.seen.length).toBe(before); // refused before the function was called
     }
   });

@@ -54,6 +54,13 @@ describe("toProblemResponse", () => {
     expect(toProblemResponse(new Conflict("x")).headers).toEqual({});
   });
 
+  it("challenges every 401 with the Bearer scheme, as RFC 9110 asks, and no other status", () => {
+    expect(toProblemResponse(new Unauthorized("invalid or expired access token")).headers).toEqual({
+      "www-authenticate": 'Bearer realm="bazaar"',
+    });
+    expect(toProblemResponse(new Invalid("bad")).headers).toEqual({});
+  });
+
   it("keeps a Hono 4xx and its message", () => {
     const { status, body } = toProblemResponse(new HTTPException(400, { message: "Malformed JSON" }));
     expect(status).toBe(400);

@@ -33,11 +33,13 @@ const titleOf: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  408: "Request Timeout",
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   502: "Bad Gateway",
   503: "Service Unavailable",
@@ -63,6 +65,8 @@ export function toProblemResponse(error: unknown): ProblemResponse {
   if (error instanceof DomainError) {
     const status = statusOf[error.kind];
     const headers: Record<string, string> = {};
+    // RFC 9110 asks every 401 for a challenge: the scheme every Bazaar API takes (RFC 6750).
+    if (status === 401) headers["www-authenticate"] = 'Bearer realm="bazaar"';
     if (error.retryAfterSeconds !== undefined)
       headers["retry-after"] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
     const extra = error.issues ? { errors: error.issues } : {};

@@ -79,3 +79,50 @@ describe("serve", () => {
     expect(await answer.text()).toBe("198.51.100.9");
   });
 });
+
+/** Writes raw bytes to the server and reads all it answers until it closes the connection. */
+const rawExchange = (port: number, bytes: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => (answer += chunk));
+    socket.once("close", () => resolve(answer));
+    socket.once("error", reject);
+    socket.write(bytes);
+  });
+
+describe("what Node's parser refuses before the app runs", () => {
+  const problemIn = (answer: string) => {
+    const [head = "", body = ""] = answer.split("\r\n\r\n");
+    return { statusLine: head.split("\r\n")[0], head, body: JSON.parse(body) as Record<string, unknown> };
+  };
+
+  it("answers an unknown method with a problem+json 400, then closes", async () => {
+    const { port } = await start("127.0.0.1");
+    const answer = problemIn(await rawExchange(port, "FOO / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    expect(answer.statusLine).toBe("HTTP/1.1 400 Bad Request");
+    expect(answer.head).toContain("Content-Type: application/problem+json");
+    expect(answer.body).toEqual({
+      type: "https://bazaar.dev/problems/bad-request",
+      title: "Bad Request",
+      status: 400,
+      detail: "The request is not valid HTTP/1.1.",
+      error: "The request is not valid HTTP/1.1.",
+    });
+  });
+
+  it("answers a header block over Node's limit with a problem+json 431", async () => {
+    const { port } = await start("127.0.0.1");
+    const huge = `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${"x".repeat(20_000)}\r\n\r\n`;
+    const answer = problemIn(await rawExchange(port, huge));
+    expect(answer.statusLine).toBe("HTTP/1.1 431 Request Header Fields Too Large");
+    expect(answer.body).toMatchObject({ status: 431, title: "Request Header Fields Too Large" });
+  });
+
+  it("keeps serving good requests on other connections", async () => {
+    const { port } = await start("127.0.0.1");
+    await rawExchange(port, "FOO / HTTP/1.1\r\n\r\n");
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("here");
+  });
+});

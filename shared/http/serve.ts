@@ -1,6 +1,7 @@
 import { serve as listen } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Logger } from "pino";
+import { answerClientError } from "./client-error";
 import type { AppEnv } from "./context";
 
 export interface ServeOptions {
@@ -45,6 +46,7 @@ export function serve(app: Hono<AppEnv>, options: ServeOptions): Promise<Serving
       logger.info({ host: info.address, port: info.port }, "listening");
       resolve({ host: info.address, port: info.port, close: shutdown });
     });
+    server.on("clientError", answerClientError);
     let closing: Promise<void> | undefined;
     async function shutdown(): Promise<void> {
       closing ??= (async () => {

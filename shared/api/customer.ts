@@ -38,13 +38,17 @@ export { idParam };
 export const listQuery = z.strictObject({ limit, page });
 
 export const inputs = {
-  "POST /auth/register": { body: registerBody },
+  "POST /auth/register": { body: registerBody, conflict: "An account with this email already exists." },
   "POST /auth/login": { body: loginBody },
   "POST /auth/refresh": { body: refreshBody },
   "POST /auth/logout": { body: refreshBody },
   "GET /.well-known/jwks.json": {},
   "GET /api/customers": { query: listQuery },
   "GET /api/customers/:id": { params: idParam },
-  "PUT /api/customers/:id": { params: idParam, body: updateBody },
-  "DELETE /api/customers/:id": { params: idParam },
+  "PUT /api/customers/:id": {
+    params: idParam,
+    body: updateBody,
+    conflict: "Another account has this email, or the change would leave no admin.",
+  },
+  "DELETE /api/customers/:id": { params: idParam, conflict: "The account is the last admin." },
 } satisfies OperationInputs;

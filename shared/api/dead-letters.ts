@@ -13,6 +13,9 @@ export { idParam };
 export const inputs = {
   "GET /api/dead-letters": { query: listQuery },
   "GET /api/dead-letters/:id": { params: idParam },
-  "POST /api/dead-letters/:id/replay": { params: idParam },
+  "POST /api/dead-letters/:id/replay": {
+    params: idParam,
+    conflict: "The dead letter has no subscriber to go back to, or its signature no longer verifies.",
+  },
   "DELETE /api/dead-letters/:id": { params: idParam },
 } satisfies OperationInputs;

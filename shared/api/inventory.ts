@@ -3,7 +3,8 @@ import { toCents } from "../money";
 import { atLeastOneField, idParam, limit, wholeNumber, wholeNumberIn } from "./fields";
 import type { OperationInputs } from "./operations";
 
-const MAX_UNITS = 1_000_000_000;
+/** The most units of one product on hand: what create and update take, and what stock adjustments keep to. */
+export const MAX_UNITS = 1_000_000_000;
 
 const hasAtMostTwoDecimals = (price: number): boolean => Math.abs(price * 100 - toCents(price)) < 1e-6;
 
@@ -102,8 +103,16 @@ export const productAnswer = z.object({
 export const inputs = {
   "GET /api/products": { query: listQuery },
   "GET /api/products/:id": { params: idParam },
-  "POST /api/products": { body: createBody },
-  "PUT /api/products/:id": { params: idParam, body: updateBody },
-  "DELETE /api/products/:id": { params: idParam },
-  "POST /api/products/:id/stock": { params: idParam, body: stockBody },
+  "POST /api/products": { body: createBody, conflict: "A product with this sku already exists." },
+  "PUT /api/products/:id": {
+    params: idParam,
+    body: updateBody,
+    conflict: "Another product has this sku, or the quantity is below the units reserved for open orders.",
+  },
+  "DELETE /api/products/:id": { params: idParam, conflict: "Units of the product are held for open orders." },
+  "POST /api/products/:id/stock": {
+    params: idParam,
+    body: stockBody,
+    conflict: "The change would leave fewer units than are reserved for open orders.",
+  },
 } satisfies OperationInputs;

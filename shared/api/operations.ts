@@ -6,6 +6,8 @@ export interface OperationInput {
   query?: z.ZodType;
   headers?: z.ZodType;
   body?: z.ZodType;
+  /** When the function refuses a valid request as 409 Conflict (the state of a record forbids it), in a sentence. */
+  conflict?: string;
 }
 
 /** "METHOD /public/path/:param", as the gateway's routing table spells it. */

@@ -76,9 +76,21 @@ export const statusBody = z.strictObject({
 export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();
 
 export const inputs = {
-  "POST /api/orders": { headers: idempotencyHeaders, body: placeOrderBody },
+  "POST /api/orders": {
+    headers: idempotencyHeaders,
+    body: placeOrderBody,
+    conflict: "Not enough stock, or the Idempotency-Key was used with a different request.",
+  },
   "GET /api/orders": { query: listQuery },
   "GET /api/orders/:id": { params: idParam },
-  "POST /api/orders/:id/cancel": { params: idParam, body: cancelBody },
-  "PUT /api/orders/:id/status": { params: idParam, body: statusBody },
+  "POST /api/orders/:id/cancel": {
+    params: idParam,
+    body: cancelBody,
+    conflict: "The order has gone too far to be cancelled, or is cancelled already.",
+  },
+  "PUT /api/orders/:id/status": {
+    params: idParam,
+    body: statusBody,
+    conflict: "The order's state machine does not allow the move from its current status.",
+  },
 } satisfies OperationInputs;

@@ -25,5 +25,9 @@ export const inputs = {
   "GET /api/shipments/track/:tracking_number": { params: trackingParam },
   "GET /api/shipments/order/:order_id": { params: orderIdParam },
   "GET /api/shipments/:id": { params: idParam },
-  "PATCH /api/shipments/:id/status": { params: idParam, body: statusBody },
+  "PATCH /api/shipments/:id/status": {
+    params: idParam,
+    body: statusBody,
+    conflict: "The shipment is in that status already, or may not move to it from where it is.",
+  },
 } satisfies OperationInputs;

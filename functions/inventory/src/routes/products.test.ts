@@ -164,6 +164,18 @@ describe("products API", () => {
       ).toBe(404);
     });
 
+    it("never adds stock past the most a product may hold, as create and update cap it", async () => {
+      const add = (delta: number) =>
+        kit.request("POST", "/api/products/1/stock", { body: { delta }, token: admin });
+      expect((await add(1_000_000_000)).status).toBe(409);
+      const over = await add(999_999_951);
+      expect(await json(over)).toMatchObject({
+        status: 409,
+        detail: "cannot add 999999951 units of product 1: 50 on hand, at most 1000000000 can be",
+      });
+      expect(await json(await add(999_999_950))).toMatchObject({ quantity: 1_000_000_000 });
+    });
+
     it("deletes (admin) unless stock is held for an open order", async () => {
       await kit.deliver("bazaar.order.placed", {
         order_id: 3,

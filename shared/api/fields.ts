@@ -14,9 +14,9 @@ export const wholeNumberIn = <S extends z.ZodType>(schema: S) => z.preprocess(de
 export const id = wholeNumberIn(wholeNumber.positive().max(Number.MAX_SAFE_INTEGER));
 export const idParam = z.strictObject({ id });
 
-/** Page-based paging, as the original's list endpoints took it. */
-export const limit = wholeNumberIn(wholeNumber.min(1).max(100)).default(20);
-export const page = wholeNumberIn(wholeNumber.min(1).max(1_000_000)).default(1);
+/** Page-based paging, as the original's list endpoints took it (defaults inside: the document shows them). */
+export const limit = wholeNumberIn(wholeNumber.min(1).max(100).default(20));
+export const page = wholeNumberIn(wholeNumber.min(1).max(1_000_000).default(1));
 
 /** A query flag written as the strings true or false. */
 export const booleanFlag = z

@@ -176,12 +176,74 @@ describe("authority follows the account, not the token", () => {
   });
 });
 
+describe("the last admin", () => {
+  const LAST_ADMIN = "the last admin cannot be demoted or deleted";
+  const adminSession = async () => (await login(ADMIN.email, ADMIN.password)).body;
+
+  it("may neither demote nor delete itself: 409 problem, and nothing changes", async () => {
+    const admin = await adminSession();
+    const demoted = await send("PUT", `/api/customers/${admin.user.id}`, { role: "customer" }, admin.token);
+    expect(demoted.status).toBe(409);
+    expect(demoted.headers.get("content-type")).toBe("application/problem+json");
+    expect(demoted.body.detail).toBe(LAST_ADMIN);
+    const deleted = await send("DELETE", `/api/customers/${admin.user.id}`, undefined, admin.token);
+    expect(deleted.status).toBe(409);
+    expect(deleted.body.detail).toBe(LAST_ADMIN);
+
+    expect((await send("GET", "/api/customers", undefined, admin.token)).status).toBe(200);
+    // The refused change ended no session either.
+    expect((await send("POST", "/auth/refresh", { refresh_token: admin.refresh_token })).status).toBe(200);
+    expect((await outboxRows()).filter((row) => row.type !== "bazaar.customer.registered")).toEqual([]);
+  });
+
+  it("lets one of two admins go, but not both when they step down at once", async () => {
+    const first = await adminSession();
+    const second = await registerAndLogin("ada@example.com");
+    expect((await send("PUT", `/api/customers/${second.id}`, { role: "admin" }, first.token)).status).toBe(
+      200,
+    );
+
+    const answers = await Promise.all([
+      send("PUT", `/api/customers/${first.user.id}`, { role: "staff" }, first.token),
+      send("PUT", `/api/customers/${second.id}`, { role: "customer" }, second.token),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    const admins = async () =>
+      (await send("GET", "/api/customers", undefined, first.token)).body.customers.filter(
+        (c: { role: string }) => c.role === "admin",
+      );
+    expect(await admins()).toHaveLength(1);
+
+    // The one left can hand the role on and go, once someone else holds it.
+    const [left] = await admins();
+    const token = left.id === first.user.id ? first.token : second.token;
+    const other = left.id === first.user.id ? second.id : first.user.id;
+    expect((await send("DELETE", `/api/customers/${left.id}`, undefined, token)).body.detail).toBe(
+      LAST_ADMIN,
+    );
+    expect((await send("PUT", `/api/customers/${other}`, { role: "admin" }, token)).status).toBe(200);
+    expect((await send("DELETE", `/api/customers/${left.id}`, undefined, token)).status).toBe(200);
+  });
+});
+
 describe("sessions", () => {
   it("refuses an unknown refresh token and a second logout", async () => {
     const ada = await registerAndLogin("ada@example.com");
     expect((await send("POST", "/auth/refresh", { refresh_token: "made-up" })).status).toBe(401);
     expect((await send("POST", "/auth/logout", { refresh_token: ada.refresh_token })).status).toBe(200);
     expect((await send("POST", "/auth/logout", { refresh_token: ada.refresh_token })).status).toBe(401);
+  });
+
+  it("logs in and refreshes whatever token comes along: a stale one must not lock a client out", async () => {
+    const ada = await registerAndLogin("ada@example.com");
+    expect((await send("POST", "/auth/login", ADMIN, "not.a.token")).status).toBe(200);
+    const refreshed = await send(
+      "POST",
+      "/auth/refresh",
+      { refresh_token: ada.refresh_token },
+      "not.a.token",
+    );
+    expect(refreshed.status).toBe(200);
   });
 
   it("refuses an expired refresh token", async () => {

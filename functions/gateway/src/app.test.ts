@@ -2,8 +2,9 @@ import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { signAccessToken } from "@bazaar/shared/auth";
 import type { Role } from "@bazaar/shared/http";
-import { fromAddress, generousLimits, testGateway, type TestGateway } from "./testing/gateway-app";
+import { fromAddress, generousLimits, SETTINGS, testGateway, type TestGateway } from "./testing/gateway-app";
 import { startTestUpstream, type TestUpstream } from "./testing/upstream-server";
 
 let upstream: TestUpstream;
@@ -92,6 +93,20 @@ describe("RBAC at the edge", () => {
       401,
     );
     expect(upstream.seen).toHaveLength(0);
+  });
+
+  it("does not read the token on login, refresh and logout: an expired or bad one cannot lock a client out", async () => {
+    const claims = { id: 7, role: "customer" as const, email: "customer@test.local" };
+    const expired = await signAccessToken(gateway.key, claims, { ...SETTINGS, ttlSeconds: -60 });
+    expect((await send("GET", "/api/orders", { token: expired })).status).toBe(401);
+    for (const path of ["/auth/login", "/auth/refresh", "/auth/logout"])
+      for (const authorization of [`Bearer ${expired}`, "Bearer not.a.token", "Basic YTpi"]) {
+        const response = await send("POST", path, { headers: { authorization }, body: "{}" });
+        expect(response.status, `${path} with ${authorization}`).toBe(200);
+      }
+    expect(upstream.seen).toHaveLength(9);
+    // Registration still reads one: an admin's token may create staff.
+    expect((await send("POST", "/auth/register", { token: expired, body: "{}" })).status).toBe(401);
   });
 
   it("applies the rule of the path the request really names (dot segments resolved)", async () => {

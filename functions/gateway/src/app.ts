@@ -1,4 +1,4 @@
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { Counter } from "prom-client";
 import { authenticate, requireRole } from "@bazaar/shared/auth";
 import {
@@ -16,7 +16,14 @@ import { corsFor } from "./edge/cors";
 import { MicroCache } from "./edge/micro-cache";
 import { createRateLimiter, rateLimit } from "./edge/rate-limit";
 import { forwardTo } from "./proxy/forward";
-import { createRouteLookup, routeTable, type RateClass, type RouteRule } from "./routes-table";
+import {
+  createRouteLookup,
+  edgeRoles,
+  readsToken,
+  routeTable,
+  type RateClass,
+  type RouteRule,
+} from "./routes-table";
 import { mountWeb } from "./web";
 
 /** The public catalog: the same for every anonymous reader, so its answers may be shared for a moment. */
@@ -25,8 +32,9 @@ const isCatalogRead = (rule: RouteRule): boolean =>
 
 /**
  * The gateway: the only public function. Every path of the routing table passes, in order: token check
- * (a bad token is 401 even on a public route), rate limit, role check, then the proxy to its function behind
- * that function's breaker (anonymous catalog reads may be answered from the edge cache instead).
+ * (a bad token is 401 even on a public route; login and refresh do not read one), rate limit, role check,
+ * then the proxy to its function behind that function's breaker (anonymous catalog reads may be answered
+ * from the edge cache instead).
  * /healthz and /readyz come from the shared app and are never limited. /metrics is not served here: this
  * port is the public entry, and server.ts serves the metrics to Prometheus on a private port.
  */
@@ -46,6 +54,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
     },
   };
   const checkToken = authenticate(deps.verify);
+  const tokenCheckOf = (rule: RouteRule) => (readsToken(rule.access) ? checkToken : ignoreToken);
   const catalogCache = deps.catalogCacheMs > 0 ? new MicroCache({ ttlMs: deps.catalogCacheMs }) : undefined;
 
   if (deps.corsOrigins.length > 0) app.use("*", corsFor(deps.corsOrigins));
@@ -55,11 +64,12 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.get("/docs", (c) => c.html(docs.page()));
 
   for (const rule of routeTable) {
-    const roleCheck = rule.access === "public" ? [] : [requireRole(...rule.access)];
+    const roles = edgeRoles(rule.access);
+    const roleCheck = roles ? [requireRole(...roles)] : [];
     app.on(
       rule.method,
       rule.path,
-      checkToken,
+      tokenCheckOf(rule),
       rateLimit(rule, limits),
       ...roleCheck,
       forwardTo(
@@ -87,6 +97,11 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   });
   return app;
 }
+
+/** Login and refresh carry their credentials in the body: a stale token sent along must not refuse them. */
+const ignoreToken: MiddlewareHandler<AppEnv> = async function ignoreToken(_c, next) {
+  await next();
+};
 
 /**
  * rate_limit_store_fallbacks_total: requests counted in this replica's memory because the shared store did

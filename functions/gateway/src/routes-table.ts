@@ -17,8 +17,20 @@ export type RateClass = (typeof rateClasses)[number];
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** `public`: anyone, a token is optional (but verified if sent). Otherwise the roles that may pass the edge. */
-export type Access = "public" | readonly Role[];
+/**
+ * `public`: anyone, a token is optional (but verified if sent). `credentials`: anyone, and a token is not
+ * read at all: the body carries the caller's credentials (a password, a refresh token), so a stale token that
+ * a client attaches to every call cannot lock it out of signing in again. Otherwise the roles that may pass
+ * the edge.
+ */
+export type Access = "public" | "credentials" | readonly Role[];
+
+/** Whether the edge reads a route's bearer token: verified if sent, and required unless anyone may call. */
+export const readsToken = (access: Access): boolean => access !== "credentials";
+
+/** The roles a route admits at the edge, or undefined when anyone may call it. */
+export const edgeRoles = (access: Access): readonly Role[] | undefined =>
+  typeof access === "string" ? undefined : access;
 
 export interface RouteRule {
   method: Method;
@@ -38,6 +50,7 @@ export interface RouteRule {
 }
 
 const ANYONE = "public";
+const BY_CREDENTIALS = "credentials";
 const SIGNED_IN: readonly Role[] = ROLES;
 const CUSTOMER_OR_ADMIN: readonly Role[] = ["customer", "admin"];
 const STAFF_OR_ADMIN: readonly Role[] = ["staff", "admin"];
@@ -73,9 +86,9 @@ export const routeTable: readonly RouteRule[] = [
 
   // customer: accounts, sessions, keys
   row("POST",   "/auth/register",                          "customer",      ANYONE,             "auth",            "Register an account (a role other than customer needs an admin token)", 201),
-  row("POST",   "/auth/login",                             "customer",      ANYONE,             "auth",            "Log in with email and password; returns access and refresh tokens"),
-  row("POST",   "/auth/refresh",                           "customer",      ANYONE,             "write",           "Trade a refresh token for a new token pair (rotating)"),
-  row("POST",   "/auth/logout",                            "customer",      ANYONE,             "write",           "Revoke a refresh token"),
+  row("POST",   "/auth/login",                             "customer",      BY_CREDENTIALS,     "auth",            "Log in with email and password; returns access and refresh tokens"),
+  row("POST",   "/auth/refresh",                           "customer",      BY_CREDENTIALS,     "write",           "Trade a refresh token for a new token pair (rotating)"),
+  row("POST",   "/auth/logout",                            "customer",      BY_CREDENTIALS,     "write",           "Revoke a refresh token"),
   row("GET",    "/.well-known/jwks.json",                  "customer",      ANYONE,             "read",            "Public keys (EdDSA) that verify access tokens"),
   row("GET",    "/api/customers",                          "customer",      STAFF_OR_ADMIN,     "read",            "List customers"),
   row("GET",    "/api/customers/:id",                      "customer",      SIGNED_IN,          "read",            "One customer (a customer only their own)"),

@@ -16,6 +16,8 @@ export const customers = sqliteTable("customers", {
   updatedAt: text("updated_at").notNull(),
 });
 
+export const REVOKE_REASONS = ["rotated", "logged-out", "all-sessions-ended"] as const;
+
 /** Opaque refresh tokens, stored only as a SHA-256 digest; rotated on every use. */
 export const refreshTokens = sqliteTable(
   "refresh_tokens",
@@ -26,6 +28,12 @@ export const refreshTokens = sqliteTable(
     revokedAt: integer("revoked_at"),
     /** Set when the token was traded for a new one (revoked_at is set then too, and by a logout). */
     rotatedAt: integer("rotated_at"),
+    /**
+     * Why revoked_at was set. Only a rotated token presented again is the theft signal that ends every
+     * session; one signed out or ended with the account's others is just refused. Null on rows revoked
+     * before this was kept, which cannot be told apart and so still count as rotated.
+     */
+    revokeReason: text("revoke_reason", { enum: REVOKE_REASONS }),
     /** The token it was traded for, sealed with this one (domain/successor.ts): only its holder can open it. */
     successor: text("successor"),
     createdAt: integer("created_at").notNull(),

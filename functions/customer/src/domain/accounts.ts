@@ -1,4 +1,4 @@
-import { asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq } from "drizzle-orm";
 import type * as z from "zod";
 import type * as customerApi from "@bazaar/shared/api/customer";
 import { isUniqueViolation, type Db } from "@bazaar/shared/db";
@@ -7,6 +7,7 @@ import type { Outbox, TraceContext } from "@bazaar/shared/events";
 import type { CustomerSchema } from "../db";
 import { customers } from "../db/schema";
 import { normaliseEmail, type Customer } from "./customers";
+import { anotherAdminRemains, refuseLastAdmin } from "./last-admin";
 import { hashPassword } from "./passwords";
 import { revokeAll } from "./sessions";
 
@@ -88,7 +89,8 @@ export async function registerCustomer(
 
 /**
  * Changes an account's fields. A new password or role ends every session, and a new role is announced as
- * customer.role_changed, on which other functions refuse the older access tokens.
+ * customer.role_changed, on which other functions refuse the older access tokens. The last admin keeps its
+ * role (409).
  */
 export async function updateCustomer(
   store: AccountStore,
@@ -107,15 +109,21 @@ export async function updateCustomer(
     }),
     updatedAt: new Date().toISOString(),
   };
-  const updated = await uniqueEmail(
+  const demotes = body.role !== undefined && body.role !== "admin";
+  return uniqueEmail(
     store.outbox.write(trace, async (tx, emit) => {
       const [before] = await tx.select({ role: customers.role }).from(customers).where(eq(customers.id, id));
-      const [row] = await tx.update(customers).set(changes).where(eq(customers.id, id)).returning();
+      const [row] = await tx
+        .update(customers)
+        .set(changes)
+        .where(and(eq(customers.id, id), demotes ? anotherAdminRemains(tx, id) : undefined))
+        .returning();
+      if (!row) return refuseLastAdmin(tx, id);
       // A new password or role ends every session: refresh tokens carry the old authority.
       if (body.password !== undefined || body.role !== undefined) await revokeAll(tx, id);
       // Access tokens carry it too, and other functions verify them alone: they refuse older ones. The
       // time is taken inside the transaction, after the sessions are gone, not before the slow hash.
-      if (row && before && row.role !== before.role) {
+      if (before && row.role !== before.role) {
         const changed = {
           role: row.role,
           previous_role: before.role,
@@ -126,18 +134,17 @@ export async function updateCustomer(
       return row;
     }),
   );
-  if (!updated) throw new NotFound(`customer ${id} not found`);
-  return updated;
 }
 
-/** Deletes an account and its sessions, announced as customer.deleted. */
+/** Deletes an account and its sessions, announced as customer.deleted; never the last admin (409). */
 export async function deleteCustomer(outbox: Outbox<CustomerSchema>, trace: TraceContext, id: number) {
-  const deleted = await outbox.write(trace, async (tx, emit) => {
-    const rows = await tx.delete(customers).where(eq(customers.id, id)).returning({ id: customers.id });
-    if (rows.length === 0) return false;
+  await outbox.write(trace, async (tx, emit) => {
+    const rows = await tx
+      .delete(customers)
+      .where(and(eq(customers.id, id), anotherAdminRemains(tx, id)))
+      .returning({ id: customers.id });
+    if (rows.length === 0) return refuseLastAdmin(tx, id);
     await revokeAll(tx, id);
     emit("bazaar.customer.deleted", { customer_id: id }, id);
-    return true;
   });
-  if (!deleted) throw new NotFound(`customer ${id} not found`);
 }

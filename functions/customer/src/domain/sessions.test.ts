@@ -137,3 +137,29 @@ describe("refresh-token rotation with a grace period", () => {
     expect(rows.filter((row) => row.successor !== null)).toHaveLength(1);
   });
 });
+
+describe("a refresh token revoked otherwise than by rotation", () => {
+  const logout = (token: string | undefined) => post(replicas[1], "/auth/logout", { refresh_token: token });
+
+  it("refuses a signed-out token and leaves the account's other sessions alone", async () => {
+    const signedOut = (await login()).body;
+    const other = (await login()).body;
+    expect((await logout(signedOut.refresh_token)).status).toBe(200);
+    const again = await refresh(signedOut.refresh_token);
+    expect(again.status).toBe(401);
+    expect(again.body.detail).toBe("refresh token was revoked; sign in again");
+    expect((await refresh(other.refresh_token)).status).toBe(200);
+  });
+
+  it("still takes a revoked row from before reasons were kept for a rotated one: its reuse ends every session", async () => {
+    const old = (await login()).body;
+    const other = (await login()).body;
+    expect((await logout(old.refresh_token)).status).toBe(200);
+    await kit.database.write((tx) => tx.update(refreshTokens).set({ revokeReason: null }));
+    const reused = await refresh(old.refresh_token);
+    expect(reused.body.detail).toBe(
+      "refresh token was already used; all sessions of this account are revoked",
+    );
+    expect((await refresh(other.refresh_token)).status).toBe(401);
+  });
+});

@@ -65,23 +65,35 @@ async function customerOf(tx: Tx<CustomerSchema>, id: number): Promise<Customer>
 
 /**
  * Trades a refresh token for a new session and revokes it, keeping on its row when it was rotated and its
- * successor, sealed with it (domain/successor.ts). A token presented after it was revoked means it leaked
+ * successor, sealed with it (domain/successor.ts). A token presented after it was rotated means it leaked
  * (the thief or the owner used it first): every session of that customer is revoked, unless it is a repeat
- * within the grace period (repeatedRotation).
+ * within the grace period (repeatedRotation). One signed out or ended with the account's others is only
+ * refused: its holder was told it was over, and nothing says anyone else has it.
  */
 export async function rotateSession(deps: CustomerDeps, tx: Tx<CustomerSchema>, refreshToken: string) {
   const stored = await findToken(tx, refreshToken);
   if (!stored) throw new Unauthorized("unknown refresh token");
   const now = Date.now();
-  if (stored.revokedAt !== null) return repeatedRotation(deps, tx, stored, refreshToken, now);
+  if (stored.revokedAt !== null) {
+    if (!wasRotated(stored)) throw new Unauthorized("refresh token was revoked; sign in again");
+    return repeatedRotation(deps, tx, stored, refreshToken, now);
+  }
   if (stored.expiresAt <= now) throw new Unauthorized("refresh token expired");
   const session = await issueSession(deps, tx, await customerOf(tx, stored.customerId));
   await tx
     .update(refreshTokens)
-    .set({ revokedAt: now, rotatedAt: now, successor: sealSuccessor(refreshToken, session.refresh_token) })
+    .set({
+      revokedAt: now,
+      revokeReason: "rotated",
+      rotatedAt: now,
+      successor: sealSuccessor(refreshToken, session.refresh_token),
+    })
     .where(eq(refreshTokens.digest, stored.digest));
   return session;
 }
+
+/** Rows revoked before the reason was kept (null) may have been rotated: their reuse is still taken for theft. */
+const wasRotated = (row: TokenRow): boolean => row.revokeReason === "rotated" || row.revokeReason === null;
 
 /** Successors followed at most (a token rotated, its successor rotated too, all within the grace period). */
 const MAX_HOPS = 8;
@@ -132,7 +144,7 @@ async function repeatedRotation(
 export async function revokeSession(tx: Tx<CustomerSchema>, refreshToken: string): Promise<void> {
   const revoked = await tx
     .update(refreshTokens)
-    .set({ revokedAt: Date.now() })
+    .set({ revokedAt: Date.now(), revokeReason: "logged-out" })
     .where(and(eq(refreshTokens.digest, digestOf(refreshToken)), isNull(refreshTokens.revokedAt)))
     .returning({ digest: refreshTokens.digest });
   if (revoked.length === 0) throw new Unauthorized("unknown or already revoked refresh token");
@@ -141,6 +153,6 @@ export async function revokeSession(tx: Tx<CustomerSchema>, refreshToken: string
 export async function revokeAll(tx: Tx<CustomerSchema>, customerId: number): Promise<void> {
   await tx
     .update(refreshTokens)
-    .set({ revokedAt: Date.now() })
+    .set({ revokedAt: Date.now(), revokeReason: "all-sessions-ended" })
     .where(and(eq(refreshTokens.customerId, customerId), isNull(refreshTokens.revokedAt)));
 }

@@ -79,6 +79,18 @@ describe("OpenAPI document", () => {
     );
     expect(operation("get", "/api/products/{id}").security).toEqual([{}, { bearerAuth: [] }]);
     expect(operation("get", "/api/products/{id}")["x-roles"]).toEqual(["anyone"]);
+    // Login, refresh and logout carry their credentials in the body: a token is not read, so none is asked for.
+    for (const path of ["/auth/login", "/auth/refresh", "/auth/logout"]) {
+      expect(operation("post", path)).toMatchObject({ security: [], "x-roles": ["anyone"] });
+      expect(operation("post", path)["x-rate-limit"]?.per).toBe("client address");
+    }
+    expect(operation("post", "/auth/register").security).toEqual([{}, { bearerAuth: [] }]);
+    // 409 where the function can refuse a valid request for the state of a record, saying when; nowhere else.
+    expect((operation("post", "/api/orders")["responses"] as Record<string, unknown>)["409"]).toMatchObject({
+      description: "Not enough stock, or the Idempotency-Key was used with a different request.",
+      content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+    });
+    expect(operation("get", "/api/products/{id}")["responses"]).not.toHaveProperty("409");
     const components = document["components"] as { responses: Record<string, any> };
     expect(components.responses["Invalid"].content["application/problem+json"].schema).toEqual({
       $ref: "#/components/schemas/Problem",

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { OperationInput } from "@bazaar/shared/api";
 import type { RateLimitPolicies } from "../edge/rate-limit";
-import type { Access, RouteRule } from "../routes-table";
+import { edgeRoles, readsToken, type Access, type RouteRule } from "../routes-table";
 import { acceptsNothing, requestJsonSchema } from "./json-schema";
 
 type Json = Record<string, unknown>;
@@ -50,7 +50,13 @@ const requestBody = (body: z.ZodType): Json => ({
 
 const problemRef = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
 
-const rolesOf = (access: Access): string[] => (access === "public" ? ["anyone"] : [...access]);
+const rolesOf = (access: Access): string[] => [...(edgeRoles(access) ?? ["anyone"])];
+
+/** Roles: a token is required. Public: optional, but one that is sent must verify. Credentials: not read. */
+function securityOf(access: Access): Record<string, string[]>[] {
+  if (!readsToken(access)) return [];
+  return edgeRoles(access) ? [{ bearerAuth: [] }] : [{}, { bearerAuth: [] }];
+}
 
 const operationId = (rule: RouteRule): string =>
   rule.method.toLowerCase() +
@@ -62,21 +68,20 @@ const operationId = (rule: RouteRule): string =>
 
 function routedOperation(rule: RouteRule, limits: RateLimitPolicies): OpenApiOperation {
   const limit = limits[rule.rateClass];
-  const isPublic = rule.access === "public";
+  const isOpen = edgeRoles(rule.access) === undefined;
   const body = rule.input?.body;
   const parameterList = parameters(rule.input ?? {});
   return {
     operationId: operationId(rule),
     summary: rule.summary,
     tags: [rule.upstream],
-    // Public: a token is optional, but one that is sent must verify.
-    security: isPublic ? [{}, { bearerAuth: [] }] : [{ bearerAuth: [] }],
+    security: securityOf(rule.access),
     "x-roles": rolesOf(rule.access),
     "x-rate-limit": {
       class: rule.rateClass,
       limit: limit.limit,
       window_seconds: limit.windowSeconds,
-      per: "user of the verified token, else client address",
+      per: readsToken(rule.access) ? "user of the verified token, else client address" : "client address",
     },
     ...(parameterList.length > 0 && { parameters: parameterList }),
     ...(body && { requestBody: requestBody(body) }),
@@ -91,8 +96,9 @@ function routedOperation(rule: RouteRule, limits: RateLimitPolicies): OpenApiOpe
       },
       "400": problemRef("Invalid"),
       "401": problemRef("Unauthorized"),
-      ...(!isPublic && { "403": problemRef("Forbidden") }),
+      ...(!isOpen && { "403": problemRef("Forbidden") }),
       "404": problemRef("NotFound"),
+      ...(rule.input?.conflict && { "409": problemResponse(rule.input.conflict) }),
       ...(["POST", "PUT", "PATCH"].includes(rule.method) && { "413": problemRef("TooLarge") }),
       ...(body && { "415": problemRef("NotJson") }),
       "429": problemRef("TooManyRequests"),

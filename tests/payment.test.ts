@@ -173,12 +173,23 @@ describe("payment function", () => {
     const late = await requestPayment(1006, alice.id, 3_000);
     expect([late.status, late.headers.get("x-bazaar-outcome")]).toEqual([202, "stale"]);
 
-    expect((await paymentOf(1006, alice.token)).body).toMatchObject({
-      status: "voided",
-      amount: 0,
-      method: null,
-    });
+    const { body } = await paymentOf(1006, alice.token);
+    expect(body).toMatchObject({ status: "voided", amount: 0, method: null });
+    const voided = await publishedEventually(1006, "bazaar.payment.voided");
+    expect(voided.data).toEqual({ order_id: 1006, customer_id: alice.id, payment_id: body.id });
     await pause(800);
-    expect(published(1006)).toEqual([]);
+    expect(published(1006).map((e) => e.type)).toEqual(["bazaar.payment.voided"]);
+  });
+
+  it("voids a slow charge its order was cancelled during, and publishes that instead of its approval", async () => {
+    await requestPayment(1007, alice.id, 2_000, "tok_slow");
+    expect((await cancelOrder(1007, alice.id)).headers.get("x-bazaar-outcome")).toBe("applied");
+
+    const body = await settled(1007, "voided");
+    expect(body).toMatchObject({ amount: 20, method: "tok_slow" });
+    const voided = await publishedEventually(1007, "bazaar.payment.voided");
+    expect(voided.data).toEqual({ order_id: 1007, customer_id: alice.id, payment_id: body.id });
+    await pause(800); // PAYMENT_SLOW_MS: the processor has answered by now, and its approval was discarded
+    expect(published(1007).map((e) => e.type)).toEqual(["bazaar.payment.voided"]);
   });
 });

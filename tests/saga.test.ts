@@ -8,6 +8,8 @@ import { startSystem, type System } from "./support/system";
 
 /** The whole saga over the embedded broker: every function a real process, driven over HTTP. */
 describe("order saga on the embedded broker", () => {
+  /** How long tok_slow's charge lasts: long enough for a test to cancel its order while it is under way. */
+  const SLOW_MS = 1500;
   let system: System;
   let admin: string;
   let shopper: Shopper;
@@ -17,7 +19,7 @@ describe("order saga on the embedded broker", () => {
   beforeAll(async () => {
     system = await startSystem({
       services: [...devServices],
-      env: { broker: { BROKER_BACKOFF_DELAY_MS: "300" }, payment: { PAYMENT_SLOW_MS: "200" } },
+      env: { broker: { BROKER_BACKOFF_DELAY_MS: "300" }, payment: { PAYMENT_SLOW_MS: String(SLOW_MS) } },
     });
     orderUrl = system.url("order");
     inventoryUrl = system.url("inventory");
@@ -198,6 +200,47 @@ describe("order saga on the embedded broker", () => {
       token: shopper.token,
     });
     expect(again.status).toBe(409);
+  });
+
+  it("tells an order cancelled before its slow payment went through that the payment was voided", async () => {
+    const productId = await newProduct(inventoryUrl, admin, 5);
+    const cancel = (id: number) =>
+      call("POST", `${orderUrl}/api/orders/${id}/cancel`, { token: shopper.token });
+    const paymentOf = async (id: number) =>
+      (await call("GET", `${system.url("payment")}/api/payments/order/${id}`, { token: shopper.token })).body;
+    const slow = { product_id: productId, quantity: 2, payment_method: "tok_slow" };
+
+    // Cancelled while the charge is with the processor (SLOW_MS): its approval is discarded.
+    const during = (await place(slow)).body.order_id as number;
+    await eventually(async () => ((await paymentOf(during))?.status === "pending" ? true : undefined));
+    expect((await cancel(during)).status).toBe(200);
+    // Cancelled straight after placement: payment hears of it before or during the charge; either way, void.
+    const straight = (await place(slow)).body.order_id as number;
+    expect((await cancel(straight)).status).toBe(200);
+
+    for (const id of [during, straight]) {
+      const order = await eventually(
+        async () => {
+          const answer = await call("GET", `${orderUrl}/api/orders/${id}`, { token: shopper.token });
+          return answer.body.payment_status === "voided" ? answer.body : undefined;
+        },
+        15_000,
+        `order ${id} to read payment_status voided`,
+      );
+      expect(order.status).toBe("cancelled");
+      expect(order.timeline.map((step: { event: string }) => step.event)).toContain("bazaar.payment.voided");
+      expect((await paymentOf(id)).status).toBe("voided");
+    }
+    expect(await paymentOf(during)).toMatchObject({ amount: 20, method: "tok_slow" });
+    await pause(SLOW_MS); // the processor has answered the slow charge by now: nothing was captured
+    for (const id of [during, straight]) {
+      const answer = await call("GET", `${orderUrl}/api/orders/${id}`, { token: shopper.token });
+      expect([answer.body.status, answer.body.payment_status]).toEqual(["cancelled", "voided"]);
+    }
+    await eventually(async () => {
+      const p = await product(inventoryUrl, productId);
+      return p.reserved === 0 && p.available === 5 ? p : undefined;
+    });
   });
 
   it("gives the last unit to exactly one of many concurrent orders", async () => {

@@ -83,6 +83,11 @@ export const eventCatalog = {
   }),
   "bazaar.payment.failed": z.object({ order_id: id, customer_id: id, reason: z.string(), code: z.string() }),
   "bazaar.payment.refunded": z.object({ order_id: id, customer_id: id, payment_id: id, amount_cents: cents }),
+  /**
+   * The answer to order.cancelled when nothing was captured: the charge under way is discarded, or none will
+   * be made (payment_id is then the row that stops a late payment.requested). Nothing was taken.
+   */
+  "bazaar.payment.voided": z.object({ order_id: id, customer_id: id, payment_id: id }),
 
   "bazaar.shipment.scheduled": z.object({
     order_id: id,
@@ -150,6 +155,7 @@ export const producerOf: { readonly [T in EventType]: Producer } = {
   "bazaar.payment.succeeded": "payment",
   "bazaar.payment.failed": "payment",
   "bazaar.payment.refunded": "payment",
+  "bazaar.payment.voided": "payment",
   "bazaar.shipment.scheduled": "shipping",
   "bazaar.shipment.dispatched": "shipping",
   "bazaar.shipment.delivered": "shipping",

@@ -102,6 +102,24 @@ describe("order saga over RabbitMQ", () => {
     });
   });
 
+  it("tells an order cancelled before its slow payment went through that the payment was voided", async () => {
+    const productId = await newProduct(inventoryUrl, admin, 5);
+    const placed = await place({ product_id: productId, quantity: 2, payment_method: "tok_slow" });
+    const cancelled = await call("POST", `${orderUrl}/api/orders/${placed.body.order_id}/cancel`, {
+      token: shopper.token,
+    });
+    expect(cancelled.status).toBe(200);
+    const order = await eventually(async () => {
+      const current = await orderOf(placed.body.order_id);
+      return current.payment_status === "voided" ? current : undefined;
+    });
+    expect(order.status).toBe("cancelled");
+    await eventually(async () => {
+      const p = await product(inventoryUrl, productId);
+      return p.reserved === 0 && p.available === 5 ? p : undefined;
+    });
+  });
+
   it("applies an event published twice to the broker only once", async () => {
     const productId = await newProduct(inventoryUrl, admin, 3);
     const placed = await place({ product_id: productId, quantity: 1 });

@@ -71,7 +71,7 @@ describe("message composers", () => {
     ).toEqual({ title: "Order #9 shipped", message: "Your order #9 is now shipped (was awaiting payment)." });
   });
 
-  it("tells payments and refunds in dollars", () => {
+  it("tells payments and refunds in dollars, and a void as no charge", () => {
     const data = { order_id: 9, customer_id: 3, payment_id: 4, amount_cents: 8_050 };
     expect(composers["bazaar.payment.succeeded"](data).message).toBe(
       "We received your payment of $80.50 for order #9.",
@@ -79,6 +79,10 @@ describe("message composers", () => {
     expect(composers["bazaar.payment.refunded"](data).message).toBe(
       "We refunded $80.50 for order #9. It can take a few days to reach your account.",
     );
+    expect(composers["bazaar.payment.voided"]({ order_id: 9, customer_id: 3, payment_id: 4 })).toEqual({
+      title: "No charge for order #9",
+      message: "Order #9 was cancelled before its payment went through, so nothing was charged.",
+    });
   });
 
   it("follows a shipment from scheduled to delivered", () => {

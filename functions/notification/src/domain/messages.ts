@@ -18,6 +18,7 @@ export const notifiedTypes = [
   "bazaar.payment.succeeded",
   "bazaar.payment.failed",
   "bazaar.payment.refunded",
+  "bazaar.payment.voided",
   "bazaar.shipment.scheduled",
   "bazaar.shipment.dispatched",
   "bazaar.shipment.delivered",
@@ -90,6 +91,10 @@ export const composers: Composers = {
     message:
       `We refunded ${formatMoney(d.amount_cents)} for order #${d.order_id}. ` +
       "It can take a few days to reach your account.",
+  }),
+  "bazaar.payment.voided": (d) => ({
+    title: `No charge for order #${d.order_id}`,
+    message: `Order #${d.order_id} was cancelled before its payment went through, so nothing was charged.`,
   }),
   "bazaar.shipment.scheduled": (d) => ({
     title: `Shipment scheduled for order #${d.order_id}`,

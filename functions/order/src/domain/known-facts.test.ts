@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Invalid } from "@bazaar/shared/errors";
-import { assertAmountIsTotal, assertReservedAsOrdered } from "./known-facts";
+import { assertAmountIsTotal, assertCancelled, assertReservedAsOrdered } from "./known-facts";
 import type { Order, OrderItem } from "./orders";
 
 const order: Order = {
@@ -38,6 +38,17 @@ describe("assertAmountIsTotal", () => {
     );
     expect(() => assertAmountIsTotal(order, "bazaar.payment.refunded", 35_001)).toThrow(Invalid);
     expect(() => assertAmountIsTotal(order, "bazaar.payment.refunded", 0)).toThrow(Invalid);
+  });
+});
+
+describe("assertCancelled", () => {
+  it("accepts a cancelled order and refuses every other status, naming it", () => {
+    expect(() => assertCancelled({ ...order, status: "cancelled" }, "bazaar.payment.voided")).not.toThrow();
+    expect(() => assertCancelled(order, "bazaar.payment.voided")).toThrow(
+      new Invalid("bazaar.payment.voided for order 12, but the order is awaiting_payment, not cancelled"),
+    );
+    for (const status of ["pending", "confirmed", "shipped", "delivered", "rejected"] as const)
+      expect(() => assertCancelled({ ...order, status }, "bazaar.payment.voided")).toThrow(Invalid);
   });
 });
 

@@ -19,6 +19,15 @@ export function assertAmountIsTotal(order: Order, eventType: string, amountCents
   );
 }
 
+/**
+ * Payment voids a charge only in answer to order.cancelled, which commits with the cancellation, and a
+ * cancelled order stays cancelled: a void for an order in any other status cannot be true.
+ */
+export function assertCancelled(order: Order, eventType: string): void {
+  if (order.status === "cancelled") return;
+  throw new Invalid(`${eventType} for order ${order.id}, but the order is ${order.status}, not cancelled`);
+}
+
 interface Line {
   product_id: number;
   quantity: number;

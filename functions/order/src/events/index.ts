@@ -9,6 +9,7 @@ import { onInventoryReserved } from "./inventory-reserved";
 import { onPaymentFailed } from "./payment-failed";
 import { onPaymentRefunded } from "./payment-refunded";
 import { onPaymentSucceeded } from "./payment-succeeded";
+import { onPaymentVoided } from "./payment-voided";
 import { onShipmentCancelled } from "./shipment-cancelled";
 import { onShipmentDelivered } from "./shipment-delivered";
 import { onShipmentDispatched } from "./shipment-dispatched";
@@ -27,6 +28,7 @@ export const orderEventHandlers = (metrics: OrderMetrics): EventHandlers<OrderSc
   "bazaar.payment.succeeded": onPaymentSucceeded(metrics),
   "bazaar.payment.failed": onPaymentFailed(metrics),
   "bazaar.payment.refunded": onPaymentRefunded,
+  "bazaar.payment.voided": onPaymentVoided,
   "bazaar.shipment.scheduled": onShipmentScheduled,
   "bazaar.shipment.dispatched": onShipmentDispatched,
   "bazaar.shipment.delivered": onShipmentDelivered(metrics),

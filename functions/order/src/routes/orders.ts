@@ -92,7 +92,7 @@ export function orderRoutes(deps: OrderDeps, metrics: OrderMetrics): Hono<AppEnv
       const cancelled = await cancelOnRequest({ database, outbox }, traceOf(c), order, reason);
       metrics.outcomes.inc({ outcome: "cancelled" });
       return c.json({
-        message: "Order cancelled; stock is released and any payment refunded",
+        message: "Order cancelled; stock is released and any payment refunded or voided",
         ...(await viewOf(cancelled)),
       });
     })

@@ -167,30 +167,44 @@ describe("bazaar.order.cancelled", () => {
     ]);
   });
 
-  it("voids an order with no payment yet, so a late request charges nothing", async () => {
+  it("voids an order with no payment yet, so a late request charges nothing, and says so once", async () => {
     const cancel = await t.deliver("bazaar.order.cancelled", cancelled(11, "payment timed out"));
+    const again = await t.deliver("bazaar.order.cancelled", cancelled(11, "payment timed out"));
     const late = await t.deliver("bazaar.payment.requested", requested(11));
     await t.settler.settle();
 
-    expect(outcomeOf(cancel)).toBe("applied");
-    expect(outcomeOf(late)).toBe("stale");
-    expect(await paymentOf(11)).toMatchObject({
+    expect([outcomeOf(cancel), outcomeOf(again), outcomeOf(late)]).toEqual(["applied", "stale", "stale"]);
+    const payment = await paymentOf(11);
+    expect(payment).toMatchObject({
       status: "voided",
       amountCents: 0,
       method: null,
       reason: "The order was cancelled before payment was requested (payment timed out).",
     });
-    expect(await t.emitted()).toEqual([]);
+    expect(await t.emitted()).toEqual([
+      {
+        type: "bazaar.payment.voided",
+        subject: "11",
+        data: { order_id: 11, customer_id: 7, payment_id: payment!.id },
+      },
+    ]);
   });
 
-  it("voids a charge still under way: its approval is discarded and nothing is emitted", async () => {
-    await t.deliver("bazaar.payment.requested", requested(12, "tok_slow"));
+  it("voids a charge still under way: its approval is discarded, and payment.voided is emitted instead", async () => {
+    await t.deliver("bazaar.payment.requested", requested(12, "tok_slow")); // the charge starts now
     const cancel = await t.deliver("bazaar.order.cancelled", cancelled(12));
-    await t.settler.settle();
+    await t.settler.settle(); // waits for the charge under way
 
     expect(outcomeOf(cancel)).toBe("applied");
-    expect(await paymentOf(12)).toMatchObject({ status: "voided", method: "tok_slow" });
-    expect(await t.emitted()).toEqual([]);
+    const payment = await paymentOf(12);
+    expect(payment).toMatchObject({ status: "voided", method: "tok_slow" });
+    expect(await t.emitted()).toEqual([
+      {
+        type: "bazaar.payment.voided",
+        subject: "12",
+        data: { order_id: 12, customer_id: 7, payment_id: payment!.id },
+      },
+    ]);
   });
 
   it("has nothing to undo for a failed payment", async () => {

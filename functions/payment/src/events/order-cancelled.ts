@@ -4,9 +4,10 @@ import type { PaymentSchema } from "../db";
 import { payments, refunds } from "../db/schema";
 
 /**
- * Compensation: refunds a captured payment in full; voids one still pending (the settler then discards
- * the charge's outcome); with no payment yet, records a voided row so a late payment.requested charges
- * nothing. A failed, refunded or voided payment has nothing left to undo: stale.
+ * Compensation: refunds a captured payment in full (payment.refunded); voids one still pending, so the
+ * settler discards the charge's outcome, and with no payment yet records a voided row, so a late
+ * payment.requested charges nothing (payment.voided either way: the order learns nothing was taken). A
+ * failed, refunded or voided payment has nothing left to undo: stale.
  */
 export const onOrderCancelled: EventHandler<PaymentSchema, "bazaar.order.cancelled"> = async (
   event,
@@ -15,19 +16,26 @@ export const onOrderCancelled: EventHandler<PaymentSchema, "bazaar.order.cancell
   const { order_id, customer_id, reason } = event.data;
   const now = new Date().toISOString();
   const [payment] = await tx.select().from(payments).where(eq(payments.orderId, order_id));
+  const voided = (paymentId: number, customerId: number): void =>
+    emit("bazaar.payment.voided", { order_id, customer_id: customerId, payment_id: paymentId }, order_id);
 
   if (!payment) {
-    await tx.insert(payments).values({
-      orderId: order_id,
-      customerId: customer_id,
-      amountCents: 0,
-      currency: "USD",
-      method: null,
-      status: "voided",
-      reason: `The order was cancelled before payment was requested (${reason}).`,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const [tombstone] = await tx
+      .insert(payments)
+      .values({
+        orderId: order_id,
+        customerId: customer_id,
+        amountCents: 0,
+        currency: "USD",
+        method: null,
+        status: "voided",
+        reason: `The order was cancelled before payment was requested (${reason}).`,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning({ id: payments.id });
+    if (!tombstone) throw new Error("insert returned nothing");
+    voided(tombstone.id, customer_id);
     return "applied";
   }
 
@@ -41,6 +49,7 @@ export const onOrderCancelled: EventHandler<PaymentSchema, "bazaar.order.cancell
           updatedAt: now,
         })
         .where(and(eq(payments.id, payment.id), eq(payments.status, "pending")));
+      voided(payment.id, payment.customerId);
       return "applied";
     case "succeeded":
       await tx

@@ -1,23 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EventData } from "@bazaar/shared/events";
-import { createTestKit, withApp, type AppTestKit } from "@bazaar/shared/testing";
-import { createApp } from "../app";
-import { createCatalogClient } from "../clients/catalog";
-import { migrationsFolder, schema, type OrderSchema } from "../db";
+import type { AppTestKit } from "@bazaar/shared/testing";
+import type { OrderSchema } from "../db";
 import { orders, type OrderStatus } from "../db/schema";
+import { orderAppWithoutCatalog } from "../testing";
 
 const CUSTOMER = 5;
 let t: AppTestKit<OrderSchema>;
 
 beforeEach(async () => {
-  const kit = await createTestKit({ service: "order", schema, migrationsFolder });
-  // Cancelling and reading never ask the catalog.
-  const catalog = createCatalogClient({
-    baseUrl: "http://127.0.0.1:9",
-    timeoutMs: 100,
-    metrics: kit.metrics,
-  });
-  t = withApp(kit, createApp({ ...kit, catalog, settings: { paymentTimeoutSeconds: 900, maxItems: 50 } }));
+  t = await orderAppWithoutCatalog();
 });
 afterEach(() => t.close());
 

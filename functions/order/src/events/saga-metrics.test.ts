@@ -1,24 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestKit, withApp, type AppTestKit } from "@bazaar/shared/testing";
-import { createApp } from "../app";
-import { createCatalogClient } from "../clients/catalog";
-import { migrationsFolder, schema, type OrderSchema } from "../db";
+import type { AppTestKit } from "@bazaar/shared/testing";
+import type { OrderSchema } from "../db";
 import { orderItems, orders } from "../db/schema";
+import { orderAppWithoutCatalog } from "../testing";
 
 let t: AppTestKit<OrderSchema>;
 let orderId: number;
 
 beforeEach(async () => {
-  const kit = await createTestKit({ service: "order", schema, migrationsFolder });
-  // Placement is not part of this test: the catalog is never asked.
-  const catalog = createCatalogClient({
-    baseUrl: "http://127.0.0.1:9",
-    timeoutMs: 100,
-    metrics: kit.metrics,
-  });
-  t = withApp(kit, createApp({ ...kit, catalog, settings: { paymentTimeoutSeconds: 900, maxItems: 50 } }));
+  t = await orderAppWithoutCatalog();
   const now = new Date().toISOString();
   orderId = await t.database.write(async (tx) => {
     const [order] = await tx

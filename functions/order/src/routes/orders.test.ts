@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestKit, withApp, type AppTestKit } from "@bazaar/shared/testing";
-import { createApp } from "../app";
-import { createCatalogClient } from "../clients/catalog";
-import { migrationsFolder, schema, type OrderSchema } from "../db";
+import type { AppTestKit } from "@bazaar/shared/testing";
+import type { OrderSchema } from "../db";
 import { orders } from "../db/schema";
+import { orderAppWithoutCatalog } from "../testing";
 
 const ALICE = 1;
 const BOB = 2;
@@ -14,14 +13,7 @@ let t: AppTestKit<OrderSchema>;
 let aliceOrder: number;
 
 beforeEach(async () => {
-  const kit = await createTestKit({ service: "order", schema, migrationsFolder });
-  // Reading and cancelling never ask the catalog.
-  const catalog = createCatalogClient({
-    baseUrl: "http://127.0.0.1:9",
-    timeoutMs: 100,
-    metrics: kit.metrics,
-  });
-  t = withApp(kit, createApp({ ...kit, catalog, settings: { paymentTimeoutSeconds: 900, maxItems: 50 } }));
+  t = await orderAppWithoutCatalog();
   const now = new Date().toISOString();
   aliceOrder = await t.database.write(async (tx) => {
     const [order] = await tx

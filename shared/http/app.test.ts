@@ -1,7 +1,8 @@
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { describe, expect, it, vi } from "vitest";
 import * as z from "zod";
 import { Conflict, NotFound, TooManyRequests } from "../errors";
 import { createLogger, createMetrics } from "../observability";
@@ -181,6 +182,30 @@ describe("correlation and trace context", () => {
         expect(response.headers.get("x-correlation-id"), path).toBe("checkout-8");
         expect(response.headers.get("x-request-id"), path).toMatch(/^[0-9a-f-]{36}$/);
       }
+    } finally {
+      server.close();
+    }
+  });
+
+  it("counts a request whose client hung up mid-body as 499, not as a failure of ours", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const app = buildApp(deps({ logger }));
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((listening) => server.once("listening", listening));
+    try {
+      const socket = connect({ host: "127.0.0.1", port: (server.address() as AddressInfo).port });
+      socket.write(
+        "POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+      );
+      await new Promise((sent) => setTimeout(sent, 50));
+      socket.destroy();
+      await vi.waitFor(() => expect(lines.find((line) => line["msg"] === "request")).toBeDefined());
+      expect(lines.find((line) => line["msg"] === "request")).toMatchObject({ route: "/items", status: 499 });
+      expect(lines.filter((line) => (line["level"] as number) >= 50)).toEqual([]); // no error logged
+      const text = await (await app.request("/metrics")).text();
+      expect(sample(text, "http_requests_total", { route: "/items", status: "499" })).toBe(1);
+      expect(text).not.toMatch(/http_requests_total\{[^}]*status="5/);
     } finally {
       server.close();
     }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
+import type { StatusCode } from "hono/utils/http-status";
 import { PayloadTooLarge } from "../errors";
 import {
   failSpan,
@@ -21,6 +22,13 @@ import { correlationIdFrom, nextTraceparent, traceIdOf } from "./tracing";
 
 const QUIET_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 
+/** nginx's status for a request whose client hung up before the answer: logged and counted, never sent. */
+const CLIENT_CLOSED_REQUEST = 499 as StatusCode;
+
+/** Whether the client closed the connection before its request was read whole. */
+const clientWentAway = (c: Context<AppEnv>): boolean =>
+  (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.readableAborted === true;
+
 /**
  * The Hono app every function starts from: request and correlation ids, traceparent (and, with tracing
  * on, a server span per request: health and metrics excepted), a request-scoped logger, RED metrics by
@@ -35,6 +43,8 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
   app.use(bodyLimitOf(deps.bodyLimitBytes));
 
   app.onError((error, c) => {
+    // Reading a body the client stopped sending fails; that is the client's doing, not a 5xx of ours.
+    if (clientWentAway(c)) return c.body(null, CLIENT_CLOSED_REQUEST);
     const { status, body, headers } = toProblemResponse(error);
     if (status >= 500) c.get("log").error({ err: error }, "request failed");
     return problemAnswer(c, { ...body, instance: c.req.path }, headers);

@@ -32,9 +32,9 @@ const isCatalogRead = (rule: RouteRule): boolean =>
 
 /**
  * The gateway: the only public function. Every path of the routing table passes, in order: token check
- * (a bad token is 401 even on a public route; login and refresh do not read one), rate limit, role check,
- * then the proxy to its function behind that function's breaker (anonymous catalog reads may be answered
- * from the edge cache instead).
+ * (a bad token is 401 even on a public route; login, refresh and logout do not read one), rate limit, role
+ * check, then the proxy to its function behind that function's breaker (anonymous catalog reads may be
+ * answered from the edge cache instead).
  * /healthz and /readyz come from the shared app and are never limited. /metrics is not served here: this
  * port is the public entry, and server.ts serves the metrics to Prometheus on a private port.
  */
@@ -98,7 +98,11 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   return app;
 }
 
-/** Login and refresh carry their credentials in the body: a stale token sent along must not refuse them. */
+/**
+ * Login, refresh and logout carry their credentials in the body: a stale token sent along must not refuse
+ * them. A middleware that does nothing rather than none: Hono types a route's handlers only when the first
+ * is not spread.
+ */
 const ignoreToken: MiddlewareHandler<AppEnv> = async function ignoreToken(_c, next) {
   await next();
 };

@@ -25,14 +25,22 @@ const quantity = z
   .int()
   .min(1, "must be at least 1")
   .max(MAX_PER_PRODUCT, `at most ${MAX_PER_PRODUCT} per item`);
-/** Placement adds up the lines of one product (domain/placement.ts), so the cap holds for their sum too. */
+
+/** Each product's quantity over the lines that name it, in the order first named: what placement orders. */
+export function quantitiesByProduct(
+  lines: readonly { product_id: number; quantity: number }[],
+): Map<number, number> {
+  const totals = new Map<number, number>();
+  for (const line of lines) totals.set(line.product_id, (totals.get(line.product_id) ?? 0) + line.quantity);
+  return totals;
+}
+
+/** Placement adds up the lines of one product, so the cap holds for their sum too. */
 const items = z
   .array(z.strictObject({ product_id: productId, quantity }))
   .min(1, "give at least one item")
   .superRefine((lines, context) => {
-    const totals = new Map<number, number>();
-    for (const line of lines) totals.set(line.product_id, (totals.get(line.product_id) ?? 0) + line.quantity);
-    for (const [id, total] of totals) {
+    for (const [id, total] of quantitiesByProduct(lines)) {
       if (total <= MAX_PER_PRODUCT) continue;
       context.addIssue({
         code: "custom",

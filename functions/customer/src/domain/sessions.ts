@@ -92,7 +92,7 @@ export async function rotateSession(deps: CustomerDeps, tx: Tx<CustomerSchema>, 
   return session;
 }
 
-/** Rows revoked before the reason was kept (null) may have been rotated: their reuse is still taken for theft. */
+/** A row revoked before reasons were kept (null) may have been rotated: its reuse still counts as theft. */
 const wasRotated = (row: TokenRow): boolean => row.revokeReason === "rotated" || row.revokeReason === null;
 
 /** Successors followed at most (a token rotated, its successor rotated too, all within the grace period). */

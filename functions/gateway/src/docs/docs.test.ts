@@ -79,7 +79,7 @@ describe("OpenAPI document", () => {
     );
     expect(operation("get", "/api/products/{id}").security).toEqual([{}, { bearerAuth: [] }]);
     expect(operation("get", "/api/products/{id}")["x-roles"]).toEqual(["anyone"]);
-    // Login, refresh and logout carry their credentials in the body: a token is not read, so none is asked for.
+    // Login, refresh and logout carry their credentials in the body: no token is read, so none is asked for.
     for (const path of ["/auth/login", "/auth/refresh", "/auth/logout"]) {
       expect(operation("post", path)).toMatchObject({ security: [], "x-roles": ["anyone"] });
       expect(operation("post", path)["x-rate-limit"]?.per).toBe("client address");

@@ -17,7 +17,8 @@ export type StockAdjustment = typeof stockAdjustments.$inferSelect;
 
 /**
  * Adds to or removes from on-hand stock (a delivery, a count, breakage) and records who did it and why.
- * On-hand stock never falls below what is reserved nor rises above MAX_UNITS: the checks are in the update itself.
+ * On-hand stock never falls below what is reserved nor rises above MAX_UNITS: the checks are in the update
+ * itself.
  */
 export async function adjustStock(
   tx: Tx<InventorySchema>,

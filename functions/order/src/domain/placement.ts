@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import type { PlaceOrderBody } from "@bazaar/shared/api/order";
+import { quantitiesByProduct, type PlaceOrderBody } from "@bazaar/shared/api/order";
 import type { Database, Tx } from "@bazaar/shared/db";
 import { Conflict, Invalid } from "@bazaar/shared/errors";
 import type { Emit, Outbox, TraceContext } from "@bazaar/shared/events";
@@ -33,9 +33,7 @@ export interface PricedItem {
 /** Both request shapes as one list, with repeated products merged. */
 export function requestedItems(body: PlaceOrderBody): { productId: number; quantity: number }[] {
   const list = "items" in body ? body.items : [{ product_id: body.product_id, quantity: body.quantity }];
-  const merged = new Map<number, number>();
-  for (const item of list) merged.set(item.product_id, (merged.get(item.product_id) ?? 0) + item.quantity);
-  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+  return [...quantitiesByProduct(list)].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
 /** Same body, same fingerprint: a replayed Idempotency-Key with a different body is a client bug. */
